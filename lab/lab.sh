@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# Namespace lab: one switch namespace with a bridge, N node namespaces and a client namespace,
+# all on 192.0.2.0/24 (TEST-NET-1). See DESIGN.md, "Testing on one machine: the namespace lab".
+#
+#   source lab/lab.sh; lab_up rhx 3        # functions
+#   lab/lab.sh up rhx 3                    # or dispatch: "up" and "lab_up" both work
+#
+# Layout for PREFIX=rhx, N=2:
+#   rhxsw : br0 with ports rhxp1, rhxp2, rhxpc      (the "switch")
+#   rhxn1 : eth0 192.0.2.1/24  <-veth->  rhxp1
+#   rhxn2 : eth0 192.0.2.2/24  <-veth->  rhxp2
+#   rhxc  : eth0 192.0.2.250/24 <-veth-> rhxpc      (client)
+#
+# Every function body runs in a subshell with strict mode, so sourcing this file never changes
+# the caller's shell options, and a failing step aborts only that function (non-zero status).
+# Needs root. Nothing is configured in the root namespace: veth pairs are created directly
+# inside their target namespaces.
+
+LAB_NET=192.0.2
+LAB_CLIENT_HOST=250
+LAB_VIP_DEFAULT=192.0.2.100
+LAB_REDIS_PORT=6379
+# Upper bound for one redis-cli call (redis-cli 7.0 has no connect/read timeout of its own;
+# against a SIGSTOPped server it would hang forever).
+LAB_CLI_TIMEOUT=${LAB_CLI_TIMEOUT:-5}
+
+_lab_die() { echo "lab: $*" >&2; exit 1; }
+
+# Prefixes become part of interface names (prefix + "p" + index <= 15 chars) and of a regex
+# in lab_down, so keep them short and plain.
+_lab_check_prefix() {
+    [[ ${1:-} =~ ^[A-Za-z][A-Za-z0-9]{0,9}$ ]] \
+        || _lab_die "bad prefix '${1:-}' (letters/digits, starts with a letter, at most 10 chars)"
+}
+_lab_check_index() {
+    [[ ${1:-} =~ ^[1-9][0-9]?$ ]] || _lab_die "bad node index '${1:-}' (1..99)"
+}
+
+# Names. lab_ns PREFIX i|c|sw -> namespace name; lab_port PREFIX i|c -> switch-side port name.
+lab_ns() (
+    set -euo pipefail
+    _lab_check_prefix "${1:-}"
+    case ${2:-} in
+        sw) echo "${1}sw" ;;
+        c) echo "${1}c" ;;
+        *) _lab_check_index "${2:-}"; echo "${1}n${2}" ;;
+    esac
+)
+lab_port() (
+    set -euo pipefail
+    _lab_check_prefix "${1:-}"
+    case ${2:-} in
+        c) echo "${1}pc" ;;
+        *) _lab_check_index "${2:-}"; echo "${1}p${2}" ;;
+    esac
+)
+lab_ip() (
+    set -euo pipefail
+    case ${1:-} in
+        c) echo "$LAB_NET.$LAB_CLIENT_HOST" ;;
+        *) _lab_check_index "${1:-}"; echo "$LAB_NET.$1" ;;
+    esac
+)
+
+# lab_exec PREFIX i|c|sw cmd... : run a command inside a lab namespace.
+lab_exec() {
+    local ns
+    ns=$(lab_ns "${1:-}" "${2:-}") || return 1
+    shift 2
+    ip netns exec "$ns" "$@"
+}
+
+# Namespace-local sysctls: quiet IPv6 (no DAD/RS/MLD chatter in captures, nothing listens on
+# it anyway) and lo up.
+_lab_ns_basics() {
+    local ns=$1
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns" link set lo up
+}
+
+# Joins namespace $2 to the bridge: eth0 (with address $3/24, MAC $4) <-> port $5 on br0.
+_lab_attach() {
+    local sw=$1 ns=$2 addr=$3 mac=$4 port=$5
+    ip link add eth0 netns "$ns" type veth peer name "$port" netns "$sw"
+    ip -n "$ns" link set eth0 address "$mac"
+    ip -n "$ns" addr add "$addr/24" dev eth0
+    ip -n "$sw" link set "$port" master br0
+    ip -n "$sw" link set "$port" up
+    ip -n "$ns" link set eth0 up
+}
+
+# lab_up PREFIX N : build the lab with nodes 1..N. Fails if any of its namespaces exists;
+# on a failure half-way it tears down what it built.
+lab_up() (
+    set -euo pipefail
+    local p=${1:-} n=${2:-} i sw
+    _lab_check_prefix "$p"
+    [[ $n =~ ^[1-9][0-9]?$ ]] || _lab_die "lab_up: bad node count '$n' (1..99)"
+    [[ -z $(_lab_list_ns "$p") ]] || _lab_die "lab_up: namespaces for prefix '$p' already exist (lab_down $p first)"
+    # EXIT, not ERR: errexit inside helper functions would skip an ERR trap. The prefix is
+    # expanded now (it is validated): locals are gone by the time the trap runs.
+    # shellcheck disable=SC2064
+    trap "echo 'lab: lab_up $p failed, tearing down' >&2; lab_down $p" EXIT
+    sw="${p}sw"
+    ip netns add "$sw"
+    _lab_ns_basics "$sw"
+    # A dumb switch: no STP (ports forward at once), no multicast snooping (VRRP multicast
+    # floods like on a hub), no bridge-netfilter (the switch never filters).
+    ip netns exec "$sw" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
+        net.bridge.bridge-nf-call-ip6tables=0 net.bridge.bridge-nf-call-arptables=0 2>/dev/null || true
+    ip -n "$sw" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+    ip -n "$sw" link set br0 up
+    for ((i = 1; i <= n; i++)); do
+        ip netns add "${p}n$i"
+        _lab_ns_basics "${p}n$i"
+        # Deterministic MACs make captures readable: 02:00:00:00:00:<i in hex>.
+        _lab_attach "$sw" "${p}n$i" "$LAB_NET.$i" "$(printf '02:00:00:00:00:%02x' "$i")" "${p}p$i"
+    done
+    ip netns add "${p}c"
+    _lab_ns_basics "${p}c"
+    _lab_attach "$sw" "${p}c" "$LAB_NET.$LAB_CLIENT_HOST" "02:00:00:00:00:fa" "${p}pc"
+    trap - EXIT
+)
+
+# Namespaces belonging to PREFIX (exact pattern, so prefix "rh" never matches "rh1sw").
+_lab_list_ns() {
+    ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${1}(sw|c|n[0-9]+)\$" || true
+}
+
+# lab_down PREFIX : SIGKILL every process in the lab's namespaces, then delete them.
+# Idempotent; always returns 0 for a valid prefix.
+lab_down() (
+    set -uo pipefail
+    local p=${1:-} ns pids round
+    _lab_check_prefix "$p"
+    local all
+    all=$(_lab_list_ns "$p")
+    [[ -n $all ]] || exit 0
+    # Kill first, delete after: a namespace whose processes live on outlives "ip netns del"
+    # (with its veths and VIPs). Processes may fork while dying, hence a few rounds.
+    for ((round = 0; round < 50; round++)); do
+        pids=""
+        for ns in $all; do
+            pids+=" $(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+        done
+        [[ -n ${pids// /} ]] || break
+        # shellcheck disable=SC2086
+        kill -9 $pids 2>/dev/null || true
+        sleep 0.1
+    done
+    [[ -z ${pids// /} ]] || echo "lab: lab_down $p: processes still alive after 5 s:$pids" >&2
+    for ns in $all; do
+        ip netns del "$ns" 2>/dev/null || true
+    done
+    exit 0
+)
+lab_down_all() { lab_down "$@"; }
+
+# lab_isolate PREFIX i / lab_rejoin PREFIX i : partition node i at the switch while its eth0
+# keeps carrier (bridge port state "disabled" drops all frames). Unlike
+# "ip -n PREFIXsw link set $(lab_port PREFIX i) down", the node does not see its link go
+# down, so keepalived stays MASTER instead of entering FAULT: the split-brain case.
+lab_isolate() (
+    set -euo pipefail
+    local port
+    port=$(lab_port "${1:-}" "${2:-}")
+    bridge -n "${1}sw" link set dev "$port" state 0
+)
+lab_rejoin() (
+    set -euo pipefail
+    local port
+    port=$(lab_port "${1:-}" "${2:-}")
+    bridge -n "${1}sw" link set dev "$port" state 3
+)
+
+_lab_need_ns() {
+    ip netns list 2>/dev/null | awk -v ns="$1" '$1 == ns { f = 1 } END { exit !f }' \
+        || _lab_die "no namespace $1 (lab_up first?)"
+}
+
+_lab_abs_dir() { mkdir -p "$1" && (cd "$1" && pwd); }
+
+# lab_redis_start PREFIX i OUTDIR [extra redis-server args...]
+# Daemonized redis-server in node i on 0.0.0.0:6379, no persistence; pid/log files
+# OUTDIR/redis-n$i.{pid,log}, working dir OUTDIR/redis-n$i. Extra args come last, so they
+# can override (e.g. --replicaof 192.0.2.1 6379). Returns once PING answers (<= 5 s).
+lab_redis_start() (
+    set -euo pipefail
+    local p=${1:-} i=${2:-} out=${3:-} ns addr pidf
+    ns=$(lab_ns "$p" "$i")
+    [[ -n $out ]] || _lab_die "lab_redis_start: OUTDIR missing"
+    _lab_need_ns "$ns"
+    shift 3
+    out=$(_lab_abs_dir "$out")
+    mkdir -p "$out/redis-n$i"
+    addr="$LAB_NET.$i"
+    pidf="$out/redis-n$i.pid"
+    rm -f "$pidf"
+    ip netns exec "$ns" redis-server --port "$LAB_REDIS_PORT" --bind 0.0.0.0 \
+        --save "" --appendonly no --protected-mode no \
+        --daemonize yes --pidfile "$pidf" --logfile "$out/redis-n$i.log" --dir "$out/redis-n$i" \
+        "$@"
+    # 50 x (<= 1 s probe + 0.1 s), but also a 5 s wall-clock cap.
+    local deadline=$((SECONDS + 5)) tries
+    for ((tries = 0; tries < 50 && SECONDS <= deadline; tries++)); do
+        if [[ $(ip netns exec "$ns" timeout -k 1 1 redis-cli -h "$addr" -p "$LAB_REDIS_PORT" ping 2>/dev/null) == PONG ]]; then
+            exit 0
+        fi
+        sleep 0.1
+    done
+    _lab_die "lab_redis_start: redis in $ns did not answer PING on $addr within 5 s (see $out/redis-n$i.log)"
+)
+
+# Pid from OUTDIR/redis-n$i.pid if that process is a live redis-server; empty otherwise.
+_lab_redis_pid() {
+    local pidf=$1 pid state
+    [[ -f $pidf ]] || return 0
+    pid=$(<"$pidf")
+    [[ $pid =~ ^[0-9]+$ ]] || return 0
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]] || return 0
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 0
+    [[ -n $state && $state != Z ]] || return 0
+    echo "$pid"
+}
+
+# lab_redis_kill PREFIX i OUTDIR : SIGKILL node i's redis (via pidfile) and wait (<= 2 s)
+# until it is gone. No-op if it is not running.
+lab_redis_kill() (
+    set -euo pipefail
+    local p=${1:-} i=${2:-} out=${3:-} pid tries
+    lab_ns "$p" "$i" >/dev/null
+    [[ -n $out ]] || _lab_die "lab_redis_kill: OUTDIR missing"
+    pid=$(_lab_redis_pid "$out/redis-n$i.pid")
+    [[ -n $pid ]] || exit 0
+    kill -9 "$pid" 2>/dev/null || true
+    for ((tries = 0; tries < 200; tries++)); do
+        [[ -n $(_lab_redis_pid "$out/redis-n$i.pid") ]] || { rm -f "$out/redis-n$i.pid"; exit 0; }
+        sleep 0.01
+    done
+    _lab_die "lab_redis_kill: redis pid $pid in node $i still alive after SIGKILL"
+)
+
+# lab_redis_pause / lab_redis_resume PREFIX i OUTDIR : SIGSTOP / SIGCONT node i's redis
+# (a hung server: TCP connects still succeed, replies never come).
+lab_redis_pause() (
+    set -euo pipefail
+    local pid
+    lab_ns "${1:-}" "${2:-}" >/dev/null
+    pid=$(_lab_redis_pid "${3:?OUTDIR missing}/redis-n$2.pid")
+    [[ -n $pid ]] || _lab_die "lab_redis_pause: no redis running for node $2"
+    kill -STOP "$pid"
+)
+lab_redis_resume() (
+    set -euo pipefail
+    local pid
+    lab_ns "${1:-}" "${2:-}" >/dev/null
+    pid=$(_lab_redis_pid "${3:?OUTDIR missing}/redis-n$2.pid")
+    [[ -n $pid ]] || _lab_die "lab_redis_resume: no redis running for node $2"
+    kill -CONT "$pid"
+)
+
+# lab_redis_cli PREFIX i args... : redis-cli inside node i against 127.0.0.1:6379,
+# killed after LAB_CLI_TIMEOUT seconds (exit status 124 then).
+lab_redis_cli() (
+    set -euo pipefail
+    local ns
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    shift 2
+    ip netns exec "$ns" timeout -k 1 "$LAB_CLI_TIMEOUT" redis-cli -h 127.0.0.1 -p "$LAB_REDIS_PORT" "$@"
+)
+
+# lab_vip_holders PREFIX N [VIP] : space-separated indexes of nodes whose eth0 holds VIP
+# (default 192.0.2.100). Empty line if none; missing namespaces are skipped.
+lab_vip_holders() (
+    set -euo pipefail
+    local p=${1:-} n=${2:-} vip=${3:-$LAB_VIP_DEFAULT} i holders=()
+    _lab_check_prefix "$p"
+    [[ $n =~ ^[1-9][0-9]?$ ]] || _lab_die "lab_vip_holders: bad node count '$n'"
+    for ((i = 1; i <= n; i++)); do
+        if ip -n "${p}n$i" -4 -o addr show dev eth0 2>/dev/null \
+            | awk -v vip="$vip" '{ split($4, a, "/"); if (a[1] == vip) found = 1 } END { exit !found }'; then
+            holders+=("$i")
+        fi
+    done
+    echo "${holders[*]}"
+)
+
+# Dispatch when executed rather than sourced.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    set -euo pipefail
+    usage() {
+        cat >&2 <<'EOF'
+usage: lab.sh <command> args...
+  up PREFIX N                      build switch, nodes 1..N (192.0.2.i), client (192.0.2.250)
+  down PREFIX | down_all PREFIX    kill everything in the lab's namespaces and delete them
+  port PREFIX i|c                  switch-side port name (ip -n PREFIXsw link set PORT down)
+  ns PREFIX i|c|sw                 namespace name
+  ip i|c                           address of node i / client
+  exec PREFIX i|c|sw cmd...        run a command in a lab namespace
+  isolate PREFIX i / rejoin PREFIX i   drop/restore node i's frames at the switch, carrier kept
+  redis_start PREFIX i OUTDIR [redis args...]
+  redis_kill | redis_pause | redis_resume PREFIX i OUTDIR
+  redis_cli PREFIX i args...
+  vip_holders PREFIX N [VIP]
+EOF
+    }
+    cmd=${1:-}
+    [[ -n $cmd ]] || { usage; exit 2; }
+    shift
+    cmd=${cmd#lab_}
+    case $cmd in
+        up | down | down_all | port | ns | ip | exec | isolate | rejoin | redis_start | redis_kill | \
+            redis_pause | redis_resume | redis_cli | vip_holders) "lab_$cmd" "$@" ;;
+        -h | --help | help) usage ;;
+        *) echo "lab: unknown command '$cmd'" >&2; usage; exit 2 ;;
+    esac
+fi

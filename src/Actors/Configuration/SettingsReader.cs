@@ -1,0 +1,101 @@
+using System.Globalization;
+using Akka.Configuration;
+
+namespace RedisHaActors.Configuration;
+
+/// <summary>
+/// Typed, range-checked reads from one HOCON section. Every failure becomes a
+/// <see cref="ConfigurationException"/> naming the full key, so a bad file fails at start
+/// with one line instead of a stack trace deep inside an actor.
+/// </summary>
+internal sealed class SettingsReader
+{
+    private readonly Config _config;
+    private readonly string _path;
+
+    public SettingsReader(Config root, string path)
+    {
+        _path = path;
+        _config = root.GetConfig(path) ?? throw new ConfigurationException(path, null, "section is missing");
+    }
+
+    private string Key(string name) => $"{_path}.{name}";
+
+    private string Raw(string name)
+    {
+        try
+        {
+            var value = _config.GetValue(name);
+            if (value is null || value.IsEmpty)
+                throw new ConfigurationException(Key(name), null, "a value is required");
+            return value.IsString() ? value.GetString() : value.ToString();
+        }
+        catch (ConfigurationException) { throw; }
+        catch (Exception)
+        {
+            throw new ConfigurationException(Key(name), null, "a single value is required");
+        }
+    }
+
+    public string String(string name) => Raw(name);
+
+    public int Int(string name, int min, int max)
+    {
+        var raw = Raw(name);
+        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+            throw new ConfigurationException(Key(name), raw, $"allowed {min}..{max}");
+        return v;
+    }
+
+    public bool Bool(string name)
+    {
+        var raw = Raw(name);
+        return raw.ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw new ConfigurationException(Key(name), raw, "allowed on|off"),
+        };
+    }
+
+    /// <summary>Reads a HOCON duration ("200ms", "2s"); a bare number means milliseconds.</summary>
+    public TimeSpan Duration(string name, TimeSpan min, TimeSpan max, string allowed)
+    {
+        var raw = Raw(name);
+        TimeSpan v;
+        try
+        {
+            v = _config.GetTimeSpan(name, null, allowInfinite: false);
+        }
+        catch (Exception)
+        {
+            throw new ConfigurationException(Key(name), raw, allowed);
+        }
+        if (v < min || v > max)
+            throw new ConfigurationException(Key(name), raw, allowed);
+        return v;
+    }
+
+    public IReadOnlyList<string> StringList(string name)
+    {
+        try
+        {
+            return _config.GetStringList(name).ToArray();
+        }
+        catch (Exception)
+        {
+            throw new ConfigurationException(Key(name), Raw(name), "a list of strings is required");
+        }
+    }
+
+    public T Enum<T>(string name) where T : struct, System.Enum
+    {
+        var raw = Raw(name);
+        if (System.Enum.TryParse<T>(raw, ignoreCase: true, out var v) && System.Enum.IsDefined(v))
+            return v;
+        var names = string.Join("|", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
+        throw new ConfigurationException(Key(name), raw, $"allowed {names}");
+    }
+
+    public ConfigurationException Error(string name, string? value, string allowed) => new(Key(name), value, allowed);
+}

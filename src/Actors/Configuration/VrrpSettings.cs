@@ -1,0 +1,57 @@
+namespace RedisHaActors.Configuration;
+
+/// <summary>The <c>redis-ha.vrrp</c> section (keepalived's <c>vrrp_instance</c>).</summary>
+/// <param name="Interface">Interface for adverts and the VIP.</param>
+/// <param name="VirtualRouterId">RFC 5798 VRID, 1..255.</param>
+/// <param name="Priority">Base priority 1..254 (255 is reserved for the address owner).</param>
+/// <param name="AdvertInterval">Advertisement_Interval; v3: 10 ms..40.95 s in 10 ms steps.</param>
+/// <param name="Version">VRRP version; 3 (RFC 5798).</param>
+/// <param name="Preempt">false = keepalived's nopreempt.</param>
+/// <param name="VirtualAddresses">At least one IPv4 VIP.</param>
+/// <param name="VipLease">Kernel valid_lft of the VIP, whole seconds 1..3600.</param>
+/// <param name="GarpMasterRepeat">Gratuitous ARP frames on becoming master, 1..100.</param>
+public sealed record VrrpSettings(
+    string Interface,
+    byte VirtualRouterId,
+    byte Priority,
+    TimeSpan AdvertInterval,
+    int Version,
+    bool Preempt,
+    IReadOnlyList<VirtualAddress> VirtualAddresses,
+    TimeSpan VipLease,
+    int GarpMasterRepeat)
+{
+    /// <summary>Advert interval in centiseconds as carried by VRRPv3 (RFC 5798 §5.2.7).</summary>
+    public ushort AdvertIntervalCentiseconds => (ushort)(AdvertInterval.Ticks / TimeSpan.TicksPerMillisecond / 10);
+
+    internal static VrrpSettings Create(SettingsReader r)
+    {
+        var iface = r.String("interface");
+        if (string.IsNullOrWhiteSpace(iface) || iface.Length > 15)
+            throw r.Error("interface", iface, "an interface name of 1..15 characters is required");
+        var vrid = r.Int("virtual-router-id", 1, 255);
+        var priority = r.Int("priority", 1, 254);
+        var version = r.Int("version", 3, 3);
+        var advert = r.Duration("advert-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40950),
+            "allowed 10ms..40.95s in 10ms steps");
+        if (advert.Ticks % (TimeSpan.TicksPerMillisecond * 10) != 0)
+            throw r.Error("advert-interval", r.String("advert-interval"), "allowed 10ms..40.95s in 10ms steps");
+        var preempt = r.Bool("preempt");
+        var vips = new List<VirtualAddress>();
+        foreach (var text in r.StringList("virtual-ipaddress"))
+        {
+            if (!VirtualAddress.TryParse(text, out var vip))
+                throw r.Error("virtual-ipaddress", text, "IPv4 addresses like 192.0.2.100/24");
+            vips.Add(vip!);
+        }
+        if (vips.Count == 0)
+            throw r.Error("virtual-ipaddress", "[]", "at least one IPv4 address like 192.0.2.100/24");
+        if (vips.Count > 255)
+            throw r.Error("virtual-ipaddress", vips.Count.ToString(), "at most 255 addresses");
+        var lease = r.Duration("vip-lease", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "allowed 1s..1h in whole seconds");
+        if (lease.Ticks % TimeSpan.TicksPerSecond != 0)
+            throw r.Error("vip-lease", r.String("vip-lease"), "allowed 1s..1h in whole seconds");
+        var garp = r.Int("garp-master-repeat", 1, 100);
+        return new VrrpSettings(iface, (byte)vrid, (byte)priority, advert, version, preempt, vips, lease, garp);
+    }
+}

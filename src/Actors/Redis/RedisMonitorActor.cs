@@ -1,0 +1,102 @@
+using Akka.Actor;
+using Akka.Event;
+using RedisHaActors.Configuration;
+using RedisHaActors.Hosting;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>
+/// Checks the local Redis every <see cref="RedisCheckSettings.Interval"/> (PING + INFO
+/// replication, bounded by the check timeout), scores it with rise/fall/weight, tells the VRRP
+/// actor when the effective priority or eligibility changes, and publishes every result to the
+/// role flipper. At most one check is in flight; a check that is still running when the next
+/// is due makes that tick a no-op.
+/// </summary>
+public sealed class RedisMonitorActor : ReceiveActor
+{
+    private sealed record CheckDue
+    {
+        public static CheckDue Instance { get; } = new();
+    }
+
+    private readonly RedisSettings _settings;
+    private readonly byte _basePriority;
+    private readonly IRedisNode _local;
+    private readonly IActorRef _vrrp;
+    private readonly IActorRef _roleFlip;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private HealthScore _score;
+    private PreciseTimer? _timer;
+    private bool _inFlight;
+    private (byte Priority, bool Healthy)? _announced;
+
+    /// <summary>Creates the monitor.</summary>
+    /// <param name="settings">Redis settings (check timing and weight).</param>
+    /// <param name="basePriority">Configured VRRP priority, 1..254.</param>
+    /// <param name="local">The local Redis.</param>
+    /// <param name="vrrp">Receives <see cref="HealthChanged"/>.</param>
+    /// <param name="roleFlip">Receives <see cref="LocalRedisObserved"/>.</param>
+    public RedisMonitorActor(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef vrrp, IActorRef roleFlip)
+    {
+        _settings = settings;
+        _basePriority = basePriority;
+        _local = local;
+        _vrrp = vrrp;
+        _roleFlip = roleFlip;
+        _score = HealthScore.Initial(settings.Check.Rise);
+        Receive<CheckDue>(Handle);
+        Receive<RedisProbe>(Handle);
+    }
+
+    /// <summary>Props for this actor.</summary>
+    public static Props Props(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef vrrp, IActorRef roleFlip) =>
+        Akka.Actor.Props.Create(() => new RedisMonitorActor(settings, basePriority, local, vrrp, roleFlip));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        var self = Self;
+        _timer = new PreciseTimer(() => self.Tell(CheckDue.Instance));
+        _timer.ArmPeriodic(TimeSpan.Zero, _settings.Check.Interval);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => _timer?.Dispose();
+
+    private void Handle(CheckDue _)
+    {
+        if (_inFlight) return;
+        _inFlight = true;
+        _local.ProbeAsync(_settings.Check.Timeout).PipeTo(Self,
+            failure: e => RedisProbe.Failed(e.Message.Split('\n', 2)[0]));
+    }
+
+    private void Handle(RedisProbe probe)
+    {
+        _inFlight = false;
+        var before = _score;
+        _score = _score.Apply(probe.Passed, probe.Error, _settings.Check.Rise, _settings.Check.Fall);
+        if (before.Healthy != _score.Healthy)
+        {
+            if (_score.Healthy)
+                _log.Info("redis {0} check: FAIL -> OK after {1} passes", _local.Endpoint, _score.Passes);
+            else
+                _log.Warning("redis {0} check: {1} -> FAIL after {2} failures: {3}", _local.Endpoint,
+                    before.Passes == _settings.Check.Rise - 1 && before.Failures == 0 && !before.Healthy ? "INIT" : "OK", _score.Failures, _score.LastError);
+        }
+        else if (!probe.Passed && _score.Failures == 1 && _score.Healthy)
+            _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.Error);
+
+        var priority = _score.EffectivePriority(_basePriority, _settings.Check.Weight);
+        if (_announced != (priority, _score.Healthy))
+        {
+            _announced = (priority, _score.Healthy);
+            var cause = _score.Healthy
+                ? $"redis check OK (priority {priority})"
+                : $"redis check failed {_score.Failures} times: {_score.LastError} (priority {priority})";
+            _vrrp.Tell(new HealthChanged(priority, _score.Healthy, cause));
+        }
+        _roleFlip.Tell(new LocalRedisObserved(probe, _score.Healthy));
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>Redis replication role as reported by <c>INFO replication</c> (<c>role:</c>).</summary>
+public enum RedisRole
+{
+    /// <summary>Not known (no answer yet).</summary>
+    Unknown,
+    /// <summary><c>role:master</c>: accepts writes.</summary>
+    Master,
+    /// <summary><c>role:slave</c>: a replica.</summary>
+    Replica,
+}
+
+/// <summary>
+/// The facts of <c>INFO replication</c> (and <c>run_id</c> of <c>INFO server</c>) that decisions need.
+/// Offsets are bytes of the replication stream.
+/// </summary>
+/// <param name="Role">master or replica.</param>
+/// <param name="MasterHost">Replica only: <c>master_host</c>.</param>
+/// <param name="MasterPort">Replica only: <c>master_port</c>.</param>
+/// <param name="MasterLinkUp">Replica only: <c>master_link_status:up</c>.</param>
+/// <param name="MasterReplOffset"><c>master_repl_offset</c>: on a master the bytes it has produced, on a replica what it has processed.</param>
+/// <param name="ReplicaReplOffset">Replica only: <c>slave_repl_offset</c>.</param>
+/// <param name="ReplicationId"><c>master_replid</c>.</param>
+/// <param name="ConnectedReplicas"><c>connected_slaves</c>.</param>
+/// <param name="FailoverState"><c>master_failover_state</c> (Redis 6.2+), "no-failover" when idle.</param>
+public sealed record ReplicationFacts(
+    RedisRole Role,
+    string? MasterHost,
+    int? MasterPort,
+    bool MasterLinkUp,
+    long MasterReplOffset,
+    long ReplicaReplOffset,
+    string ReplicationId,
+    int ConnectedReplicas,
+    string FailoverState)
+{
+    /// <summary>The offset this node has: for a replica what it processed, for a master what it produced.</summary>
+    public long Offset => Role == RedisRole.Replica ? Math.Max(ReplicaReplOffset, MasterReplOffset) : MasterReplOffset;
+
+    /// <summary>Parses the text of <c>INFO replication</c>. Unknown or missing fields get neutral values.</summary>
+    /// <exception cref="FormatException">The text has no <c>role:</c> line.</exception>
+    public static ReplicationFacts Parse(string info)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in info.Split('\n'))
+        {
+            var trimmed = line.TrimEnd('\r');
+            var colon = trimmed.IndexOf(':');
+            if (colon <= 0 || trimmed.StartsWith('#')) continue;
+            fields[trimmed[..colon]] = trimmed[(colon + 1)..];
+        }
+        if (!fields.TryGetValue("role", out var role))
+            throw new FormatException("INFO replication has no role field");
+        long Long(string k) => fields.TryGetValue(k, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return new ReplicationFacts(
+            role switch { "master" => RedisRole.Master, "slave" or "replica" => RedisRole.Replica, _ => RedisRole.Unknown },
+            fields.GetValueOrDefault("master_host"),
+            fields.TryGetValue("master_port", out var p) && int.TryParse(p, out var port) ? port : null,
+            fields.GetValueOrDefault("master_link_status") == "up",
+            Long("master_repl_offset"),
+            Long("slave_repl_offset"),
+            fields.GetValueOrDefault("master_replid") ?? "",
+            (int)Long("connected_slaves"),
+            fields.GetValueOrDefault("master_failover_state") ?? "no-failover");
+    }
+}

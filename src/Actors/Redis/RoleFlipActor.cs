@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using RedisHaActors.Configuration;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>
+/// Keeps the local Redis in the role that the VRRP state asks for (<see cref="RolePlanner"/>):
+/// master while VRRP MASTER (after catching up with the old master when it answers, at most
+/// <see cref="RedisSettings.SyncTimeout"/>), replica of the advertising master while BACKUP.
+/// Every VRRP change bumps a generation; in-flight work of an older generation is cancelled and
+/// its result ignored, so changes apply in order and a superseded flip never lands.
+/// </summary>
+public sealed class RoleFlipActor : ReceiveActor
+{
+    private sealed record FlipFinished(long Generation, string Outcome, bool Failed);
+
+    private sealed record MasterOffsetObserved(IPAddress Master, long Offset);
+
+    private readonly RedisSettings _settings;
+    private readonly IRedisNode _local;
+    private readonly IRedisNodeFactory _peers;
+    private readonly string _announceHost;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IPAddress, IRedisNode> _peerNodes = new();
+    private VrrpState _vrrp = VrrpState.Initialize;
+    private IPAddress? _master;
+    private IPAddress? _previousMaster;
+    private ReplicationFacts? _localFacts;
+    private long? _lastKnownMasterOffset;
+    private long _generation;
+    private CancellationTokenSource? _inFlight;
+    private bool _peerProbeInFlight;
+
+    /// <summary>Creates the flipper.</summary>
+    /// <param name="settings">Redis settings.</param>
+    /// <param name="local">The local Redis.</param>
+    /// <param name="peers">Connects to other nodes' Redis (same port and credentials).</param>
+    /// <param name="announceHost">How peers reach our Redis (used to re-point the old master).</param>
+    public RoleFlipActor(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost)
+    {
+        _settings = settings;
+        _local = local;
+        _peers = peers;
+        _announceHost = announceHost;
+        Receive<VrrpStatusChanged>(Handle);
+        Receive<VrrpMasterChanged>(Handle);
+        Receive<LocalRedisObserved>(Handle);
+        Receive<FlipFinished>(Handle);
+        Receive<MasterOffsetObserved>(Handle);
+        Receive<Status.Failure>(_ => _peerProbeInFlight = false);
+    }
+
+    /// <summary>Props for this actor.</summary>
+    public static Props Props(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost) =>
+        Akka.Actor.Props.Create(() => new RoleFlipActor(settings, local, peers, announceHost));
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _inFlight?.Cancel();
+        foreach (var peer in _peerNodes.Values) _ = peer.DisposeAsync().AsTask();
+    }
+
+    private void Handle(VrrpStatusChanged m)
+    {
+        _vrrp = m.State;
+        _master = m.State == VrrpState.Backup ? m.Master : null;
+        if (m.PreviousMaster is not null) _previousMaster = m.PreviousMaster;
+        NewGeneration($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})");
+        Reconcile();
+    }
+
+    private void Handle(VrrpMasterChanged m)
+    {
+        if (Equals(_master, m.Master)) return;
+        _master = m.Master;
+        _previousMaster = m.Master;
+        NewGeneration($"following master {m.Master}");
+        Reconcile();
+    }
+
+    private void Handle(LocalRedisObserved m)
+    {
+        _localFacts = m.Probe.Passed ? m.Probe.Facts : null;
+        Reconcile();
+        ObserveMasterOffset();
+    }
+
+    private void Handle(FlipFinished m)
+    {
+        if (m.Generation != _generation)
+        {
+            _log.Info("superseded role change (generation {0}, now {1}) ended: {2}", m.Generation, _generation, m.Outcome);
+            return;
+        }
+        _inFlight = null;
+        if (m.Failed) _log.Warning("redis role change failed, retrying on the next check: {0}", m.Outcome);
+        else _log.Info("redis role: {0}", m.Outcome);
+    }
+
+    private void Handle(MasterOffsetObserved m)
+    {
+        _peerProbeInFlight = false;
+        if (Equals(m.Master, _master)) _lastKnownMasterOffset = m.Offset;
+    }
+
+    private void NewGeneration(string cause)
+    {
+        _generation++;
+        if (_inFlight is not null)
+        {
+            _log.Info("cancelling in-flight role change: superseded by {0}", cause);
+            _inFlight.Cancel();
+            _inFlight = null;
+        }
+    }
+
+    private void Reconcile()
+    {
+        if (_inFlight is not null) return;
+        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts);
+        var generation = _generation;
+        switch (plan)
+        {
+            case FollowMaster follow:
+            {
+                _inFlight = new CancellationTokenSource();
+                var from = Describe(_localFacts);
+                var timeout = _settings.Check.Timeout;
+                _local.ReplicaOfAsync(follow.Host, follow.Port, timeout).PipeTo(Self,
+                    success: () => new FlipFinished(generation, $"{from} -> replica of {follow.Host}:{follow.Port} (REPLICAOF)", false),
+                    failure: e => new FlipFinished(generation, e.Message, true));
+                break;
+            }
+            case PromoteLocal promote:
+            {
+                _inFlight = new CancellationTokenSource();
+                PromoteAsync(generation, promote.PreviousMaster, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, _inFlight.Token)
+                    .PipeTo(Self, failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
+                break;
+            }
+        }
+    }
+
+    private async Task<FlipFinished> PromoteAsync(long generation, IPAddress? previousMaster, long ownOffset, long? lastKnownMasterOffset, CancellationToken ct)
+    {
+        var timeout = _settings.Check.Timeout;
+        var started = Stopwatch.StartNew();
+        IRedisNode? old = previousMaster is null ? null : Peer(previousMaster);
+        long? target = null;
+        if (old is not null)
+        {
+            var probe = await old.ProbeAsync(timeout).ConfigureAwait(false);
+            if (probe.Passed && probe.Facts is { Role: RedisRole.Master } facts) target = facts.MasterReplOffset;
+        }
+        ct.ThrowIfCancellationRequested();
+        string how;
+        if (target is { } t)
+        {
+            // Wait (bounded by sync-timeout) until this replica has everything the old master has.
+            while (ownOffset < t && started.Elapsed < _settings.SyncTimeout)
+            {
+                var probe = await _local.ProbeAsync(timeout).ConfigureAwait(false);
+                if (probe.Facts is { } f) ownOffset = f.Offset;
+                if (ownOffset >= t) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+            }
+            how = ownOffset >= t
+                ? $"caught up with old master {previousMaster} at offset {t} in {started.ElapsedMilliseconds} ms"
+                : $"sync-timeout: own offset {ownOffset} behind old master {previousMaster} offset {t}, estimated loss {t - ownOffset} bytes";
+        }
+        else
+        {
+            var loss = RolePlanner.EstimatedLoss(lastKnownMasterOffset, ownOffset);
+            how = previousMaster is null
+                ? "no previous master known: promoted at once"
+                : $"old master {previousMaster} does not answer: promoted at once, estimated loss {loss} bytes (last known master offset {lastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";
+        }
+        ct.ThrowIfCancellationRequested();
+        await _local.ReplicaOfNoOneAsync(timeout).ConfigureAwait(false);
+        if (target is not null && old is not null)
+        {
+            // The old master still answers: make it a replica of us now, so it cannot take writes.
+            try
+            {
+                await old.ReplicaOfAsync(_announceHost, _settings.Port, timeout).ConfigureAwait(false);
+                how += $"; old master {previousMaster} re-pointed to {_announceHost}:{_settings.Port}";
+            }
+            catch (RedisCommandException e)
+            {
+                how += $"; could not re-point old master: {e.Message}";
+            }
+        }
+        return new FlipFinished(generation, $"replica -> master (REPLICAOF NO ONE): {how}", false);
+    }
+
+    private void ObserveMasterOffset()
+    {
+        if (_vrrp != VrrpState.Backup || _master is null || _peerProbeInFlight) return;
+        _peerProbeInFlight = true;
+        var master = _master;
+        var known = _lastKnownMasterOffset ?? 0;
+        Peer(master).ProbeAsync(_settings.Check.Timeout).PipeTo(Self,
+            success: p => new MasterOffsetObserved(master, p.Facts is { Role: RedisRole.Master } f ? f.MasterReplOffset : known));
+    }
+
+    private IRedisNode Peer(IPAddress address)
+    {
+        if (!_peerNodes.TryGetValue(address, out var node))
+            _peerNodes[address] = node = _peers.Create(address.ToString(), _settings.Port);
+        return node;
+    }
+
+    private static string Describe(ReplicationFacts? f) => f switch
+    {
+        null => "unknown",
+        { Role: RedisRole.Master } => "master",
+        _ => $"replica of {f.MasterHost}:{f.MasterPort}",
+    };
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>What the role flipper should do next to bring the local Redis to its desired role.</summary>
+public abstract record RolePlan;
+
+/// <summary>Nothing to do.</summary>
+/// <param name="Reason">Why, for debugging.</param>
+public sealed record RoleSteady(string Reason) : RolePlan;
+
+/// <summary>Become a writable master: catch up with <paramref name="PreviousMaster"/> if it answers, then <c>REPLICAOF NO ONE</c>.</summary>
+/// <param name="PreviousMaster">The master this node followed before it became VRRP master, if known.</param>
+public sealed record PromoteLocal(IPAddress? PreviousMaster) : RolePlan;
+
+/// <summary><c>REPLICAOF host port</c> on the local Redis.</summary>
+/// <param name="Host">The VRRP master's address.</param>
+/// <param name="Port">Its Redis port.</param>
+public sealed record FollowMaster(string Host, int Port) : RolePlan;
+
+/// <summary>
+/// Level-triggered role decision: desired role from the VRRP state, actual role from the last
+/// <c>INFO replication</c>. Pure; called on every observation so a drifted role (a Redis
+/// restarted as master, a manual REPLICAOF) is corrected within one check interval.
+/// </summary>
+public static class RolePlanner
+{
+    /// <summary>Decides the next step.</summary>
+    /// <param name="vrrp">Our VRRP state.</param>
+    /// <param name="master">The master we follow while BACKUP (advert source); null if none is known.</param>
+    /// <param name="previousMaster">The master before we became master.</param>
+    /// <param name="masterPort">Peers' Redis port.</param>
+    /// <param name="local">Facts of the local Redis, null if it does not answer.</param>
+    public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local)
+    {
+        if (local is null) return new RoleSteady("local redis does not answer");
+        switch (vrrp)
+        {
+            case VrrpState.Master:
+                return local.Role == RedisRole.Master
+                    ? new RoleSteady("VRRP master and redis master")
+                    : new PromoteLocal(previousMaster);
+            case VrrpState.Backup when master is not null:
+                var host = master.ToString();
+                return local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort
+                    ? new RoleSteady($"replica of {host}:{masterPort}")
+                    : new FollowMaster(host, masterPort);
+            case VrrpState.Backup:
+                // No master heard (yet): changing roles now would guess. The first advert decides.
+                return new RoleSteady("VRRP backup, no master known");
+            default:
+                return new RoleSteady("VRRP not running");
+        }
+    }
+
+    /// <summary>Bytes a promotion may lose: the old master's last known offset minus ours (never negative).</summary>
+    public static long EstimatedLoss(long? lastKnownMasterOffset, long ownOffset) =>
+        lastKnownMasterOffset is { } m && m > ownOffset ? m - ownOffset : 0;
+}

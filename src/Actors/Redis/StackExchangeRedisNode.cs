@@ -1,0 +1,160 @@
+using System.Net;
+using StackExchange.Redis;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>
+/// <see cref="IRedisNode"/> on StackExchange.Redis. One multiplexer per server, admin commands
+/// allowed, fail-fast while disconnected (no queued commands replayed later against a server
+/// whose role has changed), every call bounded by its timeout. Only raw commands are used; the
+/// library's MakePrimary / ReplicaOf helpers write keys and re-point other servers.
+/// </summary>
+public sealed class StackExchangeRedisNode : IRedisNode
+{
+    private readonly ConfigurationOptions _options;
+    private readonly EndPoint _endPoint;
+    private ConnectionMultiplexer? _muxer;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+
+    /// <summary>Creates the node; connects lazily on first use.</summary>
+    /// <param name="host">Host name or address.</param>
+    /// <param name="port">TCP port 1..65535.</param>
+    /// <param name="user">ACL user or empty.</param>
+    /// <param name="password">AUTH password or empty.</param>
+    /// <param name="timeout">Connect and command timeout (ms precision).</param>
+    public StackExchangeRedisNode(string host, int port, string user, string password, TimeSpan timeout)
+    {
+        Endpoint = $"{host}:{port}";
+        _endPoint = IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+        var ms = (int)Math.Max(50, timeout.TotalMilliseconds);
+        _options = new ConfigurationOptions
+        {
+            EndPoints = { _endPoint },
+            AllowAdmin = true,
+            AbortOnConnectFail = false,
+            ConnectTimeout = ms,
+            SyncTimeout = ms,
+            AsyncTimeout = ms,
+            ConnectRetry = 1,
+            KeepAlive = 1,
+            ClientName = "redis-ha",
+            BacklogPolicy = BacklogPolicy.FailFast,
+            User = string.IsNullOrEmpty(user) ? null : user,
+            Password = string.IsNullOrEmpty(password) ? null : password,
+            // Never let the library pick a primary or follow topology on our behalf.
+            TieBreaker = "",
+            ConfigurationChannel = "",
+            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE" }, available: false),
+        };
+    }
+
+    /// <inheritdoc />
+    public string Endpoint { get; }
+
+    private async Task<IServer> ServerAsync()
+    {
+        var muxer = _muxer;
+        if (muxer is null)
+        {
+            await _connectLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                muxer = _muxer ??= await ConnectionMultiplexer.ConnectAsync(_options).ConfigureAwait(false);
+            }
+            finally
+            {
+                _connectLock.Release();
+            }
+        }
+        return muxer.GetServer(_endPoint);
+    }
+
+    /// <inheritdoc />
+    public async Task<RedisProbe> ProbeAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await ProbeCoreAsync().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return RedisProbe.Failed($"no answer within {timeout.TotalMilliseconds:0} ms");
+        }
+        catch (Exception e)
+        {
+            return RedisProbe.Failed(Describe(e));
+        }
+    }
+
+    private async Task<RedisProbe> ProbeCoreAsync()
+    {
+        var server = await ServerAsync().ConfigureAwait(false);
+        try
+        {
+            var pong = await server.ExecuteAsync("PING").ConfigureAwait(false);
+            if (pong.ToString() != "PONG")
+                return RedisProbe.Failed($"PING answered {pong}");
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal))
+        {
+            // A replica that lost its master is alive and still holds data: it stays eligible.
+        }
+        var info = await server.ExecuteAsync("INFO", "replication").ConfigureAwait(false);
+        return new RedisProbe(true, ReplicationFacts.Parse(info.ToString() ?? ""), "");
+    }
+
+    /// <inheritdoc />
+    public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");
+
+    /// <inheritdoc />
+    public Task ReplicaOfAsync(string host, int port, TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private async Task CommandAsync(TimeSpan timeout, string command, params object[] args)
+    {
+        try
+        {
+            var server = await ServerAsync().WaitAsync(timeout).ConfigureAwait(false);
+            await server.ExecuteAsync(command, args).WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new RedisCommandException($"{command} {string.Join(' ', args)} on {Endpoint}: no answer within {timeout.TotalMilliseconds:0} ms");
+        }
+        catch (Exception e) when (e is not RedisCommandException)
+        {
+            throw new RedisCommandException($"{command} {string.Join(' ', args)} on {Endpoint}: {Describe(e)}");
+        }
+    }
+
+    private static string Describe(Exception e)
+    {
+        var message = e is RedisConnectionException rce
+            ? rce.FailureType switch
+            {
+                ConnectionFailureType.AuthenticationFailure => "authentication failed (check redis-ha.redis.user/password)",
+                ConnectionFailureType.UnableToConnect or ConnectionFailureType.UnableToResolvePhysicalConnection => "connection refused or unreachable",
+                _ => e.Message,
+            }
+            : e.Message;
+        if (message.Contains("NOAUTH", StringComparison.Ordinal) || message.Contains("WRONGPASS", StringComparison.Ordinal))
+            message = "authentication failed (check redis-ha.redis.user/password)";
+        return message.Split('\n', 2)[0].Trim();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_muxer is { } m) await m.DisposeAsync().ConfigureAwait(false);
+        _connectLock.Dispose();
+    }
+}
+
+/// <summary>Creates <see cref="StackExchangeRedisNode"/>s with this node's credentials.</summary>
+/// <param name="user">ACL user or empty.</param>
+/// <param name="password">Password or empty.</param>
+/// <param name="timeout">Connect and command timeout.</param>
+public sealed class StackExchangeRedisNodeFactory(string user, string password, TimeSpan timeout) : IRedisNodeFactory
+{
+    /// <inheritdoc />
+    public IRedisNode Create(string host, int port) => new StackExchangeRedisNode(host, port, user, password, timeout);
+}

@@ -1,0 +1,20 @@
+namespace RedisHaActors.Vrrp.Net;
+
+/// <summary>
+/// The virtual addresses held as a kernel lease. Calls return at once; the work runs in order
+/// on a background queue so the VRRP actor never blocks on a process or a device.
+/// </summary>
+public interface IVirtualAddresses : IDisposable
+{
+    /// <summary>Adds the addresses with a lifetime of the lease and sends gratuitous ARP.</summary>
+    void Acquire();
+
+    /// <summary>Extends the lease (the caller decides when).</summary>
+    void Renew();
+
+    /// <summary>Removes the addresses (absent ones are fine).</summary>
+    void Release();
+
+    /// <summary>Waits until queued work is done, at most <paramref name="timeout"/>; used on shutdown.</summary>
+    bool Flush(TimeSpan timeout);
+}

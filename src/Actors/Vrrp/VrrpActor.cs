@@ -1,0 +1,153 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+using RedisHaActors.Configuration;
+using RedisHaActors.Hosting;
+using RedisHaActors.Vrrp.Net;
+
+namespace RedisHaActors.Vrrp;
+
+/// <summary>
+/// Executes <see cref="VrrpStateMachine"/>: feeds it received adverts, health changes and timer
+/// deadlines, and carries out its actions (send adverts, VIP lease, state notifications).
+/// Timers run on <see cref="PreciseTimer"/>, not Akka's scheduler, so a 200 ms advert interval
+/// keeps millisecond precision.
+/// </summary>
+public sealed class VrrpActor : ReceiveActor
+{
+    private sealed record DatagramReceived(byte[] Data);
+
+    private sealed record DeadlineReached
+    {
+        public static DeadlineReached Instance { get; } = new();
+    }
+
+    private readonly VrrpSettings _settings;
+    private readonly Func<IVrrpTransport> _openTransport;
+    private readonly Func<IVirtualAddresses> _createVirtualAddresses;
+    private readonly IActorRef _listener;
+    private readonly IMonotonicClock _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<DropReason, long> _drops = new();
+    private IVrrpTransport? _transport;
+    private IVirtualAddresses? _vips;
+    private VrrpStateMachine? _machine;
+    private VrrpInstanceState _state;
+    private PreciseTimer? _timer;
+    private long _advertsSent;
+    private long _sendFailures;
+
+    /// <summary>Creates the actor; I/O is opened in <see cref="PreStart"/>.</summary>
+    /// <param name="settings">VRRP settings.</param>
+    /// <param name="openTransport">Opens the VRRP socket.</param>
+    /// <param name="createVirtualAddresses">Creates the VIP lease manager.</param>
+    /// <param name="listener">Receives <see cref="VrrpStatusChanged"/> and <see cref="VrrpMasterChanged"/>.</param>
+    /// <param name="clock">Monotonic time.</param>
+    public VrrpActor(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
+        IActorRef listener, IMonotonicClock clock)
+    {
+        _settings = settings;
+        _openTransport = openTransport;
+        _createVirtualAddresses = createVirtualAddresses;
+        _listener = listener;
+        _clock = clock;
+        _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds);
+        Receive<DatagramReceived>(Handle);
+        Receive<DeadlineReached>(_ => Apply(new TimerElapsed()));
+        Receive<HealthChanged>(Apply);
+        Receive<GetVrrpStatus>(_ => Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.Eligible, _state.MasterAddress,
+            _advertsSent, new Dictionary<DropReason, long>(_drops))));
+    }
+
+    /// <summary>Props for this actor.</summary>
+    public static Props Props(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
+        IActorRef listener, IMonotonicClock clock) =>
+        Akka.Actor.Props.Create(() => new VrrpActor(settings, openTransport, createVirtualAddresses, listener, clock));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _transport = _openTransport();
+        _vips = _createVirtualAddresses();
+        _machine = new VrrpStateMachine(_settings, _transport.PrimaryAddress);
+        var self = Self;
+        _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance));
+        _transport.Start(data => self.Tell(new DatagramReceived(data)));
+        _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress}, " +
+                  $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
+        Apply(new Startup());
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _timer?.Dispose();
+        if (_machine is not null)
+            Apply(new Shutdown());
+        _vips?.Flush(TimeSpan.FromSeconds(3));
+        _vips?.Dispose();
+        _transport?.Dispose();
+    }
+
+    private void Handle(DatagramReceived m)
+    {
+        var result = VrrpCodec.Decode(m.Data, _settings.VirtualRouterId);
+        if (result.Packet is { } packet && packet.Source.Equals(_transport!.PrimaryAddress))
+            result = new DecodeResult(null, DropReason.OwnAdvert);
+        if (result.Drop is { } reason)
+        {
+            _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
+            // Log the first of each kind; the counters carry the rest.
+            if (_drops[reason] == 1 && reason != DropReason.OwnAdvert)
+                _log.Warning("dropped a VRRP packet: {0} (further drops of this kind are only counted)", reason);
+            return;
+        }
+        Apply(new AdvertisementReceived(result.Packet!));
+    }
+
+    private void Apply(VrrpEvent e)
+    {
+        var now = _clock.Now;
+        var transition = _machine!.Handle(_state, e, now);
+        _state = transition.State;
+        foreach (var action in transition.Actions)
+            Execute(action);
+        if (_machine.NextDeadline(_state) is { } deadline)
+            _timer?.Arm(deadline - _clock.Now);
+        else
+            _timer?.Disarm();
+    }
+
+    private void Execute(VrrpAction action)
+    {
+        switch (action)
+        {
+            case SendAdvertisement send:
+                var message = VrrpCodec.EncodeV3(_machine!.Advertisement(send.Priority), _transport!.PrimaryAddress, VrrpCodec.MulticastGroup);
+                if (_transport.Send(message, VrrpCodec.MulticastGroup))
+                    _advertsSent++;
+                else if (++_sendFailures == 1 || _sendFailures % 100 == 0)
+                    _log.Warning("cannot send VRRP advert on {0} ({1} failures so far)", _settings.Interface, _sendFailures);
+                break;
+            case AcquireVirtualAddresses:
+                _vips!.Acquire();
+                break;
+            case RenewVirtualAddresses:
+                _vips!.Renew();
+                break;
+            case ReleaseVirtualAddresses:
+                _vips!.Release();
+                break;
+            case StateChanged changed:
+                _log.Info("{0} -> {1}: {2}", Name(changed.From), Name(changed.To), changed.Cause);
+                _listener.Tell(new VrrpStatusChanged(changed.To, changed.Master, changed.PreviousMaster, changed.Cause));
+                break;
+            case MasterChanged master:
+                _log.Info("following master {0}", master.Master);
+                _listener.Tell(new VrrpMasterChanged(master.Master));
+                break;
+        }
+    }
+
+    private static string Name(VrrpState s) => s.ToString().ToUpperInvariant();
+}

@@ -1,0 +1,53 @@
+using System.Net;
+
+namespace RedisHaActors.Vrrp;
+
+/// <summary>An input to <see cref="VrrpStateMachine"/>.</summary>
+public abstract record VrrpEvent;
+
+/// <summary>RFC 5798 §6.4.1 Startup event.</summary>
+public sealed record Startup : VrrpEvent;
+
+/// <summary>RFC 5798 §6.4.2/§6.4.3 Shutdown event: a master sends priority 0 and releases the VIP.</summary>
+public sealed record Shutdown : VrrpEvent;
+
+/// <summary>A decoded advert that passed the codec's checks.</summary>
+/// <param name="Packet">The advert with its IP source.</param>
+public sealed record AdvertisementReceived(ReceivedAdvertisement Packet) : VrrpEvent;
+
+/// <summary>Time has passed; the machine fires whichever of its timers are due at <c>now</c>.</summary>
+public sealed record TimerElapsed : VrrpEvent;
+
+/// <summary>The local Redis check changed the node's effective priority or eligibility.</summary>
+/// <param name="EffectivePriority">1..254, base priority plus weight while failing.</param>
+/// <param name="Eligible">False while the check has failed <c>fall</c> times and not yet passed <c>rise</c> times.</param>
+/// <param name="Cause">Why, for the transition log ("redis check failed 2 times: timeout").</param>
+public sealed record HealthChanged(byte EffectivePriority, bool Eligible, string Cause) : VrrpEvent;
+
+/// <summary>An output of <see cref="VrrpStateMachine"/> for the actor to execute.</summary>
+public abstract record VrrpAction;
+
+/// <summary>Send one advert with this priority (0 = leaving).</summary>
+/// <param name="Priority">0..254.</param>
+public sealed record SendAdvertisement(byte Priority) : VrrpAction;
+
+/// <summary>Add the virtual addresses and announce them with gratuitous ARP.</summary>
+public sealed record AcquireVirtualAddresses : VrrpAction;
+
+/// <summary>Renew the VIP lease (sent with every master advert; the actor rate-limits).</summary>
+public sealed record RenewVirtualAddresses : VrrpAction;
+
+/// <summary>Remove the virtual addresses.</summary>
+public sealed record ReleaseVirtualAddresses : VrrpAction;
+
+/// <summary>The state changed; logged and published to the role flipper.</summary>
+/// <param name="From">Previous state.</param>
+/// <param name="To">New state.</param>
+/// <param name="Cause">Human-readable cause, e.g. "no advert for 3.66 s from 192.0.2.1".</param>
+/// <param name="Master">The current master's address when known (null when we are master or none is known).</param>
+/// <param name="PreviousMaster">The last master heard before this change (for promotion catch-up).</param>
+public sealed record StateChanged(VrrpState From, VrrpState To, string Cause, IPAddress? Master, IPAddress? PreviousMaster) : VrrpAction;
+
+/// <summary>The master we follow changed while we stayed BACKUP.</summary>
+/// <param name="Master">New master address.</param>
+public sealed record MasterChanged(IPAddress Master) : VrrpAction;

@@ -1,0 +1,46 @@
+using System.Net;
+
+namespace RedisHaActors.Vrrp;
+
+/// <summary>
+/// The whole state of one VRRP instance (RFC 5798 §6.1 state variables), immutable.
+/// Times are monotonic offsets supplied by the caller.
+/// </summary>
+/// <param name="State">Current RFC state.</param>
+/// <param name="Priority">Effective priority 1..254 now (base plus weight).</param>
+/// <param name="Eligible">False while the local Redis is unhealthy: never becomes master.</param>
+/// <param name="MasterAdverIntervalCentiseconds">Master_Adver_Interval learned from the master (cs).</param>
+/// <param name="MasterDownTimer">When a backup takes over; null when disarmed.</param>
+/// <param name="AdverTimer">When a master sends its next advert; null unless master.</param>
+/// <param name="MasterAddress">Source of the master's adverts while backup; null if unknown.</param>
+/// <param name="LastAdvertAt">When the master's last accepted advert arrived.</param>
+/// <param name="LastRenewalAt">Master only: when the VIP lease was last acquired or renewed.</param>
+public sealed record VrrpInstanceState(
+    VrrpState State,
+    byte Priority,
+    bool Eligible,
+    ushort MasterAdverIntervalCentiseconds,
+    TimeSpan? MasterDownTimer,
+    TimeSpan? AdverTimer,
+    IPAddress? MasterAddress,
+    TimeSpan? LastAdvertAt,
+    TimeSpan? LastRenewalAt = null)
+{
+    /// <summary>Initial state before <see cref="Startup"/>: not eligible until the first Redis check passes.</summary>
+    public static VrrpInstanceState Initial(byte priority, ushort advertIntervalCs) =>
+        new(VrrpState.Initialize, priority, false, advertIntervalCs, null, null, null, null);
+
+    /// <summary>The earliest armed timer, when the actor should next deliver <see cref="TimerElapsed"/>.</summary>
+    public TimeSpan? NextDeadline => (MasterDownTimer, AdverTimer) switch
+    {
+        ({ } a, { } b) => a < b ? a : b,
+        ({ } a, null) => a,
+        (null, { } b) => b,
+        _ => null,
+    };
+}
+
+/// <summary>Result of one step: the new state and what to do, in order.</summary>
+/// <param name="State">State after the event.</param>
+/// <param name="Actions">Effects for the actor, in execution order.</param>
+public sealed record VrrpTransition(VrrpInstanceState State, IReadOnlyList<VrrpAction> Actions);

@@ -1,0 +1,30 @@
+using System.Net;
+
+namespace RedisHaActors.Vrrp;
+
+/// <summary>Published by <see cref="VrrpActor"/> on every state change.</summary>
+/// <param name="State">New state.</param>
+/// <param name="Master">Current master when BACKUP and known.</param>
+/// <param name="PreviousMaster">Master heard last before this change (promotion catch-up source).</param>
+/// <param name="Cause">Why, as logged.</param>
+public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAddress? PreviousMaster, string Cause);
+
+/// <summary>Published by <see cref="VrrpActor"/> when a BACKUP starts following another master.</summary>
+/// <param name="Master">The master's primary address (advert source).</param>
+public sealed record VrrpMasterChanged(IPAddress Master);
+
+/// <summary>Asks <see cref="VrrpActor"/> for a <see cref="VrrpStatus"/>.</summary>
+public sealed record GetVrrpStatus
+{
+    /// <summary>The single instance.</summary>
+    public static GetVrrpStatus Instance { get; } = new();
+}
+
+/// <summary>A snapshot of the VRRP instance for status output and tests.</summary>
+/// <param name="State">Current state.</param>
+/// <param name="Priority">Effective priority.</param>
+/// <param name="Eligible">Whether the node may become master.</param>
+/// <param name="Master">Master followed while BACKUP.</param>
+/// <param name="AdvertsSent">Adverts sent since start.</param>
+/// <param name="Drops">Dropped datagrams by reason since start.</param>
+public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops);

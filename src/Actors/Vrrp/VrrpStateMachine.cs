@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Net;
+using RedisHaActors.Configuration;
+
+namespace RedisHaActors.Vrrp;
+
+/// <summary>
+/// The VRRPv3 state machine of RFC 5798 §6.4 as a pure function
+/// <c>(state, event, now) -> (state, actions)</c>: no I/O, no clock. Extensions over the RFC,
+/// all from keepalived or this product's design:
+/// <list type="bullet">
+/// <item>nopreempt (<see cref="VrrpSettings.Preempt"/> off), as RFC 5798 §6.4.2 Preempt_Mode.</item>
+/// <item>Yield: a master whose Redis became ineligible sends priority 0, releases the VIP and
+/// stays BACKUP without a Master_Down_Timer until it is eligible again.</item>
+/// </list>
+/// </summary>
+public sealed class VrrpStateMachine
+{
+    private readonly VrrpSettings _settings;
+    private readonly IPAddress _primaryAddress;
+    private readonly IReadOnlyList<IPAddress> _addresses;
+
+    /// <summary>Creates the machine for one instance.</summary>
+    /// <param name="settings">Validated VRRP settings.</param>
+    /// <param name="primaryAddress">This node's primary IPv4 address on the interface (the advert source, RFC 5798 §6.4.3 tie-break).</param>
+    public VrrpStateMachine(VrrpSettings settings, IPAddress primaryAddress)
+    {
+        _settings = settings;
+        _primaryAddress = primaryAddress;
+        _addresses = settings.VirtualAddresses.Select(v => v.Address).ToArray();
+    }
+
+    /// <summary>Advertisement_Interval in centiseconds.</summary>
+    public ushort AdvertIntervalCentiseconds => _settings.AdvertIntervalCentiseconds;
+
+    /// <summary>The advert this node sends at <paramref name="priority"/>.</summary>
+    public VrrpAdvertisement Advertisement(byte priority) =>
+        new(3, _settings.VirtualRouterId, priority, _settings.AdvertIntervalCentiseconds, _addresses);
+
+    /// <summary>RFC 5798 §6.1 Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256.</summary>
+    public static TimeSpan SkewTime(byte priority, ushort masterAdverIntervalCs) =>
+        TimeSpan.FromMilliseconds((256 - priority) * masterAdverIntervalCs * 10 / 256.0);
+
+    /// <summary>RFC 5798 §6.1 Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time.</summary>
+    public static TimeSpan MasterDownInterval(byte priority, ushort masterAdverIntervalCs) =>
+        TimeSpan.FromMilliseconds(3 * masterAdverIntervalCs * 10) + SkewTime(priority, masterAdverIntervalCs);
+
+    /// <summary>Applies one event at monotonic time <paramref name="now"/>.</summary>
+    public VrrpTransition Handle(VrrpInstanceState s, VrrpEvent e, TimeSpan now) => e switch
+    {
+        Startup => OnStartup(s, now),
+        Shutdown => OnShutdown(s),
+        AdvertisementReceived a => OnAdvert(s, a.Packet, now),
+        TimerElapsed => OnTimer(s, now),
+        HealthChanged h => OnHealth(s, h, now),
+        _ => new VrrpTransition(s, []),
+    };
+
+    /// <summary>How often a master renews the VIP lease: a quarter of the lease.</summary>
+    public TimeSpan RenewalInterval => _settings.VipLease / 4;
+
+    /// <summary>When the actor should next deliver <see cref="TimerElapsed"/>; null when no timer is armed.</summary>
+    public TimeSpan? NextDeadline(VrrpInstanceState s)
+    {
+        var next = s.NextDeadline;
+        if (s.State == VrrpState.Master && s.LastRenewalAt is { } renewed)
+        {
+            var renewAt = renewed + RenewalInterval;
+            if (next is null || renewAt < next) next = renewAt;
+        }
+        return next;
+    }
+
+    private TimeSpan DownInterval(VrrpInstanceState s) => MasterDownInterval(s.Priority, s.MasterAdverIntervalCentiseconds);
+
+    private VrrpTransition OnStartup(VrrpInstanceState s, TimeSpan now)
+    {
+        if (s.State != VrrpState.Initialize) return new VrrpTransition(s, []);
+        // A node always starts BACKUP (never as owner) and first removes any VIP left by an earlier run.
+        var next = s with
+        {
+            State = VrrpState.Backup,
+            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds,
+            AdverTimer = null,
+            MasterAddress = null,
+            LastAdvertAt = null,
+        };
+        next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+        return new VrrpTransition(next,
+        [
+            new ReleaseVirtualAddresses(),
+            new StateChanged(VrrpState.Initialize, VrrpState.Backup, "startup", null, null),
+        ]);
+    }
+
+    private static VrrpTransition OnShutdown(VrrpInstanceState s)
+    {
+        var next = s with { State = VrrpState.Initialize, MasterDownTimer = null, AdverTimer = null, LastRenewalAt = null };
+        var actions = new List<VrrpAction>();
+        if (s.State == VrrpState.Master)
+            actions.Add(new SendAdvertisement(0));
+        actions.Add(new ReleaseVirtualAddresses());
+        if (s.State != VrrpState.Initialize)
+            actions.Add(new StateChanged(s.State, VrrpState.Initialize, "shutdown", null, s.MasterAddress));
+        return new VrrpTransition(next, actions);
+    }
+
+    private VrrpTransition OnAdvert(VrrpInstanceState s, ReceivedAdvertisement p, TimeSpan now)
+    {
+        var advert = p.Advertisement;
+        switch (s.State)
+        {
+            case VrrpState.Backup:
+            {
+                if (advert.Priority == 0)
+                {
+                    // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
+                    var timer = s.Eligible ? now + SkewTime(s.Priority, s.MasterAdverIntervalCentiseconds) : (TimeSpan?)null;
+                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = now }, []);
+                }
+                if (!_settings.Preempt || advert.Priority >= s.Priority)
+                {
+                    var next = s with
+                    {
+                        MasterAdverIntervalCentiseconds = advert.MaxAdvertIntervalCentiseconds,
+                        MasterAddress = p.Source,
+                        LastAdvertAt = now,
+                    };
+                    next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+                    var actions = Equals(s.MasterAddress, p.Source) ? Array.Empty<VrrpAction>() : [new MasterChanged(p.Source)];
+                    return new VrrpTransition(next, actions);
+                }
+                // Preempt on and the advert is from a lower priority: let Master_Down_Timer run out.
+                return new VrrpTransition(s, []);
+            }
+            case VrrpState.Master:
+            {
+                if (advert.Priority == 0)
+                {
+                    // §6.4.3: another master is leaving; assert ourselves at once.
+                    return new VrrpTransition(
+                        s with { AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds), LastRenewalAt = now },
+                        [new SendAdvertisement(s.Priority), new RenewVirtualAddresses()]);
+                }
+                if (advert.Priority > s.Priority || (advert.Priority == s.Priority && Compare(p.Source, _primaryAddress) > 0))
+                {
+                    var next = s with
+                    {
+                        State = VrrpState.Backup,
+                        AdverTimer = null,
+                        LastRenewalAt = null,
+                        MasterAdverIntervalCentiseconds = advert.MaxAdvertIntervalCentiseconds,
+                        MasterAddress = p.Source,
+                        LastAdvertAt = now,
+                    };
+                    next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+                    var cause = advert.Priority > s.Priority
+                        ? $"higher priority {advert.Priority} from {p.Source}"
+                        : $"equal priority {advert.Priority} from higher address {p.Source}";
+                    return new VrrpTransition(next,
+                    [
+                        new ReleaseVirtualAddresses(),
+                        new StateChanged(VrrpState.Master, VrrpState.Backup, cause, p.Source, p.Source),
+                    ]);
+                }
+                return new VrrpTransition(s, []);
+            }
+            default:
+                return new VrrpTransition(s, []);
+        }
+    }
+
+    private VrrpTransition OnTimer(VrrpInstanceState s, TimeSpan now)
+    {
+        if (s.State == VrrpState.Backup && s.MasterDownTimer is { } down && now >= down && s.Eligible)
+        {
+            var cause = s.LastAdvertAt is { } last && s.MasterAddress is not null
+                ? $"no advert for {Seconds(now - last)} s from {s.MasterAddress}"
+                : s.MasterAddress is null ? $"no master heard for {Seconds(DownInterval(s))} s" : $"master {s.MasterAddress} left (priority 0)";
+            var next = s with
+            {
+                State = VrrpState.Master,
+                MasterDownTimer = null,
+                AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds),
+                MasterAddress = null,
+                LastRenewalAt = now,
+            };
+            return new VrrpTransition(next,
+            [
+                new SendAdvertisement(s.Priority),
+                new AcquireVirtualAddresses(),
+                new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, s.MasterAddress),
+            ]);
+        }
+        if (s.State == VrrpState.Master && s.LastRenewalAt is { } renewed && now - renewed >= _settings.VipLease)
+        {
+            // The kernel has already dropped the VIP: this process stalled longer than the lease.
+            // Renewing late could bring the VIP back beside a new master, so listen again instead.
+            var next = s with { State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = null, LastAdvertAt = null };
+            next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+            return new VrrpTransition(next,
+            [
+                new ReleaseVirtualAddresses(),
+                new StateChanged(VrrpState.Master, VrrpState.Backup,
+                    $"VIP lease lapsed: no renewal for {Seconds(now - renewed)} s (process stalled?)", null, null),
+            ]);
+        }
+        if (s.State == VrrpState.Master)
+        {
+            var actions = new List<VrrpAction>(2);
+            var next = s;
+            if (s.AdverTimer is { } adver && now >= adver)
+            {
+                // Schedule from the previous deadline so adverts do not drift; skip missed slots after a stall.
+                var interval = Interval(_settings.AdvertIntervalCentiseconds);
+                var nextAt = adver + interval;
+                if (nextAt <= now) nextAt = now + interval;
+                next = next with { AdverTimer = nextAt };
+                actions.Add(new SendAdvertisement(s.Priority));
+            }
+            // Renew a few times per lease, independent of the advert interval (which may exceed the lease).
+            if (s.LastRenewalAt is { } last && now - last >= RenewalInterval)
+            {
+                next = next with { LastRenewalAt = now };
+                actions.Add(new RenewVirtualAddresses());
+            }
+            return new VrrpTransition(next, actions);
+        }
+        return new VrrpTransition(s, []);
+    }
+
+    private VrrpTransition OnHealth(VrrpInstanceState s, HealthChanged h, TimeSpan now)
+    {
+        var next = s with { Priority = h.EffectivePriority, Eligible = h.Eligible };
+        if (s.State == VrrpState.Master && !h.Eligible)
+        {
+            // Yield: the VIP holder's Redis must be healthy, whatever preempt says.
+            next = next with { State = VrrpState.Backup, AdverTimer = null, MasterDownTimer = null, MasterAddress = null, LastAdvertAt = null, LastRenewalAt = null };
+            return new VrrpTransition(next,
+            [
+                new SendAdvertisement(0),
+                new ReleaseVirtualAddresses(),
+                new StateChanged(VrrpState.Master, VrrpState.Backup, $"yield: {h.Cause}", null, null),
+            ]);
+        }
+        if (s.State == VrrpState.Backup)
+        {
+            if (!h.Eligible)
+                next = next with { MasterDownTimer = null };
+            else if (s.MasterDownTimer is null)
+                // Eligible again: behave as if just started listening, so a live master is heard first.
+                next = next with { MasterDownTimer = now + DownInterval(next) };
+        }
+        return new VrrpTransition(next, []);
+    }
+
+    private static TimeSpan Interval(ushort cs) => TimeSpan.FromMilliseconds(cs * 10);
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>Compares IPv4 addresses as unsigned 32-bit numbers (RFC 5798 §6.4.3 tie-break).</summary>
+    public static int Compare(IPAddress a, IPAddress b)
+    {
+        Span<byte> x = stackalloc byte[16];
+        Span<byte> y = stackalloc byte[16];
+        a.TryWriteBytes(x, out var lx);
+        b.TryWriteBytes(y, out var ly);
+        return lx != ly ? lx.CompareTo(ly) : x[..lx].SequenceCompareTo(y[..ly]);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RedisHaActors.Configuration;
+using RedisHaActors.Hosting;
+using RedisHaActors.Redis;
+using RedisHaActors.Vrrp.Net;
+
+namespace RedisHaActors.Coordinator;
+
+/// <summary>The command handlers. Exit codes: 0 ok, 2 bad configuration, 3 the host cannot run the node.</summary>
+internal static class Commands
+{
+    public const int ExitBadConfig = 2;
+    public const int ExitEnvironment = 3;
+
+    // The VRRP timers do not use Akka's scheduler, so a coarse tick only saves idle CPU.
+    private const string AkkaConfig = """
+        akka {
+          loglevel = INFO
+          stdout-loglevel = WARNING
+          scheduler.tick-duration = 100ms
+          coordinated-shutdown.run-by-clr-shutdown-hook = off
+        }
+        """;
+
+    public static int CheckConfig(FileInfo file)
+    {
+        try
+        {
+            var settings = HaSettings.Load(file.FullName);
+            Console.WriteLine($"{file.FullName}: ok");
+            Console.WriteLine(settings.Summary());
+            return 0;
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine($"redis-ha: {e.Message}");
+            return ExitBadConfig;
+        }
+    }
+
+    public static async Task<int> RunAsync(FileInfo file, CancellationToken ct)
+    {
+        HaSettings settings;
+        try
+        {
+            settings = HaSettings.Load(file.FullName);
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine($"redis-ha: {e.Message}");
+            return ExitBadConfig;
+        }
+
+        IPAddress primary;
+        try
+        {
+            var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
+            (_, primary) = InterfaceInfo.Find(settings.Vrrp.Interface, vips);
+            // Fail here, with one line, rather than in a restart loop inside the actor.
+            RawVrrpSocket.Open(settings.Vrrp.Interface).Dispose();
+        }
+        catch (VrrpSocketException e)
+        {
+            Console.Error.WriteLine($"redis-ha: {e.Message}");
+            return ExitEnvironment;
+        }
+        var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary.ToString();
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            o.IncludeScopes = false;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddAkka("redis-ha", (akka, sp) =>
+        {
+            var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+            var vipLog = loggerFactory.CreateLogger("RedisHaActors.Vip");
+            var io = new NodeIo(
+                () => RawVrrpSocket.Open(settings.Vrrp.Interface),
+                () => new IpCommandVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
+                new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout),
+                new StopwatchClock());
+            akka.AddHocon(AkkaConfig, HoconAddMode.Prepend)
+                .ConfigureLoggers(l =>
+                {
+                    l.ClearLoggers();
+                    l.AddLoggerFactory();
+                })
+                .WithRedisHaNode(settings, io, announceHost);
+        });
+        using var host = builder.Build();
+        await host.RunAsync(ct).ConfigureAwait(false);
+        return 0;
+    }
+}
