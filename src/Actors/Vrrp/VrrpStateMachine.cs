@@ -116,7 +116,7 @@ public sealed class VrrpStateMachine
                 {
                     // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
                     var timer = s.Eligible ? now + SkewTime(s.Priority, s.MasterAdverIntervalCentiseconds) : (TimeSpan?)null;
-                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = now }, []);
+                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source }, []);
                 }
                 if (!_settings.Preempt || advert.Priority >= s.Priority)
                 {
@@ -174,9 +174,10 @@ public sealed class VrrpStateMachine
     {
         if (s.State == VrrpState.Backup && s.MasterDownTimer is { } down && now >= down && s.Eligible)
         {
+            // LastAdvertAt is cleared by a priority-0 advert, so a master that left says so.
             var cause = s.LastAdvertAt is { } last && s.MasterAddress is not null
                 ? $"no advert for {Seconds(now - last)} s from {s.MasterAddress}"
-                : s.MasterAddress is null ? $"no master heard for {Seconds(DownInterval(s))} s" : $"master {s.MasterAddress} left (priority 0)";
+                : s.MasterAddress is null ? $"no master heard for {Seconds(DownInterval(s))} s" : $"master {s.MasterAddress} left (priority 0 advert)";
             var next = s with
             {
                 State = VrrpState.Master,

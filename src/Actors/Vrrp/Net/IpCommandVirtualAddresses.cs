@@ -94,7 +94,7 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
             p.Kill();
             throw new InvalidOperationException($"ip {string.Join(' ', args)} did not finish within 5 s");
         }
-        if (p.ExitCode != 0 && !(quietIfMissing && err.Contains("Cannot assign requested address", StringComparison.Ordinal)))
+        if (p.ExitCode != 0 && !(quietIfMissing && (err.Contains("Cannot assign requested address", StringComparison.Ordinal) || err.Contains("Address not found", StringComparison.Ordinal))))
             throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Trim()}");
     }
 
