@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds and runs every test (unit, actor, and the namespace lab with real Redis and VRRP),
+# then prints one closing line "N passed, N failed". Needs root for the lab tests (CI runs as root).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+install_packages() {
+    local need=() p
+    for p in redis-server redis-tools libpcap0.8 iproute2 tcpdump iptables procps; do
+        dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+    done
+    [ ${#need[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "test.sh: missing packages (${need[*]}); run as root to install them" >&2
+        return 1
+    fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    # The package may start a Redis in the root namespace; the tests never use it.
+    if command -v systemctl >/dev/null; then systemctl stop redis-server 2>/dev/null || true; fi
+}
+
+install_packages || { echo "0 passed, 1 failed"; exit 1; }
+
+if ! dotnet build RedisHaActors.sln -c Release -nologo -v q; then
+    echo "build failed" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+results=TestResults
+rm -rf "$results"
+dotnet test tests/RedisHaActors.Tests -c Release --no-build -nologo \
+    --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results"
+status=$?
+
+trx="$results/results.trx"
+if [ ! -f "$trx" ]; then
+    echo "no test results were written (dotnet test exit $status)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+num() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+passed=$(num passed); failed=$(num failed); total=$(num total); executed=$(num executed)
+passed=${passed:-0}; failed=${failed:-0}
+# Tests that did not run (aborted host, not executed) count as failed.
+notrun=$(( ${total:-0} - ${executed:-0} ))
+[ "$notrun" -gt 0 ] && failed=$(( failed + notrun ))
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,95 @@
+using Xunit.Abstractions;
+
+namespace RedisHaActors.Tests.Lab;
+
+/// <summary>
+/// Two real nodes, two real Redis, real VRRP packets in the namespace lab. Assert end states
+/// and order with generous limits; timing figures belong in bench/.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class FailoverLabTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+
+    private static void BootPair(NamespaceLab lab, bool preempt1, bool preempt2)
+    {
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(1, priority: 200, preempt: preempt1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
+        lab.StartNode(2, priority: 190, preempt: preempt2);
+        lab.WaitUntil(() => lab.Role(1) == "master" && lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1",
+            Limit, "n1 master, n2 replica of n1");
+    }
+
+    [Fact]
+    public void Boot_gives_one_VIP_holder_whose_Redis_is_master_and_the_other_a_replica_of_it()
+    {
+        using var lab = new NamespaceLab();
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        // Started together: the election, not start order, decides.
+        lab.StartNode(1, priority: 200, preempt: true);
+        lab.StartNode(2, priority: 190, preempt: true);
+        lab.WaitUntil(() => lab.VipHolders().Length == 1, Limit, "exactly one VIP holder");
+        lab.WaitUntil(() =>
+        {
+            var holder = lab.VipHolders();
+            if (holder.Length != 1) return false;
+            var other = holder[0] == 1 ? 2 : 1;
+            return lab.Role(holder[0]) == "master" && lab.Role(other) == "slave" && lab.MasterHostOf(other) == $"192.0.2.{holder[0]}";
+        }, Limit, "holder's Redis master, the other a replica of it");
+        Assert.Equal([1], lab.VipHolders());
+        Assert.Equal("OK", lab.WriteThroughVip("boot", "1"));
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Theory]
+    [InlineData(false, false)] // the article's nopreempt on both nodes
+    [InlineData(false, true)]  // preempt on for the backup
+    public void Killing_the_masters_Redis_moves_the_VIP_and_the_writable_master(bool preempt1, bool preempt2)
+    {
+        using var lab = new NamespaceLab();
+        BootPair(lab, preempt1, preempt2);
+        Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
+        lab.WaitUntil(() => lab.RedisCli(2, "get", "before").Trim() == "1", Limit, "write replicated to n2");
+
+        lab.KillRedis(1);
+
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]), Limit, "VIP moves to n2 only");
+        lab.WaitUntil(() => lab.Role(2) == "master", Limit, "n2's Redis becomes master");
+        lab.WaitUntil(() => lab.WriteThroughVip("after", "2") == "OK", Limit, "writes through the VIP succeed");
+        Assert.Equal("1", lab.RedisCli(2, "get", "before").Trim());
+        var log1 = lab.NodeLog(1);
+        var log2 = lab.NodeLog(2);
+        Assert.Contains("MASTER -> BACKUP: yield", log1);
+        Assert.Contains("BACKUP -> MASTER", log2);
+        Assert.True(log2.IndexOf("BACKUP -> MASTER", StringComparison.Ordinal) < log2.IndexOf("replica -> master", StringComparison.Ordinal),
+            "the VIP moved before the Redis role flipped\n" + log2);
+
+        // Redis on n1 comes back (empty, as master): it must be made a replica of n2, and with
+        // preempt off on n1 it must not take the VIP back.
+        lab.StartRedis(1);
+        lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2", Limit, "restarted n1 Redis re-pointed to n2");
+        lab.WaitUntil(() => lab.RedisCli(1, "get", "after").Trim() == "2", Limit, "n1 resynced from n2");
+        Assert.Equal([2], lab.VipHolders());
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
+    public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
+    {
+        using var lab = new NamespaceLab();
+        BootPair(lab, preempt1: true, preempt2: true);
+
+        var exit = lab.TerminateNode(1, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(0, exit);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]), Limit, "VIP only on n2");
+        lab.WaitUntil(() => lab.Role(2) == "master", Limit, "n2's Redis becomes master");
+        lab.WaitUntil(() => lab.WriteThroughVip("after-term", "1") == "OK", Limit, "writes through the VIP succeed");
+        Assert.Contains("MASTER -> INITIALIZE: shutdown", lab.NodeLog(1));
+        Assert.Contains("left (priority 0 advert)", lab.NodeLog(2));
+        output.WriteLine(lab.AllLogs());
+    }
+}
