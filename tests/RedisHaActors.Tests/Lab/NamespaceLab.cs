@@ -21,7 +21,16 @@ public sealed class NamespaceLab : IDisposable
         _size = nodes;
         Prefix = "rh" + Guid.NewGuid().ToString("N")[..6];
         OutDir = Directory.CreateTempSubdirectory("redis-ha-lab-").FullName;
-        Lab("lab_up", Prefix, nodes.ToString());
+        try
+        {
+            Lab("lab_up", Prefix, nodes.ToString());
+        }
+        catch
+        {
+            // The constructor failing means Dispose never runs: clean up here.
+            Dispose();
+            throw;
+        }
     }
 
     public string Prefix { get; }
