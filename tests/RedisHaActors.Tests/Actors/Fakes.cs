@@ -1,0 +1,153 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using RedisHaActors.Hosting;
+using RedisHaActors.Redis;
+using RedisHaActors.Vrrp;
+using RedisHaActors.Vrrp.Net;
+
+namespace RedisHaActors.Tests.Actors;
+
+/// <summary>Wraps a VRRP message in an IPv4 header as a raw socket would deliver it.</summary>
+public static class Ipv4
+{
+    public static byte[] Wrap(byte[] vrrp, IPAddress source, IPAddress destination, byte ttl = 255)
+    {
+        var d = new byte[20 + vrrp.Length];
+        d[0] = 0x45;
+        d[1] = 0xc0;
+        BinaryPrimitives.WriteUInt16BigEndian(d.AsSpan(2), (ushort)d.Length);
+        d[8] = ttl;
+        d[9] = 112;
+        source.TryWriteBytes(d.AsSpan(12, 4), out _);
+        destination.TryWriteBytes(d.AsSpan(16, 4), out _);
+        vrrp.CopyTo(d, 20);
+        return d;
+    }
+}
+
+/// <summary>A shared wire: every transport attached receives what the others send (not its own).</summary>
+public sealed class FakeLink
+{
+    private readonly List<FakeTransport> _ports = new();
+
+    public FakeTransport Attach(string address)
+    {
+        var t = new FakeTransport(IPAddress.Parse(address), this);
+        lock (_ports) _ports.Add(t);
+        return t;
+    }
+
+    internal void Deliver(FakeTransport from, byte[] datagram)
+    {
+        FakeTransport[] ports;
+        lock (_ports) ports = _ports.ToArray();
+        foreach (var p in ports)
+            if (p != from) p.Inject(datagram);
+    }
+}
+
+public sealed class FakeTransport(IPAddress primary, FakeLink? link = null) : IVrrpTransport
+{
+    private Action<byte[]>? _onDatagram;
+
+    public IPAddress PrimaryAddress { get; } = primary;
+
+    public ConcurrentQueue<VrrpAdvertisement> Sent { get; } = new();
+
+    /// <summary>When set, sends are dropped (a VRRP-only partition).</summary>
+    public volatile bool Cut;
+
+    public bool Disposed { get; private set; }
+
+    public void Start(Action<byte[]> onDatagram) => _onDatagram = onDatagram;
+
+    public void Inject(byte[] datagram)
+    {
+        if (!Cut) _onDatagram?.Invoke(datagram);
+    }
+
+    public bool Send(byte[] message, IPAddress destination)
+    {
+        var datagram = Ipv4.Wrap(message, PrimaryAddress, destination);
+        var decoded = VrrpCodec.Decode(datagram, message[1]);
+        if (decoded.Packet is { } p) Sent.Enqueue(p.Advertisement);
+        if (!Cut) link?.Deliver(this, datagram);
+        return true;
+    }
+
+    public void Dispose() => Disposed = true;
+}
+
+public sealed class FakeVirtualAddresses : IVirtualAddresses
+{
+    public ConcurrentQueue<string> Operations { get; } = new();
+
+    /// <summary>Whether the VIP is held now, by the operations seen.</summary>
+    public bool Held { get; private set; }
+
+    public void Acquire() { Operations.Enqueue("acquire"); Held = true; }
+
+    public void Renew() => Operations.Enqueue("renew");
+
+    public void Release() { Operations.Enqueue("release"); Held = false; }
+
+    public bool Flush(TimeSpan timeout) => true;
+
+    public void Dispose() { }
+}
+
+/// <summary>A scriptable Redis: probe results come from <see cref="Facts"/> / <see cref="Down"/>; role commands change them.</summary>
+public sealed class FakeRedisNode(string endpoint) : IRedisNode
+{
+    private readonly object _gate = new();
+    private ReplicationFacts _facts = Master(0);
+
+    public string Endpoint { get; } = endpoint;
+
+    public volatile bool Down;
+
+    public ConcurrentQueue<string> Commands { get; } = new();
+
+    public ReplicationFacts Facts
+    {
+        get { lock (_gate) return _facts; }
+        set { lock (_gate) _facts = value; }
+    }
+
+    public static ReplicationFacts Master(long offset) =>
+        new(RedisRole.Master, null, null, false, offset, 0, "replid", 0, "no-failover");
+
+    public static ReplicationFacts ReplicaOf(string host, int port, long offset) =>
+        new(RedisRole.Replica, host, port, true, offset, offset, "replid", 0, "no-failover");
+
+    public Task<RedisProbe> ProbeAsync(TimeSpan timeout) =>
+        Task.FromResult(Down ? RedisProbe.Failed("connection refused or unreachable") : new RedisProbe(true, Facts, ""));
+
+    public Task ReplicaOfNoOneAsync(TimeSpan timeout)
+    {
+        if (Down) throw new RedisCommandException($"REPLICAOF NO ONE on {Endpoint}: connection refused");
+        Commands.Enqueue("REPLICAOF NO ONE");
+        Facts = Master(Facts.Offset);
+        return Task.CompletedTask;
+    }
+
+    public Task ReplicaOfAsync(string host, int port, TimeSpan timeout)
+    {
+        if (Down) throw new RedisCommandException($"REPLICAOF on {Endpoint}: connection refused");
+        Commands.Enqueue($"REPLICAOF {host} {port}");
+        Facts = ReplicaOf(host, port, Facts.Offset);
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+public sealed class FakeRedisFactory : IRedisNodeFactory
+{
+    public ConcurrentDictionary<string, FakeRedisNode> Nodes { get; } = new();
+
+    public FakeRedisNode Get(string host, int port = 6379) => Nodes.GetOrAdd($"{host}:{port}", k => new FakeRedisNode(k));
+
+    public IRedisNode Create(string host, int port) => Get(host, port);
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using RedisHaActors.Redis;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Tests.Actors;
+
+public sealed class RoleFlipActorTests : TestKit
+{
+    private static readonly IPAddress Old = IPAddress.Parse("192.0.2.1");
+
+    private readonly FakeRedisFactory _redis = new();
+    private readonly FakeRedisNode _local;
+
+    public RoleFlipActorTests() => _local = _redis.Get("127.0.0.1");
+
+    private IActorRef Start(int syncTimeoutMs = 2000) =>
+        Sys.ActorOf(RoleFlipActor.Props(ActorTestSettings.Redis(syncTimeoutMs: syncTimeoutMs), _local, _redis, "192.0.2.2"));
+
+    private void Observe(IActorRef flip) => flip.Tell(new LocalRedisObserved(new RedisProbe(true, _local.Facts, ""), true));
+
+    [Fact]
+    public void Backup_makes_the_local_Redis_a_replica_of_the_advertising_master_and_repoints_a_restarted_one()
+    {
+        var flip = Start();
+        _local.Facts = FakeRedisNode.Master(0);
+        flip.Tell(new VrrpStatusChanged(VrrpState.Backup, null, null, "startup"));
+        flip.Tell(new VrrpMasterChanged(Old));
+        Observe(flip);
+        AwaitAssert(() => Assert.Equal(["REPLICAOF 192.0.2.1 6379"], _local.Commands));
+        // Steady: nothing more while it is a replica of the master.
+        Observe(flip);
+        Observe(flip);
+        // Redis restarted empty as a master: re-pointed on the next observation.
+        _local.Facts = FakeRedisNode.Master(0);
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Equal(2, _local.Commands.Count(c => c == "REPLICAOF 192.0.2.1 6379"));
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void Promotion_waits_for_the_old_masters_offset_then_promotes_and_repoints_the_old_master()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start(syncTimeoutMs: 30_000); // far beyond the test, even on a loaded machine
+        Observe(flip);
+        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(_local.Commands); // still catching up: 400 < 1000
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF 192.0.2.2 6379"], old.Commands));
+    }
+
+    [Fact]
+    public void Promotion_is_immediate_when_the_old_master_does_not_answer()
+    {
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start(syncTimeoutMs: 60_000);
+        Observe(flip);
+        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public void Promotion_gives_up_waiting_after_sync_timeout_and_promotes()
+    {
+        _redis.Get("192.0.2.1").Facts = FakeRedisNode.Master(5000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10);
+        var flip = Start(syncTimeoutMs: 300);
+        Observe(flip);
+        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public void A_newer_backup_decision_cancels_an_in_flight_promotion()
+    {
+        _redis.Get("192.0.2.1").Facts = FakeRedisNode.Master(5000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10);
+        var flip = Start(syncTimeoutMs: 1000);
+        Observe(flip);
+        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        flip.Tell(new VrrpStatusChanged(VrrpState.Backup, Old, Old, "higher priority 210 from 192.0.2.1"));
+        Observe(flip);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(1500)); // past the old sync-timeout
+        Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+    }
+}

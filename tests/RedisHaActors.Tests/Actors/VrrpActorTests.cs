@@ -1,0 +1,139 @@
+using System.Net;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using RedisHaActors.Hosting;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Tests.Actors;
+
+public sealed class VrrpActorTests : TestKit
+{
+    private static readonly IPAddress Self = IPAddress.Parse("192.0.2.1");
+    private static readonly IPAddress Peer = IPAddress.Parse("192.0.2.2");
+
+    private (IActorRef Vrrp, FakeTransport Transport, FakeVirtualAddresses Vips) Start(byte priority = 200, bool preempt = true)
+    {
+        var transport = new FakeTransport(Self);
+        var vips = new FakeVirtualAddresses();
+        var vrrp = Sys.ActorOf(VrrpActor.Props(ActorTestSettings.Vrrp(priority, preempt: preempt), () => transport, () => vips, TestActor, new StopwatchClock()));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Backup);
+        return (vrrp, transport, vips);
+    }
+
+    private VrrpStatus Status(IActorRef vrrp)
+    {
+        var probe = CreateTestProbe();
+        vrrp.Tell(GetVrrpStatus.Instance, probe);
+        return probe.ExpectMsg<VrrpStatus>();
+    }
+
+    private static byte[] Advert(byte priority, IPAddress source, byte vrid = 51) =>
+        Ipv4.Wrap(VrrpCodec.EncodeV3(new VrrpAdvertisement(3, vrid, priority, 2, [IPAddress.Parse("192.0.2.100")]), source, VrrpCodec.MulticastGroup),
+            source, VrrpCodec.MulticastGroup);
+
+    [Fact]
+    public void Eligible_backup_with_no_master_becomes_master_sends_adverts_and_acquires_the_VIP()
+    {
+        var (vrrp, transport, vips) = Start();
+        vrrp.Tell(new HealthChanged(200, true, "redis check OK"));
+
+        var changed = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3));
+        Assert.Equal(VrrpState.Master, changed.State);
+        Assert.Contains("no master heard", changed.Cause);
+        AwaitCondition(() => transport.Sent.Count >= 3, TimeSpan.FromSeconds(3));
+        Assert.All(transport.Sent, a => Assert.Equal((byte)200, a.Priority));
+        Assert.True(vips.Held);
+        Assert.Equal(["release", "acquire"], vips.Operations.Take(2));
+    }
+
+    [Fact]
+    public void Not_eligible_node_never_becomes_master()
+    {
+        var (vrrp, transport, vips) = Start();
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // 7 x Master_Down_Interval at 20 ms adverts
+        Assert.Empty(transport.Sent);
+        Assert.False(vips.Held);
+        var status = Status(vrrp);
+        Assert.Equal(VrrpState.Backup, status.State);
+        Assert.False(status.Eligible);
+    }
+
+    [Fact]
+    public void Backup_hearing_a_higher_priority_master_follows_it_and_stays_backup()
+    {
+        var (vrrp, transport, _) = Start(priority: 100);
+        vrrp.Tell(new HealthChanged(100, true, "ok"));
+        // Keep the master alive for a while: adverts every 20 ms.
+        for (var i = 0; i < 15; i++)
+        {
+            transport.Inject(Advert(200, Peer));
+            if (i == 0) Assert.Equal(Peer, ExpectMsg<VrrpMasterChanged>().Master);
+            Thread.Sleep(20);
+        }
+        ExpectNoMsg(TimeSpan.FromMilliseconds(20));
+        Assert.Empty(transport.Sent);
+        Assert.Equal(VrrpState.Backup, Status(vrrp).State);
+        // Then it goes silent: the backup takes over and names the silent master.
+        var changed = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(2));
+        Assert.Equal(VrrpState.Master, changed.State);
+        Assert.Contains("from 192.0.2.2", changed.Cause);
+        Assert.Equal(Peer, changed.PreviousMaster);
+    }
+
+    [Fact]
+    public void Malformed_and_foreign_packets_are_counted_and_change_nothing()
+    {
+        var (vrrp, transport, vips) = Start(priority: 100);
+        vrrp.Tell(new HealthChanged(100, true, "ok"));
+        transport.Inject(Advert(200, Peer));
+        ExpectMsg<VrrpMasterChanged>();
+        var bad = Advert(254, Peer);
+        bad[^1] ^= 0x01; // checksum no longer verifies
+        transport.Inject(bad);
+        transport.Inject(Advert(254, Peer, vrid: 52));
+        transport.Inject(Ipv4.Wrap(VrrpCodec.EncodeV3(new VrrpAdvertisement(3, 51, 254, 2, [IPAddress.Parse("192.0.2.100")]), Peer, VrrpCodec.MulticastGroup), Peer, VrrpCodec.MulticastGroup, ttl: 64));
+        transport.Inject([1, 2, 3]);
+        transport.Inject(Advert(200, Self)); // our own advert looped back
+        AwaitAssert(() =>
+        {
+            var status = Status(vrrp);
+            Assert.Equal(1, status.Drops.GetValueOrDefault(DropReason.Checksum));
+            Assert.Equal(1, status.Drops.GetValueOrDefault(DropReason.VirtualRouterId));
+            Assert.Equal(1, status.Drops.GetValueOrDefault(DropReason.Ttl));
+            Assert.Equal(1, status.Drops.GetValueOrDefault(DropReason.Length));
+            Assert.Equal(1, status.Drops.GetValueOrDefault(DropReason.OwnAdvert));
+            Assert.Equal(Peer, status.Master);
+        }, TimeSpan.FromSeconds(2));
+        Assert.False(vips.Held);
+    }
+
+    [Fact]
+    public void Stopping_a_master_sends_priority_zero_and_releases_the_VIP()
+    {
+        var (vrrp, transport, vips) = Start();
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+        Watch(vrrp);
+        Sys.Stop(vrrp);
+        Assert.Equal("shutdown", ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Initialize).Cause);
+        ExpectTerminated(vrrp);
+        Assert.Equal(0, transport.Sent.Last().Priority);
+        Assert.Equal("release", vips.Operations.Last());
+        Assert.True(transport.Disposed);
+    }
+
+    [Fact]
+    public void Master_yields_when_its_Redis_becomes_unhealthy_even_with_preempt_off()
+    {
+        var (vrrp, transport, vips) = Start(preempt: false);
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+        vrrp.Tell(new HealthChanged(180, false, "redis check failed 2 times: connection refused"));
+        var changed = ExpectMsg<VrrpStatusChanged>();
+        Assert.Equal(VrrpState.Backup, changed.State);
+        Assert.StartsWith("yield:", changed.Cause);
+        AwaitCondition(() => transport.Sent.Last().Priority == 0);
+        Assert.False(vips.Held);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // stays backup while ineligible
+    }
+}
