@@ -128,6 +128,11 @@ public sealed class StackExchangeRedisNode : IRedisNode
 
     private static string Describe(Exception e)
     {
+        // The library reports a rejected AUTH as a failed connect; the server's reply is in the text.
+        var full = e.ToString();
+        if (full.Contains("WRONGPASS", StringComparison.Ordinal) || full.Contains("NOAUTH", StringComparison.Ordinal) ||
+            full.Contains("AuthenticationFailure", StringComparison.Ordinal) || full.Contains("invalid password", StringComparison.OrdinalIgnoreCase))
+            return "authentication failed (check redis-ha.redis.user/password)";
         var message = e is RedisConnectionException rce
             ? rce.FailureType switch
             {

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using RedisHaActors.Redis;
+
+namespace RedisHaActors.Tests.Redis;
+
+/// <summary>The StackExchange.Redis adapter against real redis-server processes on loopback.</summary>
+public sealed class StackExchangeRedisNodeTests
+{
+    // Generous: a loaded 2-core CI machine can take a while for the first connect and handshake.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task Probe_of_a_master_passes_with_its_replication_facts()
+    {
+        using var redis = new LoopbackRedis();
+        redis.Cli(null, "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+        Assert.Equal(RedisRole.Master, probe.Facts!.Role);
+        Assert.Equal(40, probe.Facts.ReplicationId.Length);
+    }
+
+    [Fact]
+    public async Task Probe_of_a_closed_port_fails_fast_with_a_clear_reason()
+    {
+        await using var node = new StackExchangeRedisNode("127.0.0.1", LoopbackRedis.FreePort(), "", "", Timeout);
+        var sw = Stopwatch.StartNew();
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.False(probe.Passed);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        Assert.False(string.IsNullOrWhiteSpace(probe.Error));
+        Assert.DoesNotContain("\n", probe.Error);
+    }
+
+    [Fact]
+    public async Task Wrong_password_fails_the_check_with_an_authentication_message_and_right_one_passes()
+    {
+        using var redis = new LoopbackRedis("--requirepass", "s3cret");
+        await using (var wrong = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "nope", Timeout))
+        {
+            var probe = await wrong.ProbeAsync(Timeout);
+            Assert.False(probe.Passed);
+            Assert.Contains("authentication", probe.Error);
+        }
+        await using var right = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "s3cret", Timeout);
+        var ok = await right.ProbeAsync(Timeout);
+        Assert.True(ok.Passed, ok.Error);
+    }
+
+    [Fact]
+    public async Task ACL_user_and_password_are_used()
+    {
+        using var redis = new LoopbackRedis("--requirepass", "adminpw");
+        redis.Cli("adminpw", "ACL", "SETUSER", "ha", "on", ">hapw", "+@all", "~*");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "ha", "hapw", Timeout);
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+    }
+
+    [Fact]
+    public async Task REPLICAOF_makes_a_replica_and_NO_ONE_makes_it_master_again()
+    {
+        using var master = new LoopbackRedis();
+        using var replica = new LoopbackRedis();
+        master.Cli(null, "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "", Timeout);
+        await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
+        ReplicationFacts? facts = null;
+        for (var i = 0; i < 100; i++)
+        {
+            facts = (await node.ProbeAsync(Timeout)).Facts;
+            if (facts is { MasterLinkUp: true }) break;
+            await Task.Delay(50);
+        }
+        Assert.Equal(RedisRole.Replica, facts!.Role);
+        Assert.True(facts.MasterLinkUp);
+        Assert.Equal(master.Port, facts.MasterPort);
+        Assert.Equal("v", replica.Cli(null, "GET", "k"));
+
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal(RedisRole.Master, (await node.ProbeAsync(Timeout)).Facts!.Role);
+        Assert.Equal("OK", replica.Cli(null, "SET", "k2", "v2"));
+    }
+
+    [Fact]
+    public async Task A_replica_whose_master_is_gone_is_alive()
+    {
+        using var replica = new LoopbackRedis("--replica-serve-stale-data", "no");
+        replica.Cli(null, "REPLICAOF", "127.0.0.1", LoopbackRedis.FreePort().ToString());
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "", Timeout);
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+        Assert.Equal(RedisRole.Replica, probe.Facts!.Role);
+        Assert.False(probe.Facts.MasterLinkUp);
+    }
+
+    [Fact]
+    public async Task A_busy_Redis_fails_the_check()
+    {
+        using var redis = new LoopbackRedis("--busy-reply-threshold", "50");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        var first = await node.ProbeAsync(Timeout);
+        Assert.True(first.Passed, first.Error);
+        // A runaway script: Redis answers BUSY to everything else until it is killed.
+        var script = Task.Run(() => redis.Cli(null, "EVAL", "local i = 0 while true do i = i + 1 end", "0"));
+        try
+        {
+            RedisProbe probe = new(true, null, "");
+            for (var i = 0; i < 50 && probe.Passed; i++)
+            {
+                await Task.Delay(50);
+                probe = await node.ProbeAsync(Timeout);
+            }
+            Assert.False(probe.Passed);
+            Assert.Contains("BUSY", probe.Error);
+        }
+        finally
+        {
+            redis.Cli(null, "SCRIPT", "KILL");
+            await script;
+        }
+    }
+}
