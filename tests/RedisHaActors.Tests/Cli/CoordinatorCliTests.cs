@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using RedisHaActors.Tests.Lab;
+
+namespace RedisHaActors.Tests.Cli;
+
+/// <summary>The built <c>redis-ha</c> executable: exit codes and one-line errors.</summary>
+public sealed class CoordinatorCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("redis-ha-cli-").FullName;
+
+    private static (int Exit, string Stdout, string Stderr) RedisHa(params string[] args)
+    {
+        var dll = Path.Combine(NamespaceLab.RepoRoot, "src/Coordinator/bin/Release/net10.0/redis-ha.dll");
+        if (!File.Exists(dll)) dll = dll.Replace("/Release/", "/Debug/");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("redis-ha did not exit"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Check_config_accepts_the_samples_and_prints_a_summary()
+    {
+        var (exit, stdout, stderr) = RedisHa("check-config", "--config", Path.Combine(NamespaceLab.RepoRoot, "hocon/n1.conf"));
+        Assert.Equal(0, exit);
+        Assert.Contains("node n1", stdout);
+        Assert.Contains("priority 200", stdout);
+        Assert.Equal("", stderr);
+    }
+
+    [Theory]
+    [InlineData("redis-ha.vrrp { priority = 300, virtual-ipaddress = [\"192.0.2.100/24\"] }", "redis-ha.vrrp.priority = 300: allowed 1..254")]
+    [InlineData("redis-ha.vrrp { virtual-router-id = 0, virtual-ipaddress = [\"192.0.2.100/24\"] }", "redis-ha.vrrp.virtual-router-id = 0: allowed 1..255")]
+    [InlineData("redis-ha.vrrp { advert-interval = 0s, virtual-ipaddress = [\"192.0.2.100/24\"] }", "redis-ha.vrrp.advert-interval = 0s: allowed 10ms..40.95s")]
+    [InlineData("redis-ha.vrrp { virtual-ipaddress = [\"192.0.2.300/24\"] }", "redis-ha.vrrp.virtual-ipaddress = 192.0.2.300/24")]
+    [InlineData("redis-ha.vrrp { virtual-ipaddress = [\"192.0.2.100/24\"], prioriti = 3 }", "redis-ha.vrrp.prioriti: unknown key")]
+    public void Bad_values_exit_2_with_one_line_naming_key_value_and_range(string hocon, string expected)
+    {
+        var file = Write("bad.conf", hocon);
+        foreach (var command in new[] { "check-config", "run" })
+        {
+            var (exit, _, stderr) = RedisHa(command, "--config", file);
+            Assert.Equal(2, exit);
+            Assert.Contains(expected, stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+        }
+    }
+
+    [Fact]
+    public void An_unreadable_file_exits_2_with_one_line()
+    {
+        var (exit, _, stderr) = RedisHa("check-config", "--config", Path.Combine(_dir, "absent.conf"));
+        Assert.Equal(2, exit);
+        Assert.Contains("absent.conf: cannot read file", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Run_with_an_absent_interface_exits_3_before_touching_the_network()
+    {
+        var file = Write("noif.conf", "redis-ha.vrrp { interface = \"rhnosuch0\", virtual-ipaddress = [\"192.0.2.100/24\"] }");
+        var (exit, _, stderr) = RedisHa("run", "--config", file);
+        Assert.Equal(3, exit);
+        Assert.Contains("interface rhnosuch0 does not exist", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Help_and_version_work()
+    {
+        var help = RedisHa("--help");
+        Assert.Equal(0, help.Exit);
+        Assert.Contains("run", help.Stdout);
+        Assert.Contains("check-config", help.Stdout);
+        var version = RedisHa("--version");
+        Assert.Equal(0, version.Exit);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Stdout.Trim());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
