@@ -89,10 +89,11 @@ internal static class Commands
                 new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout),
                 new StopwatchClock());
             akka.AddHocon(AkkaConfig, HoconAddMode.Prepend)
+                .AddSetup(new HostLoggerSetup(loggerFactory))
                 .ConfigureLoggers(l =>
                 {
                     l.ClearLoggers();
-                    l.AddLoggerFactory();
+                    l.AddLogger<HostLogger>();
                 })
                 .WithRedisHaNode(settings, io, announceHost);
         });

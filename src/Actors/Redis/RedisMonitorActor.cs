@@ -29,6 +29,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private HealthScore _score;
     private PreciseTimer? _timer;
     private bool _inFlight;
+    private long _checks;
     private (byte Priority, bool Healthy)? _announced;
 
     /// <summary>Creates the monitor.</summary>
@@ -75,16 +76,20 @@ public sealed class RedisMonitorActor : ReceiveActor
     private void Handle(RedisProbe probe)
     {
         _inFlight = false;
+        var first = _checks++ == 0;
         var before = _score;
         _score = _score.Apply(probe.Passed, probe.Error, _settings.Check.Rise, _settings.Check.Fall);
         if (before.Healthy != _score.Healthy)
         {
-            if (_score.Healthy)
+            if (first)
+                _log.Info("redis {0} check: INIT -> OK", _local.Endpoint);
+            else if (_score.Healthy)
                 _log.Info("redis {0} check: FAIL -> OK after {1} passes", _local.Endpoint, _score.Passes);
             else
-                _log.Warning("redis {0} check: {1} -> FAIL after {2} failures: {3}", _local.Endpoint,
-                    before.Passes == _settings.Check.Rise - 1 && before.Failures == 0 && !before.Healthy ? "INIT" : "OK", _score.Failures, _score.LastError);
+                _log.Warning("redis {0} check: OK -> FAIL after {1} failures: {2}", _local.Endpoint, _score.Failures, _score.LastError);
         }
+        else if (first && !probe.Passed)
+            _log.Warning("redis {0} check: INIT -> FAIL: {1} (not eligible for MASTER until it passes)", _local.Endpoint, probe.Error);
         else if (!probe.Passed && _score.Failures == 1 && _score.Healthy)
             _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.Error);
 
