@@ -70,6 +70,11 @@ internal static class Commands
         }
         var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary.ToString();
 
+        // VRRP timers fire on the thread pool; never let a burst of blocking work make them wait
+        // for the pool's slow thread injection (about 0.5 s per thread).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

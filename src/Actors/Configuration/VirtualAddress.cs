@@ -19,7 +19,8 @@ public sealed record VirtualAddress(IPAddress Address, int PrefixLength)
         var octets = parts[0].Split('.');
         if (octets.Length != 4) return false;
         foreach (var o in octets)
-            if (o.Length is 0 or > 3 || !o.All(char.IsAsciiDigit) || int.Parse(o) > 255) return false;
+            // A leading zero would be read as octal by IPAddress.TryParse (010 -> 8): refuse it.
+            if (o.Length is 0 or > 3 || !o.All(char.IsAsciiDigit) || int.Parse(o) > 255 || (o.Length > 1 && o[0] == '0')) return false;
         if (!IPAddress.TryParse(parts[0], out var ip) || ip.AddressFamily != AddressFamily.InterNetwork) return false;
         var len = 32;
         if (parts.Length == 2 && (!int.TryParse(parts[1], out len) || len is < 0 or > 32 || !parts[1].All(char.IsAsciiDigit)))

@@ -46,7 +46,15 @@ public sealed class VrrpStateMachine
         TimeSpan.FromMilliseconds(3 * masterAdverIntervalCs * 10) + SkewTime(priority, masterAdverIntervalCs);
 
     /// <summary>Applies one event at monotonic time <paramref name="now"/>.</summary>
-    public VrrpTransition Handle(VrrpInstanceState s, VrrpEvent e, TimeSpan now) => e switch
+    public VrrpTransition Handle(VrrpInstanceState s, VrrpEvent e, TimeSpan now)
+    {
+        // Whatever arrives first after a stall (an advert may be queued before the timer), a
+        // master whose lease has run out must not act on it as master, least of all renew.
+        if (e is not Shutdown && LeaseLapsed(s, now) is { } lapsed) return lapsed;
+        return Dispatch(s, e, now);
+    }
+
+    private VrrpTransition Dispatch(VrrpInstanceState s, VrrpEvent e, TimeSpan now) => e switch
     {
         Startup => OnStartup(s, now),
         Shutdown => OnShutdown(s),
@@ -193,19 +201,6 @@ public sealed class VrrpStateMachine
                 new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, s.MasterAddress),
             ]);
         }
-        if (s.State == VrrpState.Master && s.LastRenewalAt is { } renewed && now - renewed >= _settings.VipLease)
-        {
-            // The kernel has already dropped the VIP: this process stalled longer than the lease.
-            // Renewing late could bring the VIP back beside a new master, so listen again instead.
-            var next = s with { State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = null, LastAdvertAt = null };
-            next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
-            return new VrrpTransition(next,
-            [
-                new ReleaseVirtualAddresses(),
-                new StateChanged(VrrpState.Master, VrrpState.Backup,
-                    $"VIP lease lapsed: no renewal for {Seconds(now - renewed)} s (process stalled?)", null, null),
-            ]);
-        }
         if (s.State == VrrpState.Master)
         {
             var actions = new List<VrrpAction>(2);
@@ -253,6 +248,21 @@ public sealed class VrrpStateMachine
                 next = next with { MasterDownTimer = now + DownInterval(next) };
         }
         return new VrrpTransition(next, []);
+    }
+
+    private VrrpTransition? LeaseLapsed(VrrpInstanceState s, TimeSpan now)
+    {
+        if (s.State != VrrpState.Master || s.LastRenewalAt is not { } renewed || now - renewed < _settings.VipLease) return null;
+        // The kernel has already dropped the VIP: this process stalled longer than the lease.
+        // Renewing late could bring the VIP back beside a new master, so listen again instead.
+        var next = s with { State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = null, LastAdvertAt = null };
+        next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+        return new VrrpTransition(next,
+        [
+            new ReleaseVirtualAddresses(),
+            new StateChanged(VrrpState.Master, VrrpState.Backup,
+                $"VIP lease lapsed: no renewal for {Seconds(now - renewed)} s (process stalled?)", null, null),
+        ]);
     }
 
     private static TimeSpan Interval(ushort cs) => TimeSpan.FromMilliseconds(cs * 10);

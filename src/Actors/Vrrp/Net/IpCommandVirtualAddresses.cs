@@ -26,7 +26,9 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
         _settings = settings;
         _arp = arp;
         _log = log;
-        _worker = Task.Run(WorkAsync);
+        // A dedicated thread: `ip` is a blocking child process, and blocking pool threads would
+        // delay the VRRP timers that run on the pool.
+        _worker = Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <inheritdoc />
@@ -46,10 +48,12 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
         return done.Task.Wait(timeout);
     }
 
-    private async Task WorkAsync()
+    private void Work()
     {
-        await foreach (var (op, done) in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
+            if (!_queue.Reader.TryRead(out var item)) continue;
+            var (op, done) = item;
             try
             {
                 switch (op)

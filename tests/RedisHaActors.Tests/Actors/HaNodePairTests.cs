@@ -1,0 +1,79 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using RedisHaActors.Configuration;
+using RedisHaActors.Hosting;
+using RedisHaActors.Redis;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Tests.Actors;
+
+/// <summary>
+/// Two whole nodes (supervisor, VRRP, monitor, role flipper) in one actor system, joined by an
+/// in-memory link and fake Redis servers: the election and the Redis roles follow each other.
+/// </summary>
+public sealed class HaNodePairTests : TestKit
+{
+    private readonly FakeLink _link = new();
+    private readonly FakeRedisNode _redis1 = new("192.0.2.1:6379");
+    private readonly FakeRedisNode _redis2 = new("192.0.2.2:6379");
+
+    private (IActorRef Node, FakeVirtualAddresses Vips) StartNode(int index, byte priority, bool preempt)
+    {
+        var address = $"192.0.2.{index}";
+        var factory = new FakeRedisFactory();
+        // Each node sees its own Redis on loopback and the peer's on the peer's address.
+        factory.Nodes["127.0.0.1:6379"] = index == 1 ? _redis1 : _redis2;
+        factory.Nodes["192.0.2.1:6379"] = _redis1;
+        factory.Nodes["192.0.2.2:6379"] = _redis2;
+        var vips = new FakeVirtualAddresses();
+        var transport = _link.Attach(address);
+        var settings = new HaSettings(
+            new NodeSettings($"n{index}", NodeRole.Data),
+            ActorTestSettings.Vrrp(priority, advertMs: 30, preempt: preempt),
+            ActorTestSettings.Redis(checkMs: 30),
+            HoconLoader.Reference);
+        var io = new NodeIo(() => transport, () => vips, factory, new StopwatchClock());
+        return (Sys.ActorOf(HaNodeActor.Props(settings, io, address), $"n{index}"), vips);
+    }
+
+    [Fact]
+    public void The_VIP_holder_is_the_Redis_master_and_it_moves_when_that_Redis_dies()
+    {
+        _redis1.Facts = FakeRedisNode.Master(100);
+        _redis2.Facts = FakeRedisNode.Master(0); // a fresh second Redis, independent at first
+        var (_, vips1) = StartNode(1, 200, preempt: false);
+        var (_, vips2) = StartNode(2, 190, preempt: false);
+
+        AwaitAssert(() =>
+        {
+            Assert.True(vips1.Held);
+            Assert.False(vips2.Held);
+            Assert.Equal(RedisRole.Master, _redis1.Facts.Role);
+            Assert.Equal(RedisRole.Replica, _redis2.Facts.Role);
+            Assert.Equal("192.0.2.1", _redis2.Facts.MasterHost);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
+        _redis1.Down = true;
+
+        AwaitAssert(() =>
+        {
+            Assert.False(vips1.Held);
+            Assert.True(vips2.Held);
+            Assert.Equal(RedisRole.Master, _redis2.Facts.Role);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        Assert.Contains("REPLICAOF NO ONE", _redis2.Commands);
+
+        // The old master's Redis comes back (as an empty master): it becomes a replica of n2 and,
+        // with preempt off, n1 does not take the VIP back.
+        _redis1.Facts = FakeRedisNode.Master(0);
+        _redis1.Down = false;
+        AwaitAssert(() =>
+        {
+            Assert.Equal(RedisRole.Replica, _redis1.Facts.Role);
+            Assert.Equal("192.0.2.2", _redis1.Facts.MasterHost);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        Assert.True(vips2.Held);
+        Assert.False(vips1.Held);
+    }
+}
