@@ -42,6 +42,9 @@ public sealed class HaNodePairTests : TestKit
         _redis1.Facts = FakeRedisNode.Master(100);
         _redis2.Facts = FakeRedisNode.Master(0); // a fresh second Redis, independent at first
         var (_, vips1) = StartNode(1, 200, preempt: false);
+        // With preempt off the first eligible node keeps the VIP, so start n2 once n1 holds it
+        // (which Redis should win a cold boot race is a later issue's concern).
+        AwaitCondition(() => vips1.Held, TimeSpan.FromSeconds(10));
         var (_, vips2) = StartNode(2, 190, preempt: false);
 
         AwaitAssert(() =>
