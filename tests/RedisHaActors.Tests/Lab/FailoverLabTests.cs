@@ -59,6 +59,8 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]), Limit, "VIP moves to n2 only");
         lab.WaitUntil(() => lab.Role(2) == "master", Limit, "n2's Redis becomes master");
         lab.WaitUntil(() => lab.WriteThroughVip("after", "2") == "OK", Limit, "writes through the VIP succeed");
+        // Gratuitous ARP moved the client's entry for the VIP to n2's MAC (lab MACs end in the node index).
+        Assert.Contains("02:00:00:00:00:02", NamespaceLab.Run("ip", ["-n", lab.Prefix + "c", "neigh", "show", "192.0.2.100"]));
         Assert.Equal("1", lab.RedisCli(2, "get", "before").Trim());
         var log1 = lab.NodeLog(1);
         var log2 = lab.NodeLog(2);
