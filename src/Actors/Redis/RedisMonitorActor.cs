@@ -15,6 +15,8 @@ namespace RedisHaActors.Redis;
 /// </summary>
 public sealed class RedisMonitorActor : ReceiveActor
 {
+    private static readonly TimeSpan FirstCheckGrace = TimeSpan.FromSeconds(2);
+
     private sealed record CheckDue
     {
         public static CheckDue Instance { get; } = new();
@@ -30,7 +32,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private PreciseTimer? _timer;
     private bool _inFlight;
     private long _checks;
-    private (byte Priority, bool Healthy)? _announced;
+    private (byte Priority, bool Healthy, bool InSync)? _announced;
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
@@ -69,7 +71,10 @@ public sealed class RedisMonitorActor : ReceiveActor
     {
         if (_inFlight) return;
         _inFlight = true;
-        _local.ProbeAsync(_settings.Check.Timeout).PipeTo(Self,
+        // The first check also opens the connection (and runs cold code): give it a grace period
+        // so a healthy Redis does not start as INIT -> FAIL.
+        var timeout = _checks == 0 && _settings.Check.Timeout < FirstCheckGrace ? FirstCheckGrace : _settings.Check.Timeout;
+        _local.ProbeAsync(timeout).PipeTo(Self,
             failure: e => RedisProbe.Failed(e.Message.Split('\n', 2)[0]));
     }
 
@@ -94,13 +99,15 @@ public sealed class RedisMonitorActor : ReceiveActor
             _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.Error);
 
         var priority = _score.EffectivePriority(_basePriority, _settings.Check.Weight);
-        if (_announced != (priority, _score.Healthy))
+        // Keep the last verdict while the check fails: a dead Redis is not eligible anyway.
+        var inSync = probe.Facts is { } facts ? facts is { Role: RedisRole.Replica, MasterLinkUp: true } : _announced?.InSync ?? false;
+        if (_announced != (priority, _score.Healthy, inSync))
         {
-            _announced = (priority, _score.Healthy);
+            _announced = (priority, _score.Healthy, inSync);
             var cause = _score.Healthy
                 ? $"redis check OK (priority {priority})"
                 : $"redis check failed {_score.Failures} times: {_score.LastError} (priority {priority})";
-            _vrrp.Tell(new HealthChanged(priority, _score.Healthy, cause));
+            _vrrp.Tell(new HealthChanged(priority, _score.Healthy, cause, inSync));
         }
         _roleFlip.Tell(new LocalRedisObserved(probe, _score.Healthy));
     }

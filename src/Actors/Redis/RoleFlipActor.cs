@@ -16,9 +16,11 @@ namespace RedisHaActors.Redis;
 /// </summary>
 public sealed class RoleFlipActor : ReceiveActor
 {
+    private static readonly TimeSpan MinPeerTimeout = TimeSpan.FromMilliseconds(500);
+
     private sealed record FlipFinished(long Generation, string Outcome, bool Failed);
 
-    private sealed record MasterOffsetObserved(IPAddress Master, long Offset);
+    private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
     private readonly RedisSettings _settings;
     private readonly IRedisNode _local;
@@ -27,10 +29,12 @@ public sealed class RoleFlipActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IPAddress, IRedisNode> _peerNodes = new();
     private VrrpState _vrrp = VrrpState.Initialize;
+    private bool _previousMasterAlive;
     private IPAddress? _master;
     private IPAddress? _previousMaster;
     private ReplicationFacts? _localFacts;
     private long? _lastKnownMasterOffset;
+    private ReplicationFacts? _masterFacts;
     private long _generation;
     private CancellationTokenSource? _inFlight;
     private bool _peerProbeInFlight;
@@ -50,8 +54,7 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<VrrpMasterChanged>(Handle);
         Receive<LocalRedisObserved>(Handle);
         Receive<FlipFinished>(Handle);
-        Receive<MasterOffsetObserved>(Handle);
-        Receive<Status.Failure>(_ => _peerProbeInFlight = false);
+        Receive<MasterObserved>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -68,8 +71,11 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Handle(VrrpStatusChanged m)
     {
         _vrrp = m.State;
-        _master = m.State == VrrpState.Backup ? m.Master : null;
+        var master = m.State == VrrpState.Backup ? m.Master : null;
+        if (!Equals(master, _master)) _masterFacts = null;
+        _master = master;
         if (m.PreviousMaster is not null) _previousMaster = m.PreviousMaster;
+        _previousMasterAlive = m.PreviousMasterAlive;
         NewGeneration($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})");
         Reconcile();
     }
@@ -78,16 +84,18 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         if (Equals(_master, m.Master)) return;
         _master = m.Master;
+        _masterFacts = null;
         _previousMaster = m.Master;
         NewGeneration($"following master {m.Master}");
         Reconcile();
+        ObserveMaster();
     }
 
     private void Handle(LocalRedisObserved m)
     {
         _localFacts = m.Probe.Passed ? m.Probe.Facts : null;
         Reconcile();
-        ObserveMasterOffset();
+        ObserveMaster();
     }
 
     private void Handle(FlipFinished m)
@@ -102,10 +110,13 @@ public sealed class RoleFlipActor : ReceiveActor
         else _log.Info("redis role: {0}", m.Outcome);
     }
 
-    private void Handle(MasterOffsetObserved m)
+    private void Handle(MasterObserved m)
     {
         _peerProbeInFlight = false;
-        if (Equals(m.Master, _master)) _lastKnownMasterOffset = m.Offset;
+        if (!Equals(m.Master, _master)) return;
+        _masterFacts = m.Facts;
+        if (m.Facts is { Role: RedisRole.Master } f) _lastKnownMasterOffset = f.MasterReplOffset;
+        Reconcile();
     }
 
     private void NewGeneration(string cause)
@@ -122,7 +133,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Reconcile()
     {
         if (_inFlight is not null) return;
-        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts);
+        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts);
         var generation = _generation;
         switch (plan)
         {
@@ -139,23 +150,39 @@ public sealed class RoleFlipActor : ReceiveActor
             case PromoteLocal promote:
             {
                 _inFlight = new CancellationTokenSource();
-                PromoteAsync(generation, promote.PreviousMaster, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, _inFlight.Token)
+                PromoteAsync(generation, promote.PreviousMaster, _previousMasterAlive, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, _inFlight.Token)
                     .PipeTo(Self, failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
                 break;
             }
         }
     }
 
-    private async Task<FlipFinished> PromoteAsync(long generation, IPAddress? previousMaster, long ownOffset, long? lastKnownMasterOffset, CancellationToken ct)
+    private async Task<FlipFinished> PromoteAsync(long generation, IPAddress? previousMaster, bool previousMasterAlive, long ownOffset,
+        long? lastKnownMasterOffset, CancellationToken ct)
     {
         var timeout = _settings.Check.Timeout;
+        // A peer probe may include a fresh connection; a refused one still returns at once.
+        var peerTimeout = timeout < MinPeerTimeout ? MinPeerTimeout : timeout;
         var started = Stopwatch.StartNew();
         IRedisNode? old = previousMaster is null ? null : Peer(previousMaster);
         long? target = null;
+        var oldError = "";
         if (old is not null)
         {
-            var probe = await old.ProbeAsync(timeout).ConfigureAwait(false);
-            if (probe.Passed && probe.Facts is { Role: RedisRole.Master } facts) target = facts.MasterReplOffset;
+            // A preempted master was advertising a moment ago, so its Redis should answer: keep
+            // asking (bounded by sync-timeout) instead of promoting without its last writes.
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var probe = await old.ProbeAsync(peerTimeout).ConfigureAwait(false);
+                if (probe.Passed && probe.Facts is { Role: RedisRole.Master } facts)
+                {
+                    target = facts.MasterReplOffset;
+                    break;
+                }
+                oldError = probe.Passed ? $"it is not a master ({probe.Facts?.Role})" : probe.Error;
+                if (!previousMasterAlive || started.Elapsed >= _settings.SyncTimeout) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+            }
         }
         ct.ThrowIfCancellationRequested();
         string how;
@@ -178,7 +205,7 @@ public sealed class RoleFlipActor : ReceiveActor
             var loss = RolePlanner.EstimatedLoss(lastKnownMasterOffset, ownOffset);
             how = previousMaster is null
                 ? "no previous master known: promoted at once"
-                : $"old master {previousMaster} does not answer: promoted at once, estimated loss {loss} bytes (last known master offset {lastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";
+                : $"old master {previousMaster} does not answer ({oldError}): promoted at once, estimated loss {loss} bytes (last known master offset {lastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";
         }
         ct.ThrowIfCancellationRequested();
         await _local.ReplicaOfNoOneAsync(timeout).ConfigureAwait(false);
@@ -198,14 +225,15 @@ public sealed class RoleFlipActor : ReceiveActor
         return new FlipFinished(generation, $"replica -> master (REPLICAOF NO ONE): {how}", false);
     }
 
-    private void ObserveMasterOffset()
+    private void ObserveMaster()
     {
         if (_vrrp != VrrpState.Backup || _master is null || _peerProbeInFlight) return;
         _peerProbeInFlight = true;
         var master = _master;
-        var known = _lastKnownMasterOffset ?? 0;
-        Peer(master).ProbeAsync(_settings.Check.Timeout).PipeTo(Self,
-            success: p => new MasterOffsetObserved(master, p.Facts is { Role: RedisRole.Master } f ? f.MasterReplOffset : known));
+        // Also keeps the connection to the master warm for the moment we have to promote.
+        Peer(master).ProbeAsync(_settings.Check.Timeout < MinPeerTimeout ? MinPeerTimeout : _settings.Check.Timeout).PipeTo(Self,
+            success: p => new MasterObserved(master, p.Passed ? p.Facts : null),
+            failure: _ => new MasterObserved(master, null));
     }
 
     private IRedisNode Peer(IPAddress address)

@@ -32,7 +32,11 @@ public static class RolePlanner
     /// <param name="previousMaster">The master before we became master.</param>
     /// <param name="masterPort">Peers' Redis port.</param>
     /// <param name="local">Facts of the local Redis, null if it does not answer.</param>
-    public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local)
+    /// <param name="masterRedis">Facts of the VRRP master's Redis as last seen, null if unknown or unreachable.
+    /// A backup follows it only once it is a master: re-pointing at a Redis that is itself still a
+    /// replica (a new master that has not promoted yet) would chain replicas or loop them.</param>
+    public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local,
+        ReplicationFacts? masterRedis)
     {
         if (local is null) return new RoleSteady("local redis does not answer");
         switch (vrrp)
@@ -43,9 +47,11 @@ public static class RolePlanner
                     : new PromoteLocal(previousMaster);
             case VrrpState.Backup when master is not null:
                 var host = master.ToString();
-                return local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort
-                    ? new RoleSteady($"replica of {host}:{masterPort}")
-                    : new FollowMaster(host, masterPort);
+                if (local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort)
+                    return new RoleSteady($"replica of {host}:{masterPort}");
+                return masterRedis is { Role: RedisRole.Master }
+                    ? new FollowMaster(host, masterPort)
+                    : new RoleSteady($"waiting for {host}:{masterPort} to be a master ({(masterRedis is null ? "not seen" : "now " + masterRedis.Role.ToString().ToLowerInvariant())})");
             case VrrpState.Backup:
                 // No master heard (yet): changing roles now would guess. The first advert decides.
                 return new RoleSteady("VRRP backup, no master known");

@@ -140,7 +140,7 @@ public sealed class VrrpActor : ReceiveActor
                 break;
             case StateChanged changed:
                 _log.Info("{0} -> {1}: {2}", Name(changed.From), Name(changed.To), changed.Cause);
-                _listener.Tell(new VrrpStatusChanged(changed.To, changed.Master, changed.PreviousMaster, changed.Cause));
+                _listener.Tell(new VrrpStatusChanged(changed.To, changed.Master, changed.PreviousMaster, changed.Cause, changed.PreviousMasterAlive));
                 break;
             case MasterChanged master:
                 _log.Info("following master {0}", master.Master);

@@ -22,7 +22,10 @@ public sealed record TimerElapsed : VrrpEvent;
 /// <param name="EffectivePriority">1..254, base priority plus weight while failing.</param>
 /// <param name="Eligible">False while the check has failed <c>fall</c> times and not yet passed <c>rise</c> times.</param>
 /// <param name="Cause">Why, for the transition log ("redis check failed 2 times: timeout").</param>
-public sealed record HealthChanged(byte EffectivePriority, bool Eligible, string Cause) : VrrpEvent;
+/// <param name="InSync">The local Redis is a replica with its master link up. Only then may this
+/// node preempt a live lower-priority master: a Redis that is still syncing (or a restarted, empty
+/// master) must not take the VIP from one that has the data.</param>
+public sealed record HealthChanged(byte EffectivePriority, bool Eligible, string Cause, bool InSync = true) : VrrpEvent;
 
 /// <summary>An output of <see cref="VrrpStateMachine"/> for the actor to execute.</summary>
 public abstract record VrrpAction;
@@ -46,7 +49,10 @@ public sealed record ReleaseVirtualAddresses : VrrpAction;
 /// <param name="Cause">Human-readable cause, e.g. "no advert for 3.66 s from 192.0.2.1".</param>
 /// <param name="Master">The current master's address when known (null when we are master or none is known).</param>
 /// <param name="PreviousMaster">The last master heard before this change (for promotion catch-up).</param>
-public sealed record StateChanged(VrrpState From, VrrpState To, string Cause, IPAddress? Master, IPAddress? PreviousMaster) : VrrpAction;
+/// <param name="PreviousMasterAlive">True when we preempted a master that was still advertising:
+/// its Redis is expected to answer, so promotion must catch up with it rather than give up fast.</param>
+public sealed record StateChanged(VrrpState From, VrrpState To, string Cause, IPAddress? Master, IPAddress? PreviousMaster,
+    bool PreviousMasterAlive = false) : VrrpAction;
 
 /// <summary>The master we follow changed while we stayed BACKUP.</summary>
 /// <param name="Master">New master address.</param>

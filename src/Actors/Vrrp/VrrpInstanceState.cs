@@ -15,6 +15,10 @@ namespace RedisHaActors.Vrrp;
 /// <param name="MasterAddress">Source of the master's adverts while backup; null if unknown.</param>
 /// <param name="LastAdvertAt">When the master's last accepted advert arrived.</param>
 /// <param name="LastRenewalAt">Master only: when the VIP lease was last acquired or renewed.</param>
+/// <param name="InSync">The local Redis is a replica with its link up (may preempt).</param>
+/// <param name="PreemptedMaster">Backup with preempt: a lower-priority master whose adverts we are ignoring.</param>
+/// <param name="PreemptedHeardAt">When that master was last heard.</param>
+/// <param name="PreemptedPriority">Its advertised priority.</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
     byte Priority,
@@ -24,7 +28,11 @@ public sealed record VrrpInstanceState(
     TimeSpan? AdverTimer,
     IPAddress? MasterAddress,
     TimeSpan? LastAdvertAt,
-    TimeSpan? LastRenewalAt = null)
+    TimeSpan? LastRenewalAt = null,
+    bool InSync = false,
+    IPAddress? PreemptedMaster = null,
+    TimeSpan? PreemptedHeardAt = null,
+    byte PreemptedPriority = 0)
 {
     /// <summary>Initial state before <see cref="Startup"/>: not eligible until the first Redis check passes.</summary>
     public static VrrpInstanceState Initial(byte priority, ushort advertIntervalCs) =>

@@ -7,7 +7,8 @@ namespace RedisHaActors.Vrrp;
 /// <param name="Master">Current master when BACKUP and known.</param>
 /// <param name="PreviousMaster">Master heard last before this change (promotion catch-up source).</param>
 /// <param name="Cause">Why, as logged.</param>
-public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAddress? PreviousMaster, string Cause);
+/// <param name="PreviousMasterAlive">The previous master was still advertising (preemption).</param>
+public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAddress? PreviousMaster, string Cause, bool PreviousMasterAlive = false);
 
 /// <summary>Published by <see cref="VrrpActor"/> when a BACKUP starts following another master.</summary>
 /// <param name="Master">The master's primary address (advert source).</param>

@@ -126,20 +126,23 @@ public sealed class VrrpStateMachine
                     var timer = s.Eligible ? now + SkewTime(s.Priority, s.MasterAdverIntervalCentiseconds) : (TimeSpan?)null;
                     return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source }, []);
                 }
-                if (!_settings.Preempt || advert.Priority >= s.Priority)
+                if (!_settings.Preempt || advert.Priority >= s.Priority || !s.InSync)
                 {
                     var next = s with
                     {
                         MasterAdverIntervalCentiseconds = advert.MaxAdvertIntervalCentiseconds,
                         MasterAddress = p.Source,
                         LastAdvertAt = now,
+                        PreemptedMaster = null,
+                        PreemptedHeardAt = null,
                     };
                     next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
                     var actions = Equals(s.MasterAddress, p.Source) ? Array.Empty<VrrpAction>() : [new MasterChanged(p.Source)];
                     return new VrrpTransition(next, actions);
                 }
-                // Preempt on and the advert is from a lower priority: let Master_Down_Timer run out.
-                return new VrrpTransition(s, []);
+                // Preempt on and the advert is from a lower priority: let Master_Down_Timer run out,
+                // remembering whom we are about to preempt (its Redis must be caught up with).
+                return new VrrpTransition(s with { PreemptedMaster = p.Source, PreemptedHeardAt = now, PreemptedPriority = advert.Priority }, []);
             }
             case VrrpState.Master:
             {
@@ -182,10 +185,14 @@ public sealed class VrrpStateMachine
     {
         if (s.State == VrrpState.Backup && s.MasterDownTimer is { } down && now >= down && s.Eligible)
         {
+            var preempting = s.PreemptedMaster is not null && s.PreemptedHeardAt is { } heard && now - heard < DownInterval(s);
             // LastAdvertAt is cleared by a priority-0 advert, so a master that left says so.
-            var cause = s.LastAdvertAt is { } last && s.MasterAddress is not null
-                ? $"no advert for {Seconds(now - last)} s from {s.MasterAddress}"
-                : s.MasterAddress is null ? $"no master heard for {Seconds(DownInterval(s))} s" : $"master {s.MasterAddress} left (priority 0 advert)";
+            var cause = preempting
+                ? $"preempt: priority {s.Priority} over master {s.PreemptedMaster} (priority {s.PreemptedPriority})"
+                : s.LastAdvertAt is { } last && s.MasterAddress is not null
+                    ? $"no advert for {Seconds(now - last)} s from {s.MasterAddress}"
+                    : s.MasterAddress is null ? $"no master heard for {Seconds(DownInterval(s))} s" : $"master {s.MasterAddress} left (priority 0 advert)";
+            var previous = preempting ? s.PreemptedMaster : s.MasterAddress;
             var next = s with
             {
                 State = VrrpState.Master,
@@ -193,12 +200,14 @@ public sealed class VrrpStateMachine
                 AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds),
                 MasterAddress = null,
                 LastRenewalAt = now,
+                PreemptedMaster = null,
+                PreemptedHeardAt = null,
             };
             return new VrrpTransition(next,
             [
                 new SendAdvertisement(s.Priority),
                 new AcquireVirtualAddresses(),
-                new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, s.MasterAddress),
+                new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, previous, preempting),
             ]);
         }
         if (s.State == VrrpState.Master)
@@ -227,7 +236,7 @@ public sealed class VrrpStateMachine
 
     private VrrpTransition OnHealth(VrrpInstanceState s, HealthChanged h, TimeSpan now)
     {
-        var next = s with { Priority = h.EffectivePriority, Eligible = h.Eligible };
+        var next = s with { Priority = h.EffectivePriority, Eligible = h.Eligible, InSync = h.InSync };
         if (s.State == VrrpState.Master && !h.Eligible)
         {
             // Yield: the VIP holder's Redis must be healthy, whatever preempt says.

@@ -79,6 +79,32 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_restarted_empty_old_master_never_wipes_the_data_even_with_preempt_on()
+    {
+        using var lab = new NamespaceLab();
+        BootPair(lab, preempt1: true, preempt2: true);
+        for (var i = 0; i < 50; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
+        lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "50", Limit, "n2 has all 50 keys");
+
+        lab.KillRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "failover to n2");
+        lab.WaitUntil(() => lab.WriteThroughVip("during", "1") == "OK", Limit, "writable through the VIP");
+
+        // Comes back empty and still a master (no persistence). n1 has the higher priority and
+        // preempt on, so it may take the VIP back, but only with its Redis caught up.
+        lab.StartRedis(1);
+        lab.WaitUntil(() => lab.Role(1) == "slave", Limit, "restarted n1 Redis becomes a replica");
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 preempts once in sync");
+        lab.WaitUntil(() => lab.Role(1) == "master" && lab.Role(2) == "slave", Limit, "roles follow the VIP");
+        lab.WaitUntil(() => lab.WriteThroughVip("after", "1") == "OK", Limit, "writable through the VIP");
+        Assert.Equal("52", lab.RedisCli(1, "dbsize").Trim());
+        lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "52", Limit, "n2 keeps the data as n1's replica");
+        Assert.Contains("preempt: priority 200 over master 192.0.2.2", lab.NodeLog(1));
+        Assert.False(lab.NodeLog(1).Contains("does not answer"), lab.AllLogs());
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
         using var lab = new NamespaceLab();

@@ -229,7 +229,7 @@ public sealed class ReplicationTests
         string name, VrrpState vrrp, string? master, string? previous, int port, string facts, string expected)
     {
         var plan = RolePlanner.Plan(vrrp, master is null ? null : IPAddress.Parse(master),
-            previous is null ? null : IPAddress.Parse(previous), port, Facts[facts]);
+            previous is null ? null : IPAddress.Parse(previous), port, Facts[facts], Facts["master"]);
         var actual = plan switch
         {
             RoleSteady => "steady",
@@ -245,11 +245,25 @@ public sealed class ReplicationTests
     public void Planner_is_level_triggered_the_same_facts_give_the_same_plan()
     {
         var facts = ReplicationFacts.Parse(MasterWithOneReplica);
-        var first = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, facts);
-        var second = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, facts);
+        var first = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, facts, facts);
+        var second = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, facts, facts);
         Assert.Equal(new FollowMaster("192.0.2.1", 6379), first);
         Assert.Equal(first, second);
-        Assert.Equal(new PromoteLocal(Loopback), RolePlanner.Plan(VrrpState.Master, null, Loopback, 16379, ReplicationFacts.Parse(ReplicaLinkDown)));
+        Assert.Equal(new PromoteLocal(Loopback), RolePlanner.Plan(VrrpState.Master, null, Loopback, 16379, ReplicationFacts.Parse(ReplicaLinkDown), null));
+    }
+
+    [Theory]
+    [InlineData("replica up")]
+    [InlineData("replica never synced")]
+    [InlineData("none")]
+    public void Backup_waits_until_the_vrrp_masters_Redis_is_a_master_before_following_it(string masterFacts)
+    {
+        // A demoted node whose Redis is still master keeps it until the new master has promoted:
+        // following a replica would make the two Redis replicas of each other.
+        var plan = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Facts["master"], Facts[masterFacts]);
+        var steady = Assert.IsType<RoleSteady>(plan);
+        Assert.Contains("waiting for 192.0.2.1:6379", steady.Reason);
+        Assert.Equal(new FollowMaster("192.0.2.1", 6379), RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Facts["master"], Facts["master"]));
     }
 
     [Theory]
