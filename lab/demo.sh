@@ -271,16 +271,20 @@ timeline() {
     local i
     {
         for i in 1 2; do
-            # "2026-11-30 06:45:16.517 info: Akka...[akka://redis-ha/user/ha-node/vrrp] MSG"
-            sed -nE 's#^([0-9-]+ [0-9:.]+) ([a-z]+): .*\[akka://[^]]*/([a-z-]+)\] (.*)$#\1|n'"$i"'|\3|\4#p;
-                     t;
-                     s#^([0-9-]+ [0-9:.]+) ([a-z]+): ([A-Za-z.]+)\[[0-9]+\] (.*)$#\1|n'"$i"'|\3|\4#p' \
+            # Either "DATE TIME LEVEL: Akka.Actor.ActorSystem[0] [INFO]...[akka://redis-ha/user/ha-node/vrrp] MSG"
+            # or "DATE TIME LEVEL: redis-ha.vrrp[0] MSG" -> "DATE TIME|nI|LEVEL|vrrp|MSG".
+            sed -nE 's#^([0-9-]+ [0-9:.]+) ([a-z]+): .*\[akka://[^]]*/([A-Za-z0-9_-]+)\] (.*)$#\1|n'"$i"'|\2|\3|\4#p
+                     t
+                     s#^([0-9-]+ [0-9:.]+) ([a-z]+): ([^ []+)\[[0-9]+\] (.*)$#\1|n'"$i"'|\2|\3|\4#p' \
                 "$T/node-n$i.log" \
-                | grep -E '\| *(INITIALIZE|BACKUP|MASTER|FAULT) -> |redis role|role change|check: |check failed|following master|cancelling|superseded|VIP|failed|lost|yield' || true
+                | sed -E 's#\|(redis-ha|RedisHaActors)\.([^|]*)\|#|\2|#' \
+                | grep -E '^[^|]*\|[^|]*\|(warn|fail|crit)\||\| *(INITIALIZE|BACKUP|MASTER|FAULT) -> |redis role|role change|check: |check failed|following master|cancelling|superseded|VIP|yield' || true
         done
-        echo "$T_KILL|demo|-|kill -9 redis-server on n$MASTER"
-        echo "$T_SEEN|demo|-|$([[ $FAILOVER == yes ]] && echo "failover observed (VIP on n$OTHER, redis master)" || echo "gave up waiting for failover")"
-    } | sort -t'|' -k1,1 -s | awk -F'|' '{ split($1, d, " "); printf "  %s  %-4s %-13s %s\n", d[2], $2, $3, $4 }'
+        echo "$T_KILL|demo|info|-|kill -9 redis-server on n$MASTER"
+        echo "$T_SEEN|demo|info|-|$([[ $FAILOVER == yes ]] && echo "failover observed (VIP on n$OTHER, redis master)" || echo "gave up waiting for failover")"
+    } | sort -t'|' -k1,1 -s | awk -F'|' '{
+        split($1, d, " "); msg = $5; for (k = 6; k <= NF; k++) msg = msg "|" $k
+        printf "  %s  %-4s %-13s %s%s\n", d[2], $2, $4, ($3 == "info" ? "" : toupper($3) ": "), msg }'
 }
 
 echo
