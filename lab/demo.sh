@@ -185,7 +185,7 @@ for i in 1 2; do
     say "started node n$i (pid $!, advert $ADVERT, check $CHECK/$CHECK_TIMEOUT)"
 done
 
-say "waiting (<= ${SETTLE_TIMEOUT}s) for one VIP holder with a linked replica"
+say "waiting (<= ${SETTLE_TIMEOUT}s) for n1 (priority 200) to hold the VIP with n2 a linked replica"
 MASTER="" OTHER=""
 deadline=$((SECONDS + SETTLE_TIMEOUT))
 while ((SECONDS < deadline)); do
@@ -193,7 +193,9 @@ while ((SECONDS < deadline)); do
         kill -0 "$pid" 2>/dev/null || { tail -n 20 "$T"/node-n*.log >&2; die "a node exited"; }
     done
     h=$(lab_vip_holders "$P" 2 "$VIP")
-    if [[ $h == 1 || $h == 2 ]]; then
+    # n1 has the higher priority and the samples preempt: whichever node wins the boot race, the
+    # set settles with n1 as master once n2's data is on n1 (see README, "Boot").
+    if [[ $h == 1 ]]; then
         o=$((3 - h))
         if [[ $(redis_role "$h") == master && $(redis_role "$o") == "replica-of-192.0.2.$h-up" ]]; then
             MASTER=$h OTHER=$o
