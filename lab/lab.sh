@@ -203,7 +203,7 @@ lab_redis_start() (
     # 50 x (<= 1 s probe + 0.1 s), but also a 5 s wall-clock cap.
     local deadline=$((SECONDS + 5)) tries
     for ((tries = 0; tries < 50 && SECONDS <= deadline; tries++)); do
-        if [[ $(ip netns exec "$ns" timeout -k 1 1 redis-cli -h "$addr" -p "$LAB_REDIS_PORT" ping 2>/dev/null) == PONG ]]; then
+        if [[ $(ip netns exec "$ns" timeout -k 1 1 redis-cli -h "$addr" -p "$LAB_REDIS_PORT" ping 2>/dev/null) =~ ^(PONG|NOAUTH) ]]; then
             exit 0
         fi
         sleep 0.1

@@ -18,7 +18,7 @@ public sealed class RoleFlipActor : ReceiveActor
 {
     private static readonly TimeSpan MinPeerTimeout = TimeSpan.FromMilliseconds(500);
 
-    private sealed record FlipFinished(long Generation, string Outcome, bool Failed);
+    private sealed record FlipFinished(long Generation, string Outcome, bool Failed, RolePlan? Plan = null);
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
@@ -38,6 +38,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private long _generation;
     private CancellationTokenSource? _inFlight;
     private bool _peerProbeInFlight;
+    private (RolePlan Plan, long At)? _lastDone;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
@@ -108,6 +109,7 @@ public sealed class RoleFlipActor : ReceiveActor
         _inFlight = null;
         if (m.Failed) _log.Warning("redis role change failed, retrying on the next check: {0}", m.Outcome);
         else _log.Info("redis role: {0}", m.Outcome);
+        _lastDone = m.Failed || m.Plan is null ? null : (m.Plan, Stopwatch.GetTimestamp());
     }
 
     private void Handle(MasterObserved m)
@@ -134,6 +136,11 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         if (_inFlight is not null) return;
         var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts);
+        // Facts observed before the last flip landed still show the old role; repeating the same
+        // command within a check interval would only repeat an idempotent REPLICAOF.
+        if (_lastDone is { } done && Equals(done.Plan, plan) &&
+            Stopwatch.GetElapsedTime(done.At) < _settings.Check.Interval + _settings.Check.Timeout)
+            return;
         var generation = _generation;
         switch (plan)
         {
@@ -143,7 +150,7 @@ public sealed class RoleFlipActor : ReceiveActor
                 var from = Describe(_localFacts);
                 var timeout = _settings.Check.Timeout;
                 _local.ReplicaOfAsync(follow.Host, follow.Port, timeout).PipeTo(Self,
-                    success: () => new FlipFinished(generation, $"{from} -> replica of {follow.Host}:{follow.Port} (REPLICAOF)", false),
+                    success: () => new FlipFinished(generation, $"{from} -> replica of {follow.Host}:{follow.Port} (REPLICAOF)", false, follow),
                     failure: e => new FlipFinished(generation, e.Message, true));
                 break;
             }

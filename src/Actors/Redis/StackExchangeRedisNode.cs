@@ -32,9 +32,7 @@ public sealed class StackExchangeRedisNode : IRedisNode
             EndPoints = { _endPoint },
             AllowAdmin = true,
             AbortOnConnectFail = false,
-            // Connecting (TCP, AUTH, handshake) may take longer than one check on a loaded host;
-            // each call is still bounded by its own timeout, so this only lets a connect finish.
-            ConnectTimeout = Math.Max(ms, 2000),
+            ConnectTimeout = ms,
             SyncTimeout = ms,
             AsyncTimeout = ms,
             ConnectRetry = 1,

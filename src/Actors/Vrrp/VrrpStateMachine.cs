@@ -81,19 +81,36 @@ public sealed class VrrpStateMachine
 
     private TimeSpan DownInterval(VrrpInstanceState s) => MasterDownInterval(s.Priority, s.MasterAdverIntervalCentiseconds);
 
+    /// <summary>Arms Master_Down_Timer from now, or disarms it while not eligible (a yielded node never takes over).</summary>
+    private VrrpInstanceState ArmMasterDown(VrrpInstanceState s, TimeSpan now) =>
+        s with { MasterDownTimer = s.Eligible ? now + DownInterval(s) : null };
+
+    /// <summary>BACKUP following the master that sent <paramref name="p"/> (RFC 5798 §6.4.2, accepting an advert).</summary>
+    private VrrpInstanceState Following(VrrpInstanceState s, ReceivedAdvertisement p, TimeSpan now) =>
+        ArmMasterDown(s with
+        {
+            State = VrrpState.Backup,
+            AdverTimer = null,
+            LastRenewalAt = null,
+            MasterAdverIntervalCentiseconds = p.Advertisement.MaxAdvertIntervalCentiseconds,
+            MasterAddress = p.Source,
+            LastAdvertAt = now,
+            PreemptedMaster = null,
+            PreemptedHeardAt = null,
+        }, now);
+
     private VrrpTransition OnStartup(VrrpInstanceState s, TimeSpan now)
     {
         if (s.State != VrrpState.Initialize) return new VrrpTransition(s, []);
         // A node always starts BACKUP (never as owner) and first removes any VIP left by an earlier run.
-        var next = s with
+        var next = ArmMasterDown(s with
         {
             State = VrrpState.Backup,
             MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds,
             AdverTimer = null,
             MasterAddress = null,
             LastAdvertAt = null,
-        };
-        next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+        }, now);
         return new VrrpTransition(next,
         [
             new ReleaseVirtualAddresses(),
@@ -128,15 +145,7 @@ public sealed class VrrpStateMachine
                 }
                 if (!_settings.Preempt || advert.Priority >= s.Priority || !s.InSync)
                 {
-                    var next = s with
-                    {
-                        MasterAdverIntervalCentiseconds = advert.MaxAdvertIntervalCentiseconds,
-                        MasterAddress = p.Source,
-                        LastAdvertAt = now,
-                        PreemptedMaster = null,
-                        PreemptedHeardAt = null,
-                    };
-                    next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+                    var next = Following(s, p, now);
                     var actions = Equals(s.MasterAddress, p.Source) ? Array.Empty<VrrpAction>() : [new MasterChanged(p.Source)];
                     return new VrrpTransition(next, actions);
                 }
@@ -155,16 +164,7 @@ public sealed class VrrpStateMachine
                 }
                 if (advert.Priority > s.Priority || (advert.Priority == s.Priority && Compare(p.Source, _primaryAddress) > 0))
                 {
-                    var next = s with
-                    {
-                        State = VrrpState.Backup,
-                        AdverTimer = null,
-                        LastRenewalAt = null,
-                        MasterAdverIntervalCentiseconds = advert.MaxAdvertIntervalCentiseconds,
-                        MasterAddress = p.Source,
-                        LastAdvertAt = now,
-                    };
-                    next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+                    var next = Following(s, p, now);
                     var cause = advert.Priority > s.Priority
                         ? $"higher priority {advert.Priority} from {p.Source}"
                         : $"equal priority {advert.Priority} from higher address {p.Source}";
@@ -264,8 +264,7 @@ public sealed class VrrpStateMachine
         if (s.State != VrrpState.Master || s.LastRenewalAt is not { } renewed || now - renewed < _settings.VipLease) return null;
         // The kernel has already dropped the VIP: this process stalled longer than the lease.
         // Renewing late could bring the VIP back beside a new master, so listen again instead.
-        var next = s with { State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = null, LastAdvertAt = null };
-        next = next with { MasterDownTimer = next.Eligible ? now + DownInterval(next) : null };
+        var next = ArmMasterDown(s with { State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = null, LastAdvertAt = null }, now);
         return new VrrpTransition(next,
         [
             new ReleaseVirtualAddresses(),

@@ -105,6 +105,22 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_wrong_Redis_password_is_one_clear_log_line_and_the_node_stays_up_without_the_VIP()
+    {
+        using var lab = new NamespaceLab();
+        lab.StartRedis(1, "--requirepass", "right-password");
+        lab.StartNode(1, priority: 200, preempt: true, extra: "redis-ha.redis.password = \"wrong-password\"");
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("authentication failed"), Limit, "the check reports the auth failure");
+        Thread.Sleep(3000); // 15 check intervals and several Master_Down_Intervals
+        Assert.True(lab.NodeRunning(1), lab.AllLogs());
+        Assert.Empty(lab.VipHolders());
+        var log = lab.NodeLog(1);
+        Assert.Equal(1, log.Split('\n').Count(l => l.Contains("authentication failed")));
+        Assert.DoesNotContain("Exception", log);
+        Assert.DoesNotContain("BACKUP -> MASTER", log);
+    }
+
+    [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
         using var lab = new NamespaceLab();

@@ -130,6 +130,8 @@ public sealed class NamespaceLab : IDisposable
         .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
 
     /// <summary>Writes node i's config (200 ms adverts and checks unless overridden) and starts redis-ha in its namespace.</summary>
+    public bool NodeRunning(int node) => !_nodes[node].HasExited;
+
     public void StartNode(int node, int priority, bool preempt, string extra = "")
     {
         var config = Path.Combine(OutDir, $"n{node}.conf");
