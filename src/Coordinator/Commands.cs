@@ -33,6 +33,8 @@ internal static class Commands
             var settings = HaSettings.Load(file.FullName);
             Console.WriteLine($"{file.FullName}: ok");
             Console.WriteLine(settings.Summary());
+            foreach (var warning in settings.ConfigWarnings)
+                Console.Error.WriteLine($"redis-ha: warning: {warning}");
             return 0;
         }
         catch (ConfigurationException e)
@@ -69,6 +71,8 @@ internal static class Commands
             return ExitEnvironment;
         }
         var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary.ToString();
+        foreach (var warning in settings.ConfigWarnings)
+            Console.Error.WriteLine($"redis-ha: warning: {warning}");
 
         // VRRP timers fire on the thread pool; never let a burst of blocking work make them wait
         // for the pool's slow thread injection (about 0.5 s per thread).

@@ -10,8 +10,17 @@ namespace RedisHaActors.Configuration;
 /// <param name="Vrrp">The <c>redis-ha.vrrp</c> section.</param>
 /// <param name="Redis">The <c>redis-ha.redis</c> section.</param>
 /// <param name="Config">The merged HOCON (node file over reference), for Akka's own keys.</param>
-public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSettings Redis, Config Config)
+/// <param name="Status">The <c>redis-ha.status</c> section; null = defaults (endpoint off).</param>
+/// <param name="Warnings">Accepted but questionable values, one line each (printed by check-config, logged at start).</param>
+public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSettings Redis, Config Config,
+    StatusSettings? Status = null, IReadOnlyList<string>? Warnings = null)
 {
+    /// <summary>Status endpoint settings in effect.</summary>
+    public StatusSettings StatusEndpoint => Status ?? new StatusSettings((System.Net.IPEndPoint?)null);
+
+    /// <summary>Warnings in effect (never null).</summary>
+    public IReadOnlyList<string> ConfigWarnings => Warnings ?? [];
+
     /// <summary>Root HOCON path of this product's keys.</summary>
     public const string Root = "redis-ha";
 
@@ -19,10 +28,12 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
     /// <exception cref="ConfigurationException">The first bad or unknown key.</exception>
     public static HaSettings Create(Config merged)
     {
+        var warnings = new List<string>();
         var node = NodeSettings.Create(new SettingsReader(merged, $"{Root}.node"));
-        var vrrp = VrrpSettings.Create(new SettingsReader(merged, $"{Root}.vrrp"));
+        var vrrp = VrrpSettings.Create(new SettingsReader(merged, $"{Root}.vrrp"), new SettingsReader(merged, $"{Root}.vrrp.authentication"), warnings);
         var redis = RedisSettings.Create(new SettingsReader(merged, $"{Root}.redis"), new SettingsReader(merged, $"{Root}.redis.check"));
-        return new HaSettings(node, vrrp, redis, merged);
+        var status = StatusSettings.Create(new SettingsReader(merged, $"{Root}.status"));
+        return new HaSettings(node, vrrp, redis, merged, status, warnings);
     }
 
     /// <summary>Loads <paramref name="path"/>, applies defaults and validates.</summary>
@@ -38,9 +49,12 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
     public string Summary() =>
         $"node {Node.Name} ({Node.Role.ToString().ToLowerInvariant()}); " +
         $"vrrp v{Vrrp.Version} vrid {Vrrp.VirtualRouterId} on {Vrrp.Interface}, priority {Vrrp.Priority}, " +
+        (Vrrp.Peers.Count > 0 ? $"unicast to {string.Join(",", Vrrp.Peers)}, " : "multicast, ") +
+        (Vrrp.Auth.Type == VrrpAuthenticationType.Pass ? "auth pass, " : "") +
         $"advert {Vrrp.AdvertInterval.TotalMilliseconds:0} ms, preempt {(Vrrp.Preempt ? "on" : "off")}, " +
         $"vip {string.Join(",", Vrrp.VirtualAddresses)}; " +
         $"redis {Redis.Host}:{Redis.Port}, check every {Redis.Check.Interval.TotalMilliseconds:0} ms " +
         $"(timeout {Redis.Check.Timeout.TotalMilliseconds:0} ms, rise {Redis.Check.Rise}, fall {Redis.Check.Fall}, weight {Redis.Check.Weight}), " +
-        $"sync-timeout {Redis.SyncTimeout.TotalMilliseconds:0} ms";
+        $"sync-timeout {Redis.SyncTimeout.TotalMilliseconds:0} ms; " +
+        $"status {(StatusEndpoint.Listen is { } l ? "http://" + l : "off")}";
 }

@@ -10,6 +10,12 @@ namespace RedisHaActors.Configuration;
 /// <param name="VirtualAddresses">At least one IPv4 VIP.</param>
 /// <param name="VipLease">Kernel valid_lft of the VIP, whole seconds 1..3600.</param>
 /// <param name="GarpMasterRepeat">Gratuitous ARP frames on becoming master, 1..100.</param>
+/// <param name="Authentication">VRRPv2 authentication; none for v3.</param>
+/// <param name="UnicastPeers">Unicast peers; empty = multicast 224.0.0.18.</param>
+/// <param name="PreemptDelay">No preemption until this long after start-up, 0..1000 s.</param>
+/// <param name="SkipCheckAdvertAddresses">Accept adverts whose address list differs from ours.</param>
+/// <param name="GarpMasterDelay">Second gratuitous ARP burst after becoming master; zero = none.</param>
+/// <param name="GarpMasterRefresh">Periodic gratuitous ARP burst while master; zero = never.</param>
 public sealed record VrrpSettings(
     string Interface,
     byte VirtualRouterId,
@@ -19,23 +25,47 @@ public sealed record VrrpSettings(
     bool Preempt,
     IReadOnlyList<VirtualAddress> VirtualAddresses,
     TimeSpan VipLease,
-    int GarpMasterRepeat)
+    int GarpMasterRepeat,
+    VrrpAuthentication? Authentication = null,
+    IReadOnlyList<System.Net.IPAddress>? UnicastPeers = null,
+    TimeSpan PreemptDelay = default,
+    bool SkipCheckAdvertAddresses = false,
+    TimeSpan GarpMasterDelay = default,
+    TimeSpan GarpMasterRefresh = default)
 {
+    /// <summary>Authentication in effect (never null).</summary>
+    public VrrpAuthentication Auth => Authentication ?? VrrpAuthentication.None;
+
+    /// <summary>Unicast peers in effect (never null).</summary>
+    public IReadOnlyList<System.Net.IPAddress> Peers => UnicastPeers ?? [];
+
     /// <summary>Advert interval in centiseconds as carried by VRRPv3 (RFC 5798 §5.2.7).</summary>
     public ushort AdvertIntervalCentiseconds => (ushort)(AdvertInterval.Ticks / TimeSpan.TicksPerMillisecond / 10);
 
-    internal static VrrpSettings Create(SettingsReader r)
+    internal static VrrpSettings Create(SettingsReader r, SettingsReader auth, List<string> warnings)
     {
         var iface = r.String("interface");
         if (string.IsNullOrWhiteSpace(iface) || iface.Length > 15)
             throw r.Error("interface", iface, "an interface name of 1..15 characters is required");
         var vrid = r.Int("virtual-router-id", 1, 255);
         var priority = r.Int("priority", 1, 254);
-        var version = r.Int("version", 3, 3);
-        var advert = r.Duration("advert-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40950),
-            "allowed 10ms..40.95s in 10ms steps");
-        if (advert.Ticks % (TimeSpan.TicksPerMillisecond * 10) != 0)
-            throw r.Error("advert-interval", r.String("advert-interval"), "allowed 10ms..40.95s in 10ms steps");
+        var version = r.Int("version", 2, 3);
+        TimeSpan advert;
+        if (version == 2)
+        {
+            // RFC 3768 §5.3.7 carries whole seconds; keepalived would send a sub-second v2 interval as 0.
+            const string allowed = "allowed 1s..255s in whole seconds with version = 2";
+            advert = r.Duration("advert-interval", TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(255), allowed);
+            if (advert < TimeSpan.FromSeconds(1) || advert.Ticks % TimeSpan.TicksPerSecond != 0)
+                throw r.Error("advert-interval", r.String("advert-interval"), allowed);
+        }
+        else
+        {
+            advert = r.Duration("advert-interval", TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(40950),
+                "allowed 10ms..40.95s in 10ms steps");
+            if (advert.Ticks % (TimeSpan.TicksPerMillisecond * 10) != 0)
+                throw r.Error("advert-interval", r.String("advert-interval"), "allowed 10ms..40.95s in 10ms steps");
+        }
         var preempt = r.Bool("preempt");
         var vips = new List<VirtualAddress>();
         foreach (var text in r.StringList("virtual-ipaddress"))
@@ -52,6 +82,21 @@ public sealed record VrrpSettings(
         if (lease.Ticks % TimeSpan.TicksPerSecond != 0)
             throw r.Error("vip-lease", r.String("vip-lease"), "allowed 1s..1h in whole seconds");
         var garp = r.Int("garp-master-repeat", 1, 100);
-        return new VrrpSettings(iface, (byte)vrid, (byte)priority, advert, version, preempt, vips, lease, garp);
+        var authentication = VrrpAuthentication.Create(auth, version, warnings);
+        var peers = new List<System.Net.IPAddress>();
+        foreach (var text in r.StringList("unicast-peers"))
+        {
+            if (!VirtualAddress.TryParse(text, out var peer) || peer!.PrefixLength != 32 || text.Contains('/'))
+                throw r.Error("unicast-peers", text, "IPv4 addresses like 192.0.2.2");
+            peers.Add(peer.Address);
+        }
+        var preemptDelay = r.Duration("preempt-delay", TimeSpan.Zero, TimeSpan.FromSeconds(1000), "allowed 0s..1000s");
+        var skip = r.Bool("skip-check-adv-addr");
+        var garpDelay = r.Duration("garp-master-delay", TimeSpan.Zero, TimeSpan.FromHours(1), "allowed 0s..1h");
+        var garpRefresh = r.Duration("garp-master-refresh", TimeSpan.Zero, TimeSpan.FromHours(1), "allowed 0s..1h");
+        if (garpRefresh > TimeSpan.Zero && garpRefresh < TimeSpan.FromSeconds(1))
+            throw r.Error("garp-master-refresh", r.String("garp-master-refresh"), "allowed 0s (never) or 1s..1h");
+        return new VrrpSettings(iface, (byte)vrid, (byte)priority, advert, version, preempt, vips, lease, garp,
+            authentication, peers, preemptDelay, skip, garpDelay, garpRefresh);
     }
 }
