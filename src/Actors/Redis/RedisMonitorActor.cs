@@ -33,6 +33,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private bool _inFlight;
     private long _checks;
     private (byte Priority, bool Healthy, bool InSync)? _announced;
+    private ReplicationFacts? _lastFacts;
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
@@ -50,6 +51,7 @@ public sealed class RedisMonitorActor : ReceiveActor
         _score = HealthScore.Initial(settings.Check.Rise);
         Receive<CheckDue>(Handle);
         Receive<RedisProbe>(Handle);
+        Receive<GetRedisStatus>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -78,9 +80,14 @@ public sealed class RedisMonitorActor : ReceiveActor
             failure: e => RedisProbe.Failed(e.Message.Split('\n', 2)[0]));
     }
 
+    private void Handle(GetRedisStatus _) =>
+        Sender.Tell(new RedisStatus(_local.Endpoint, _score.Healthy, _score.Passes, _score.Failures, _score.LastError,
+            _score.EffectivePriority(_basePriority, _settings.Check.Weight), _checks, _lastFacts));
+
     private void Handle(RedisProbe probe)
     {
         _inFlight = false;
+        _lastFacts = probe.Facts;
         var first = _checks++ == 0;
         var before = _score;
         _score = _score.Apply(probe.Passed, probe.Error, _settings.Check.Rise, _settings.Check.Fall);

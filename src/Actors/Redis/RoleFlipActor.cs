@@ -39,6 +39,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private CancellationTokenSource? _inFlight;
     private bool _peerProbeInFlight;
     private (RolePlan Plan, long At)? _lastDone;
+    private (string Line, bool Failed, DateTimeOffset At)? _lastOutcome;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
@@ -56,6 +57,7 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<LocalRedisObserved>(Handle);
         Receive<FlipFinished>(Handle);
         Receive<MasterObserved>(Handle);
+        Receive<GetRoleFlipStatus>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -109,8 +111,13 @@ public sealed class RoleFlipActor : ReceiveActor
         _inFlight = null;
         if (m.Failed) _log.Warning("redis role change failed, retrying on the next check: {0}", m.Outcome);
         else _log.Info("redis role: {0}", m.Outcome);
+        _lastOutcome = (m.Outcome, m.Failed, DateTimeOffset.UtcNow);
         _lastDone = m.Failed || m.Plan is null ? null : (m.Plan, Stopwatch.GetTimestamp());
     }
+
+    private void Handle(GetRoleFlipStatus _) =>
+        Sender.Tell(new RoleFlipStatus(_vrrp, RoleFlipStatus.DesiredRoleFor(_vrrp), _master, _lastOutcome?.Line ?? "",
+            _lastOutcome?.Failed ?? false, _lastOutcome?.At, _generation, _inFlight is not null));
 
     private void Handle(MasterObserved m)
     {

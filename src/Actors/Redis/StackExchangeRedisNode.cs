@@ -14,6 +14,7 @@ public sealed class StackExchangeRedisNode : IRedisNode
     private readonly ConfigurationOptions _options;
     private readonly EndPoint _endPoint;
     private ConnectionMultiplexer? _muxer;
+    private volatile ConnectionFailedEventArgs? _lastFailure;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
 
     /// <summary>Creates the node; connects lazily on first use.</summary>
@@ -59,7 +60,16 @@ public sealed class StackExchangeRedisNode : IRedisNode
             await _connectLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                muxer = _muxer ??= await ConnectionMultiplexer.ConnectAsync(_options).ConfigureAwait(false);
+                if (_muxer is null)
+                {
+                    var created = await ConnectionMultiplexer.ConnectAsync(_options).ConfigureAwait(false);
+                    // The library reports a failed command as "no connection"; the reason (say a
+                    // rejected AUTH) only arrives through this event.
+                    created.ConnectionFailed += (_, e) => _lastFailure = e;
+                    created.ConnectionRestored += (_, _) => _lastFailure = null;
+                    _muxer = created;
+                }
+                muxer = _muxer;
             }
             finally
             {
@@ -82,13 +92,17 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
         catch (Exception e)
         {
-            return RedisProbe.Failed(Describe(e));
+            return RedisProbe.Failed(Describe(e, _lastFailure));
         }
     }
 
     private async Task<RedisProbe> ProbeCoreAsync()
     {
         var server = await ServerAsync().ConfigureAwait(false);
+        // A first attempt may still be connecting: wait for its outcome (the caller bounds the
+        // wait) so the check reports why it failed, not merely that nothing is connected yet.
+        for (var i = 0; i < 1000 && !server.IsConnected && _lastFailure is null && _muxer is { IsConnecting: true }; i++)
+            await Task.Delay(10).ConfigureAwait(false);
         try
         {
             var pong = await server.ExecuteAsync("PING").ConfigureAwait(false);
@@ -122,14 +136,16 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
         catch (Exception e) when (e is not RedisCommandException)
         {
-            throw new RedisCommandException($"{command} {string.Join(' ', args)} on {Endpoint}: {Describe(e)}");
+            throw new RedisCommandException($"{command} {string.Join(' ', args)} on {Endpoint}: {Describe(e, _lastFailure)}");
         }
     }
 
-    private static string Describe(Exception e)
+    private static string Describe(Exception e, ConnectionFailedEventArgs? lastFailure)
     {
+        if (lastFailure?.FailureType == ConnectionFailureType.AuthenticationFailure)
+            return "authentication failed (check redis-ha.redis.user/password)";
         // The library reports a rejected AUTH as a failed connect; the server's reply is in the text.
-        var full = e.ToString();
+        var full = e + " " + lastFailure?.Exception;
         if (full.Contains("WRONGPASS", StringComparison.Ordinal) || full.Contains("NOAUTH", StringComparison.Ordinal) ||
             full.Contains("AuthenticationFailure", StringComparison.Ordinal) || full.Contains("invalid password", StringComparison.OrdinalIgnoreCase))
             return "authentication failed (check redis-ha.redis.user/password)";

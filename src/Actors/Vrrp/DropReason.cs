@@ -23,6 +23,10 @@ public enum DropReason
     AdvertInterval,
     /// <summary>The packet is one of our own adverts looped back.</summary>
     OwnAdvert,
+    /// <summary>VRRPv2: Auth Type or the PASS password differs from ours (RFC 3768 §7.1; keepalived's check).</summary>
+    Authentication,
+    /// <summary>The advert's address list differs from ours (keepalived's check; see <c>skip-check-adv-addr</c>).</summary>
+    AddressList,
 }
 
 /// <summary>Decoder output: either an advertisement or the reason it was dropped. Never both.</summary>

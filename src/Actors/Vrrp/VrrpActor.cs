@@ -34,8 +34,14 @@ public sealed class VrrpActor : ReceiveActor
     private VrrpStateMachine? _machine;
     private VrrpInstanceState _state;
     private PreciseTimer? _timer;
+    private readonly VrrpWireOptions _wire;
+    private readonly IReadOnlyList<IPAddress> _destinations;
+    private readonly IReadOnlyList<IPAddress> _addresses;
+    private readonly Dictionary<IPAddress, TimeSpan> _addressWarnings = new();
     private long _advertsSent;
     private long _sendFailures;
+    private readonly Dictionary<VrrpState, long> _transitions = new();
+    private VrrpStateChange? _lastTransition;
 
     /// <summary>Creates the actor; I/O is opened in <see cref="PreStart"/>.</summary>
     /// <param name="settings">VRRP settings.</param>
@@ -52,11 +58,13 @@ public sealed class VrrpActor : ReceiveActor
         _listener = listener;
         _clock = clock;
         _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds);
+        _wire = VrrpWireOptions.From(settings);
+        _destinations = settings.Peers.Count > 0 ? settings.Peers : [VrrpCodec.MulticastGroup];
+        _addresses = settings.VirtualAddresses.Select(v => v.Address).ToArray();
         Receive<DatagramReceived>(Handle);
         Receive<DeadlineReached>(_ => Apply(new TimerElapsed()));
         Receive<HealthChanged>(Apply);
-        Receive<GetVrrpStatus>(_ => Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.Eligible, _state.MasterAddress,
-            _advertsSent, new Dictionary<DropReason, long>(_drops))));
+        Receive<GetVrrpStatus>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -73,7 +81,8 @@ public sealed class VrrpActor : ReceiveActor
         var self = Self;
         _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance));
         _transport.Start(data => self.Tell(new DatagramReceived(data)));
-        _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress}, " +
+        _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress} " +
+                  $"to {string.Join(",", _destinations)}, " +
                   $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
         Apply(new Startup());
     }
@@ -89,20 +98,44 @@ public sealed class VrrpActor : ReceiveActor
         _transport?.Dispose();
     }
 
+    private void Handle(GetVrrpStatus _) =>
+        Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.Eligible, _state.MasterAddress,
+            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions)));
+
     private void Handle(DatagramReceived m)
     {
-        var result = VrrpCodec.Decode(m.Data, _settings.VirtualRouterId);
-        if (result.Packet is { } packet && packet.Source.Equals(_transport!.PrimaryAddress))
-            result = new DecodeResult(null, DropReason.OwnAdvert);
+        var result = VrrpCodec.Decode(m.Data, _wire);
+        if (result.Packet is { } packet)
+        {
+            if (packet.Source.Equals(_transport!.PrimaryAddress))
+                result = new DecodeResult(null, DropReason.OwnAdvert);
+            else if (!_settings.SkipCheckAdvertAddresses && !VrrpCodec.AddressListMatches(packet.Advertisement, _addresses))
+            {
+                WarnAddressList(packet);
+                result = new DecodeResult(null, DropReason.AddressList);
+            }
+        }
         if (result.Drop is { } reason)
         {
             _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
             // Log the first of each kind; the counters carry the rest.
-            if (_drops[reason] == 1 && reason != DropReason.OwnAdvert)
+            if (_drops[reason] == 1 && reason is not (DropReason.OwnAdvert or DropReason.AddressList))
                 _log.Warning("dropped a VRRP packet: {0} (further drops of this kind are only counted)", reason);
             return;
         }
         Apply(new AdvertisementReceived(result.Packet!));
+    }
+
+    private void WarnAddressList(ReceivedAdvertisement packet)
+    {
+        // Another router on our VRID, or a peer with a different VIP list: both would run as
+        // masters side by side, so say so loudly, but at most once a minute per source.
+        var now = _clock.Now;
+        if (_addressWarnings.TryGetValue(packet.Source, out var last) && now - last < TimeSpan.FromMinutes(1)) return;
+        _addressWarnings[packet.Source] = now;
+        _log.Warning($"dropping adverts from {packet.Source} (vrid {_settings.VirtualRouterId}, priority {packet.Advertisement.Priority}): " +
+                     $"their addresses [{string.Join(", ", packet.Advertisement.Addresses)}] differ from ours [{string.Join(", ", _addresses)}]; " +
+                     "fix the VIP lists or set redis-ha.vrrp.skip-check-adv-addr = on");
     }
 
     private void Apply(VrrpEvent e)
@@ -123,11 +156,19 @@ public sealed class VrrpActor : ReceiveActor
         switch (action)
         {
             case SendAdvertisement send:
-                var message = VrrpCodec.EncodeV3(_machine!.Advertisement(send.Priority), _transport!.PrimaryAddress, VrrpCodec.MulticastGroup);
-                if (_transport.Send(message, VrrpCodec.MulticastGroup))
-                    _advertsSent++;
-                else if (++_sendFailures == 1 || _sendFailures % 100 == 0)
-                    _log.Warning("cannot send VRRP advert on {0} ({1} failures so far)", _settings.Interface, _sendFailures);
+                var advert = _machine!.Advertisement(send.Priority);
+                foreach (var destination in _destinations)
+                {
+                    // v3's checksum covers the destination, so each unicast peer gets its own encoding.
+                    var message = VrrpCodec.Encode(advert, _transport!.PrimaryAddress, destination, _settings.Auth);
+                    if (_transport.Send(message, destination))
+                        _advertsSent++;
+                    else if (++_sendFailures == 1 || _sendFailures % 100 == 0)
+                        _log.Warning("cannot send VRRP advert to {0} on {1} ({2} failures so far)", destination, _settings.Interface, _sendFailures);
+                }
+                break;
+            case AnnounceVirtualAddresses:
+                _vips!.Announce();
                 break;
             case AcquireVirtualAddresses:
                 _vips!.Acquire();
@@ -140,6 +181,9 @@ public sealed class VrrpActor : ReceiveActor
                 break;
             case StateChanged changed:
                 _log.Info("{0} -> {1}: {2}", Name(changed.From), Name(changed.To), changed.Cause);
+                // Wall-clock time: the status shows it to people, not to the state machine.
+                _lastTransition = new VrrpStateChange(changed.From, changed.To, changed.Cause, DateTimeOffset.UtcNow);
+                _transitions[changed.To] = _transitions.GetValueOrDefault(changed.To) + 1;
                 _listener.Tell(new VrrpStatusChanged(changed.To, changed.Master, changed.PreviousMaster, changed.Cause, changed.PreviousMasterAlive));
                 break;
             case MasterChanged master:

@@ -40,6 +40,9 @@ public sealed record AcquireVirtualAddresses : VrrpAction;
 /// <summary>Renew the VIP lease (sent with every master advert; the actor rate-limits).</summary>
 public sealed record RenewVirtualAddresses : VrrpAction;
 
+/// <summary>Send a gratuitous ARP burst for the addresses we hold (no address change).</summary>
+public sealed record AnnounceVirtualAddresses : VrrpAction;
+
 /// <summary>Remove the virtual addresses.</summary>
 public sealed record ReleaseVirtualAddresses : VrrpAction;
 

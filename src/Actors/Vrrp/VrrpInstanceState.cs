@@ -19,6 +19,7 @@ namespace RedisHaActors.Vrrp;
 /// <param name="PreemptedMaster">Backup with preempt: a lower-priority master whose adverts we are ignoring.</param>
 /// <param name="PreemptedHeardAt">When that master was last heard.</param>
 /// <param name="PreemptedPriority">Its advertised priority.</param>
+/// <param name="StartedAt">When <see cref="Startup"/> was handled (preempt-delay counts from here).</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
     byte Priority,
@@ -32,7 +33,8 @@ public sealed record VrrpInstanceState(
     bool InSync = false,
     IPAddress? PreemptedMaster = null,
     TimeSpan? PreemptedHeardAt = null,
-    byte PreemptedPriority = 0)
+    byte PreemptedPriority = 0,
+    TimeSpan? StartedAt = null)
 {
     /// <summary>Initial state before <see cref="Startup"/>: not eligible until the first Redis check passes.</summary>
     public static VrrpInstanceState Initial(byte priority, ushort advertIntervalCs) =>

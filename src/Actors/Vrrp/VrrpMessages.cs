@@ -28,4 +28,14 @@ public sealed record GetVrrpStatus
 /// <param name="Master">Master followed while BACKUP.</param>
 /// <param name="AdvertsSent">Adverts sent since start.</param>
 /// <param name="Drops">Dropped datagrams by reason since start.</param>
-public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops);
+/// <param name="LastTransition">The last state change and its cause; null before the first.</param>
+/// <param name="Transitions">State changes since start, by the state entered.</param>
+public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops,
+    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null);
+
+/// <summary>One VRRP state change, as shown by the status endpoint.</summary>
+/// <param name="From">State left.</param>
+/// <param name="To">State entered.</param>
+/// <param name="Cause">Why, as logged (e.g. "no advert for 0.65 s from 192.0.2.1").</param>
+/// <param name="At">Wall-clock time of the change (UTC).</param>
+public sealed record VrrpStateChange(VrrpState From, VrrpState To, string Cause, DateTimeOffset At);

@@ -35,7 +35,14 @@ public sealed class VrrpStateMachine
 
     /// <summary>The advert this node sends at <paramref name="priority"/>.</summary>
     public VrrpAdvertisement Advertisement(byte priority) =>
-        new(3, _settings.VirtualRouterId, priority, _settings.AdvertIntervalCentiseconds, _addresses);
+        new((byte)_settings.Version, _settings.VirtualRouterId, priority, _settings.AdvertIntervalCentiseconds, _addresses);
+
+    /// <summary>RFC 3768 §6.1 (VRRPv2) Skew_Time = (256 - Priority) / 256 seconds, not scaled by the interval.</summary>
+    public static TimeSpan SkewTimeV2(byte priority) => TimeSpan.FromMilliseconds((256 - priority) * 1000 / 256.0);
+
+    /// <summary>RFC 3768 §6.1 (VRRPv2) Master_Down_Interval = 3 * Advertisement_Interval + Skew_Time.</summary>
+    public static TimeSpan MasterDownIntervalV2(byte priority, ushort advertIntervalCs) =>
+        TimeSpan.FromMilliseconds(3 * advertIntervalCs * 10) + SkewTimeV2(priority);
 
     /// <summary>RFC 5798 §6.1 Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256.</summary>
     public static TimeSpan SkewTime(byte priority, ushort masterAdverIntervalCs) =>
@@ -79,7 +86,17 @@ public sealed class VrrpStateMachine
         return next;
     }
 
-    private TimeSpan DownInterval(VrrpInstanceState s) => MasterDownInterval(s.Priority, s.MasterAdverIntervalCentiseconds);
+    private TimeSpan DownInterval(VrrpInstanceState s) => _settings.Version == 2
+        ? MasterDownIntervalV2(s.Priority, _settings.AdvertIntervalCentiseconds)
+        : MasterDownInterval(s.Priority, s.MasterAdverIntervalCentiseconds);
+
+    private TimeSpan Skew(VrrpInstanceState s) => _settings.Version == 2
+        ? SkewTimeV2(s.Priority)
+        : SkewTime(s.Priority, s.MasterAdverIntervalCentiseconds);
+
+    /// <summary>keepalived's preempt_delay: no preemption until this long after start-up.</summary>
+    private bool PreemptAllowed(VrrpInstanceState s, TimeSpan now) =>
+        _settings.Preempt && s.InSync && (s.StartedAt is not { } started || now - started >= _settings.PreemptDelay);
 
     /// <summary>Arms Master_Down_Timer from now, or disarms it while not eligible (a yielded node never takes over).</summary>
     private VrrpInstanceState ArmMasterDown(VrrpInstanceState s, TimeSpan now) =>
@@ -110,6 +127,7 @@ public sealed class VrrpStateMachine
             AdverTimer = null,
             MasterAddress = null,
             LastAdvertAt = null,
+            StartedAt = now,
         }, now);
         return new VrrpTransition(next,
         [
@@ -140,10 +158,10 @@ public sealed class VrrpStateMachine
                 if (advert.Priority == 0)
                 {
                     // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
-                    var timer = s.Eligible ? now + SkewTime(s.Priority, s.MasterAdverIntervalCentiseconds) : (TimeSpan?)null;
+                    var timer = s.Eligible ? now + Skew(s) : (TimeSpan?)null;
                     return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source }, []);
                 }
-                if (!_settings.Preempt || advert.Priority >= s.Priority || !s.InSync)
+                if (advert.Priority >= s.Priority || !PreemptAllowed(s, now))
                 {
                     var next = Following(s, p, now);
                     var actions = Equals(s.MasterAddress, p.Source) ? Array.Empty<VrrpAction>() : [new MasterChanged(p.Source)];
@@ -174,7 +192,11 @@ public sealed class VrrpStateMachine
                         new StateChanged(VrrpState.Master, VrrpState.Backup, cause, p.Source, p.Source),
                     ]);
                 }
-                return new VrrpTransition(s, []);
+                // A lower-priority node believes it is master (it missed our adverts): assert at
+                // once and re-announce, so neighbours drop its MAC for the VIP (keepalived does too).
+                return new VrrpTransition(
+                    s with { AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds) },
+                    [new SendAdvertisement(s.Priority), new AnnounceVirtualAddresses()]);
             }
             default:
                 return new VrrpTransition(s, []);

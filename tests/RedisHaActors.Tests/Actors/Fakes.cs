@@ -90,6 +90,8 @@ public sealed class FakeVirtualAddresses : IVirtualAddresses
 
     public void Renew() => Operations.Enqueue("renew");
 
+    public void Announce() => Operations.Enqueue("announce");
+
     public void Release() { Operations.Enqueue("release"); Held = false; }
 
     public bool Flush(TimeSpan timeout) => true;

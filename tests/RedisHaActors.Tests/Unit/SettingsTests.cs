@@ -201,7 +201,7 @@ public sealed class SettingsTests
         { "redis-ha.vrrp.virtual-ipaddress = [\"2001:db8::1/64\"]", "redis-ha.vrrp.virtual-ipaddress", "2001:db8::1/64", "IPv4" },
         { "redis-ha.vrrp.virtual-ipaddress = []", "redis-ha.vrrp.virtual-ipaddress", "[]", "at least one" },
         { "redis-ha.vrrp.preempt = maybe", "redis-ha.vrrp.preempt", "maybe", "on|off" },
-        { "redis-ha.vrrp.version = 2", "redis-ha.vrrp.version", "2", "3..3" },
+        { "redis-ha.vrrp.version = 4", "redis-ha.vrrp.version", "4", "2..3" },
         { "redis-ha.vrrp.vip-lease = 1500ms", "redis-ha.vrrp.vip-lease", "1500ms", "whole seconds" },
         { "redis-ha.vrrp.vip-lease = 0s", "redis-ha.vrrp.vip-lease", "0s", "1s..1h" },
         { "redis-ha.vrrp.garp-master-repeat = 0", "redis-ha.vrrp.garp-master-repeat", "0", "1..100" },

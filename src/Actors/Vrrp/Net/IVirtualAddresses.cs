@@ -12,6 +12,9 @@ public interface IVirtualAddresses : IDisposable
     /// <summary>Extends the lease (the caller decides when).</summary>
     void Renew();
 
+    /// <summary>Sends a gratuitous ARP burst for the addresses, if held (re-announce).</summary>
+    void Announce();
+
     /// <summary>Removes the addresses (absent ones are fine).</summary>
     void Release();
 

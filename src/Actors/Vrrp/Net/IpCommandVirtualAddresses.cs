@@ -19,6 +19,9 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
     private readonly ILogger _log;
     private readonly Channel<(string Op, TaskCompletionSource? Done)> _queue = Channel.CreateUnbounded<(string, TaskCompletionSource?)>(new() { SingleReader = true });
     private readonly Task _worker;
+    private readonly Timer _garpDelay;
+    private readonly Timer _garpRefresh;
+    private bool _held;
 
     /// <summary>Creates the manager for <paramref name="settings"/>'s interface and addresses.</summary>
     public IpCommandVirtualAddresses(VrrpSettings settings, IGratuitousArp arp, ILogger log)
@@ -26,6 +29,8 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
         _settings = settings;
         _arp = arp;
         _log = log;
+        _garpDelay = new Timer(_ => Announce());
+        _garpRefresh = new Timer(_ => Announce());
         // A dedicated thread: `ip` is a blocking child process, and blocking pool threads would
         // delay the VRRP timers that run on the pool.
         _worker = Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -36,6 +41,9 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
 
     /// <inheritdoc />
     public void Renew() => _queue.Writer.TryWrite(("renew", null));
+
+    /// <inheritdoc />
+    public void Announce() => _queue.Writer.TryWrite(("announce", null));
 
     /// <inheritdoc />
     public void Release() => _queue.Writer.TryWrite(("release", null));
@@ -60,12 +68,24 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
                 {
                     case "acquire":
                         AddOrRenew();
-                        _arp.Announce(_settings.Interface, _settings.VirtualAddresses.Select(v => v.Address).ToArray(), _settings.GarpMasterRepeat);
+                        _held = true;
+                        SendGarp();
+                        // keepalived's garp_master_delay: a second burst for neighbours that missed the first.
+                        if (_settings.GarpMasterDelay > TimeSpan.Zero)
+                            _garpDelay.Change(_settings.GarpMasterDelay, Timeout.InfiniteTimeSpan);
+                        if (_settings.GarpMasterRefresh > TimeSpan.Zero)
+                            _garpRefresh.Change(_settings.GarpMasterRefresh, _settings.GarpMasterRefresh);
                         break;
                     case "renew":
                         AddOrRenew();
                         break;
+                    case "announce":
+                        if (_held) SendGarp();
+                        break;
                     case "release":
+                        _held = false;
+                        _garpDelay.Change(Timeout.Infinite, Timeout.Infinite);
+                        _garpRefresh.Change(Timeout.Infinite, Timeout.Infinite);
                         foreach (var vip in _settings.VirtualAddresses)
                             Run(["addr", "del", vip.ToString(), "dev", _settings.Interface], quietIfMissing: true);
                         break;
@@ -78,6 +98,9 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
             done?.TrySetResult();
         }
     }
+
+    private void SendGarp() =>
+        _arp.Announce(_settings.Interface, _settings.VirtualAddresses.Select(v => v.Address).ToArray(), _settings.GarpMasterRepeat);
 
     private void AddOrRenew()
     {
@@ -105,6 +128,8 @@ public sealed class IpCommandVirtualAddresses : IVirtualAddresses
     /// <inheritdoc />
     public void Dispose()
     {
+        _garpDelay.Dispose();
+        _garpRefresh.Dispose();
         _queue.Writer.TryComplete();
         _worker.Wait(TimeSpan.FromSeconds(5));
     }

@@ -1,0 +1,40 @@
+using RedisHaActors.Redis;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Status;
+
+/// <summary>
+/// Asks <see cref="Hosting.HaNodeActor"/> for a <see cref="NodeStatus"/>. The node asks each child
+/// with a bounded wait (about a second), so the answer comes even while a child is restarting.
+/// </summary>
+public sealed record GetNodeStatus
+{
+    /// <summary>The single instance.</summary>
+    public static GetNodeStatus Instance { get; } = new();
+}
+
+/// <summary>
+/// A snapshot of one node: identity, uptime and its children's status. Immutable; served as JSON
+/// by the status endpoint (<see cref="StatusJson"/>) and read back by <c>redis-ha status</c>.
+/// </summary>
+/// <param name="Node">The node's name (<c>redis-ha.node.name</c>).</param>
+/// <param name="StartedAt">Wall-clock start of the node (UTC).</param>
+/// <param name="UptimeSeconds">Seconds since the node started (monotonic).</param>
+/// <param name="Interface">The VRRP interface.</param>
+/// <param name="VirtualRouterId">The VRID, 1..255.</param>
+/// <param name="ConfiguredPriority">The configured VRRP priority, before the check weight.</param>
+/// <param name="VirtualAddresses">The virtual addresses as CIDR (held while VRRP is MASTER).</param>
+/// <param name="Vrrp">The VRRP instance; null when it did not answer in time.</param>
+/// <param name="Redis">The local Redis check; null when it did not answer in time.</param>
+/// <param name="RoleFlip">The role flipper; null when it did not answer in time.</param>
+public sealed record NodeStatus(
+    string Node,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    string Interface,
+    byte VirtualRouterId,
+    byte ConfiguredPriority,
+    IReadOnlyList<string> VirtualAddresses,
+    VrrpStatus? Vrrp,
+    RedisStatus? Redis,
+    RoleFlipStatus? RoleFlip);
