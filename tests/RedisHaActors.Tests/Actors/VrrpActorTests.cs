@@ -108,6 +108,18 @@ public sealed class VrrpActorTests : TestKit
     }
 
     [Fact]
+    public void Adverts_for_another_address_list_are_dropped_and_counted_not_followed()
+    {
+        var (vrrp, transport, _) = Start(priority: 100);
+        vrrp.Tell(new HealthChanged(100, true, "ok"));
+        var foreign = Ipv4.Wrap(VrrpCodec.EncodeV3(new VrrpAdvertisement(3, 51, 250, 2, [IPAddress.Parse("192.0.2.77")]), Peer, VrrpCodec.MulticastGroup),
+            Peer, VrrpCodec.MulticastGroup);
+        for (var i = 0; i < 3; i++) transport.Inject(foreign);
+        AwaitAssert(() => Assert.Equal(3, Status(vrrp).Drops.GetValueOrDefault(DropReason.AddressList)));
+        Assert.Null(Status(vrrp).Master);
+    }
+
+    [Fact]
     public void Stopping_a_master_sends_priority_zero_and_releases_the_VIP()
     {
         var (vrrp, transport, vips) = Start();
