@@ -18,6 +18,10 @@ public sealed class RoleFlipActor : ReceiveActor
 {
     private static readonly TimeSpan MinPeerTimeout = TimeSpan.FromMilliseconds(500);
 
+    // A replica of an address that never answers keeps its data and refuses writes (READONLY).
+    private const string FenceHost = "127.0.0.1";
+    private const int FencePort = 1;
+
     private sealed record FlipFinished(long Generation, string Outcome, bool Failed, RolePlan? Plan = null);
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
@@ -158,6 +162,14 @@ public sealed class RoleFlipActor : ReceiveActor
                 var timeout = _settings.Check.Timeout;
                 _local.ReplicaOfAsync(follow.Host, follow.Port, timeout).PipeTo(Self,
                     success: () => new FlipFinished(generation, $"{from} -> replica of {follow.Host}:{follow.Port} (REPLICAOF)", false, follow),
+                    failure: e => new FlipFinished(generation, e.Message, true));
+                break;
+            }
+            case FenceLocal fence:
+            {
+                _inFlight = new CancellationTokenSource();
+                _local.ReplicaOfAsync(FenceHost, FencePort, _settings.Check.Timeout).PipeTo(Self,
+                    success: () => new FlipFinished(generation, $"master -> fenced read-only (REPLICAOF {FenceHost} {FencePort}): {fence.Reason}", false, fence),
                     failure: e => new FlipFinished(generation, e.Message, true));
                 break;
             }

@@ -19,6 +19,12 @@ public sealed record PromoteLocal(IPAddress? PreviousMaster) : RolePlan;
 /// <param name="Port">Its Redis port.</param>
 public sealed record FollowMaster(string Host, int Port) : RolePlan;
 
+/// <summary>Make the local Redis read-only without losing its data: the node lost its network (FAULT)
+/// while its Redis was a master. <c>REPLICAOF</c> an address that does not answer keeps the dataset
+/// and refuses writes until a real master is known again.</summary>
+/// <param name="Reason">Why, for the log.</param>
+public sealed record FenceLocal(string Reason) : RolePlan;
+
 /// <summary>
 /// Level-triggered role decision: desired role from the VRRP state, actual role from the last
 /// <c>INFO replication</c>. Pure; called on every observation so a drifted role (a Redis
@@ -55,6 +61,10 @@ public static class RolePlanner
             case VrrpState.Backup:
                 // No master heard (yet): changing roles now would guess. The first advert decides.
                 return new RoleSteady("VRRP backup, no master known");
+            case VrrpState.Fault:
+                return local.Role == RedisRole.Master
+                    ? new FenceLocal("VRRP FAULT: the node is cut off, its Redis must not take writes")
+                    : new RoleSteady("VRRP fault, local redis already read-only");
             default:
                 return new RoleSteady("VRRP not running");
         }

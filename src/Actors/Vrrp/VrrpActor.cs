@@ -22,6 +22,14 @@ public sealed class VrrpActor : ReceiveActor
         public static DeadlineReached Instance { get; } = new();
     }
 
+    private sealed record LinkCheckDue
+    {
+        public static LinkCheckDue Instance { get; } = new();
+    }
+
+    /// <summary>How often the interface is checked for FAULT (sysfs read, plus an address lookup when up).</summary>
+    public static readonly TimeSpan LinkCheckInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly VrrpSettings _settings;
     private readonly Func<IVrrpTransport> _openTransport;
     private readonly Func<IVirtualAddresses> _createVirtualAddresses;
@@ -34,6 +42,8 @@ public sealed class VrrpActor : ReceiveActor
     private VrrpStateMachine? _machine;
     private VrrpInstanceState _state;
     private PreciseTimer? _timer;
+    private PreciseTimer? _linkTimer;
+    private bool _linkUp = true;
     private readonly VrrpWireOptions _wire;
     private readonly IReadOnlyList<IPAddress> _destinations;
     private readonly IReadOnlyList<IPAddress> _addresses;
@@ -64,6 +74,7 @@ public sealed class VrrpActor : ReceiveActor
         Receive<DatagramReceived>(Handle);
         Receive<DeadlineReached>(_ => Apply(new TimerElapsed()));
         Receive<HealthChanged>(Apply);
+        Receive<LinkCheckDue>(_ => CheckLink());
         Receive<GetVrrpStatus>(Handle);
     }
 
@@ -81,16 +92,28 @@ public sealed class VrrpActor : ReceiveActor
         var self = Self;
         _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance));
         _transport.Start(data => self.Tell(new DatagramReceived(data)));
+        _linkTimer = new PreciseTimer(() => self.Tell(LinkCheckDue.Instance));
+        _linkTimer.ArmPeriodic(LinkCheckInterval, LinkCheckInterval);
         _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress} " +
                   $"to {string.Join(",", _destinations)}, " +
                   $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
         Apply(new Startup());
+        CheckLink();
+    }
+
+    private void CheckLink()
+    {
+        var up = _transport!.LinkUp(out var reason);
+        if (up == _linkUp) return;
+        _linkUp = up;
+        Apply(new LinkChanged(up, reason));
     }
 
     /// <inheritdoc />
     protected override void PostStop()
     {
         _timer?.Dispose();
+        _linkTimer?.Dispose();
         if (_machine is not null)
             Apply(new Shutdown());
         _vips?.Flush(TimeSpan.FromSeconds(3));

@@ -27,6 +27,11 @@ public sealed record TimerElapsed : VrrpEvent;
 /// master) must not take the VIP from one that has the data.</param>
 public sealed record HealthChanged(byte EffectivePriority, bool Eligible, string Cause, bool InSync = true) : VrrpEvent;
 
+/// <summary>The VRRP interface went down or lost its IPv4 address (<paramref name="Up"/> false), or came back.</summary>
+/// <param name="Up">Link up with an IPv4 address.</param>
+/// <param name="Cause">What was seen, e.g. "eth0 operstate down".</param>
+public sealed record LinkChanged(bool Up, string Cause) : VrrpEvent;
+
 /// <summary>An output of <see cref="VrrpStateMachine"/> for the actor to execute.</summary>
 public abstract record VrrpAction;
 

@@ -9,4 +9,7 @@ public enum VrrpState
     Backup,
     /// <summary>Holds the virtual addresses and sends adverts.</summary>
     Master,
+    /// <summary>keepalived's FAULT: the interface is down or lost its address. No adverts, no VIP,
+    /// the local Redis is fenced; back to BACKUP when the link returns.</summary>
+    Fault,
 }

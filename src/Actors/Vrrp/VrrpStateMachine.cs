@@ -58,7 +58,43 @@ public sealed class VrrpStateMachine
         // Whatever arrives first after a stall (an advert may be queued before the timer), a
         // master whose lease has run out must not act on it as master, least of all renew.
         if (e is not Shutdown && LeaseLapsed(s, now) is { } lapsed) return lapsed;
+        if (e is LinkChanged link) return OnLink(s, link, now);
+        if (s.State == VrrpState.Fault)
+        {
+            // Nothing moves while the link is gone, but keep the health facts for when it returns.
+            return e switch
+            {
+                HealthChanged h => new VrrpTransition(s with { Priority = h.EffectivePriority, Eligible = h.Eligible, InSync = h.InSync }, []),
+                Shutdown => OnShutdown(s),
+                _ => new VrrpTransition(s, []),
+            };
+        }
         return Dispatch(s, e, now);
+    }
+
+    private VrrpTransition OnLink(VrrpInstanceState s, LinkChanged link, TimeSpan now)
+    {
+        if (!link.Up && s.State is VrrpState.Master or VrrpState.Backup)
+        {
+            var next = s with
+            {
+                State = VrrpState.Fault, AdverTimer = null, MasterDownTimer = null, LastRenewalAt = null,
+                MasterAddress = null, LastAdvertAt = null, PreemptedMaster = null, PreemptedHeardAt = null,
+            };
+            var actions = new List<VrrpAction>();
+            // A link that is up but lost its address can still carry a priority-0 advert; a dead one drops it.
+            if (s.State == VrrpState.Master) actions.Add(new SendAdvertisement(0));
+            actions.Add(new ReleaseVirtualAddresses());
+            actions.Add(new StateChanged(s.State, VrrpState.Fault, link.Cause, null, s.MasterAddress));
+            return new VrrpTransition(next, actions);
+        }
+        if (link.Up && s.State == VrrpState.Fault)
+        {
+            // Listen first, as at start-up: a master that kept running on the other side wins.
+            var next = ArmMasterDown(s with { State = VrrpState.Backup, MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds }, now);
+            return new VrrpTransition(next, [new StateChanged(VrrpState.Fault, VrrpState.Backup, link.Cause, null, null)]);
+        }
+        return new VrrpTransition(s, []);
     }
 
     private VrrpTransition Dispatch(VrrpInstanceState s, VrrpEvent e, TimeSpan now) => e switch

@@ -77,6 +77,15 @@ public sealed class FakeTransport(IPAddress primary, FakeLink? link = null) : IV
     }
 
     public void Dispose() => Disposed = true;
+
+    /// <summary>What <see cref="LinkUp"/> reports; tests flip it to simulate FAULT.</summary>
+    public volatile bool Link = true;
+
+    public bool LinkUp(out string reason)
+    {
+        reason = Link ? "eth0 up" : "eth0 operstate down";
+        return Link;
+    }
 }
 
 public sealed class FakeVirtualAddresses : IVirtualAddresses

@@ -58,6 +58,24 @@ public sealed class RoleFlipActorTests : TestKit
     }
 
     [Fact]
+    public void FAULT_fences_a_master_Redis_read_only_and_a_returning_master_is_followed_again()
+    {
+        _local.Facts = FakeRedisNode.Master(100);
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(new VrrpStatusChanged(VrrpState.Fault, null, null, "eth0 operstate down"));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF 127.0.0.1 1"], _local.Commands));
+        Assert.Equal(100, _local.Facts.Offset); // fenced, data kept
+        flip.Tell(new VrrpStatusChanged(VrrpState.Backup, null, null, "eth0 up"));
+        flip.Tell(new VrrpMasterChanged(Old));
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Contains("REPLICAOF 192.0.2.1 6379", _local.Commands);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
     public void Promotion_is_immediate_when_the_old_master_does_not_answer()
     {
         _redis.Get("192.0.2.1").Down = true;

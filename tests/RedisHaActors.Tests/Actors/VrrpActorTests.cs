@@ -120,6 +120,26 @@ public sealed class VrrpActorTests : TestKit
     }
 
     [Fact]
+    public void A_link_going_down_puts_a_master_in_FAULT_and_its_return_makes_it_listen_again()
+    {
+        var (vrrp, transport, vips) = Start();
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+        transport.Link = false;
+        var fault = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3)); // checked every 500 ms
+        Assert.Equal(VrrpState.Fault, fault.State);
+        Assert.Contains("operstate down", fault.Cause);
+        Assert.False(vips.Held);
+        var sent = transport.Sent.Count;
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(sent, transport.Sent.Count); // no adverts in FAULT
+        transport.Link = true;
+        Assert.Equal(VrrpState.Backup, ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3)).State);
+        Assert.Equal(VrrpState.Master, ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3)).State);
+        Assert.True(vips.Held);
+    }
+
+    [Fact]
     public void Stopping_a_master_sends_priority_zero_and_releases_the_VIP()
     {
         var (vrrp, transport, vips) = Start();

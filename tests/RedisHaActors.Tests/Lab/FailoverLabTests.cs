@@ -121,6 +121,37 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_master_whose_link_goes_down_enters_FAULT_fences_its_Redis_and_rejoins_as_a_replica()
+    {
+        using var lab = new NamespaceLab();
+        BootPair(lab, preempt1: false, preempt2: true);
+        Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
+        var port = $"{lab.Prefix}p1";
+
+        NamespaceLab.Run("ip", ["-n", $"{lab.Prefix}sw", "link", "set", port, "down"]);
+        try
+        {
+            lab.WaitUntil(() => lab.NodeLog(1).Contains("MASTER -> FAULT"), Limit, "n1 enters FAULT");
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 takes over");
+            // n1's Redis is fenced: read-only, data kept, although n1 cannot reach anyone.
+            lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "127.0.0.1", Limit, "n1's Redis fenced");
+            Assert.Equal("1", lab.RedisCli(1, "get", "before").Trim());
+            Assert.StartsWith("READONLY", lab.RedisCli(1, "set", "x", "1").Trim());
+            lab.WaitUntil(() => lab.WriteThroughVip("during", "1") == "OK", Limit, "writable through the VIP on n2");
+        }
+        finally
+        {
+            NamespaceLab.Run("ip", ["-n", $"{lab.Prefix}sw", "link", "set", port, "up"]);
+        }
+
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("FAULT -> BACKUP"), Limit, "n1 leaves FAULT");
+        lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2", Limit, "n1 replicates n2");
+        lab.WaitUntil(() => lab.RedisCli(1, "get", "during").Trim() == "1", Limit, "n1 has n2's writes");
+        Assert.Equal([2], lab.VipHolders()); // preempt off on n1
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
         using var lab = new NamespaceLab();

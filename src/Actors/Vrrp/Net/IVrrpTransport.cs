@@ -17,4 +17,8 @@ public interface IVrrpTransport : IDisposable
     /// <param name="destination">224.0.0.18 or a unicast peer.</param>
     /// <returns>false when the kernel refused the send (logged by the caller, counted).</returns>
     bool Send(byte[] message, IPAddress destination);
+
+    /// <summary>Whether the interface is up and still has an IPv4 address (else VRRP goes to FAULT).</summary>
+    /// <param name="reason">What was seen, for the log ("eth0 operstate down").</param>
+    bool LinkUp(out string reason);
 }

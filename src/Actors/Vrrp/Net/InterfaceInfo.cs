@@ -27,6 +27,11 @@ public static class InterfaceInfo
     /// <exception cref="VrrpSocketException">The interface is absent.</exception>
     public static PhysicalAddress Mac(string name) => Get(name).GetPhysicalAddress();
 
+    /// <summary>True when <paramref name="name"/> exists and carries <paramref name="address"/>.</summary>
+    public static bool HasAddress(string name, IPAddress address) =>
+        NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == name)?
+            .GetIPProperties().UnicastAddresses.Any(u => u.Address.Equals(address)) == true;
+
     /// <summary>True when the interface exists and is up.</summary>
     public static bool IsUp(string name) =>
         NetworkInterface.GetAllNetworkInterfaces().Any(n => n.Name == name && n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown);

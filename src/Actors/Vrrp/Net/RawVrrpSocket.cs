@@ -109,6 +109,34 @@ public sealed class RawVrrpSocket : IVrrpTransport
     }
 
     /// <inheritdoc />
+    public bool LinkUp(out string reason)
+    {
+        // sysfs is a cheap read; the address check walks the interface list, so only when the link is up.
+        string operstate;
+        try
+        {
+            operstate = File.ReadAllText($"/sys/class/net/{InterfaceName}/operstate").Trim();
+        }
+        catch (IOException)
+        {
+            reason = $"{InterfaceName} is gone";
+            return false;
+        }
+        if (operstate is not ("up" or "unknown"))
+        {
+            reason = $"{InterfaceName} operstate {operstate}";
+            return false;
+        }
+        if (!InterfaceInfo.HasAddress(InterfaceName, PrimaryAddress))
+        {
+            reason = $"{InterfaceName} lost its address {PrimaryAddress}";
+            return false;
+        }
+        reason = $"{InterfaceName} up with {PrimaryAddress}";
+        return true;
+    }
+
+    /// <inheritdoc />
     public void Dispose()
     {
         _stop.Cancel();
