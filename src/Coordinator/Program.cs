@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using RedisHaActors.Coordinator;
 
 var configOption = new Option<FileInfo>("--config", "-c")
@@ -13,9 +14,36 @@ run.SetAction((parse, ct) => Commands.RunAsync(parse.GetValue(configOption)!, ct
 var checkConfig = new Command("check-config", "Validate a configuration file and print a summary; exit 2 if it is invalid.") { configOption };
 checkConfig.SetAction(parse => Commands.CheckConfig(parse.GetValue(configOption)!));
 
+var statusConfigOption = new Option<FileInfo>("--config", "-c")
+{
+    Description = "Node configuration file; its redis-ha.status.listen names the endpoint.",
+    HelpName = "FILE",
+};
+var endpointOption = new Option<IPEndPoint?>("--endpoint")
+{
+    Description = "The node's status endpoint (default: from --config, else 127.0.0.1:9680).",
+    HelpName = "ADDRESS:PORT",
+    CustomParser = result =>
+    {
+        var endpoint = StatusCommand.ParseEndpoint(result.Tokens.Single().Value, out var error);
+        if (error is not null) result.AddError(error);
+        return endpoint;
+    },
+};
+var jsonOption = new Option<bool>("--json") { Description = "Print the JSON of GET /status as received." };
+var status = new Command("status", "Show a running node's VRRP and Redis state from its local status endpoint; exit 3 if nothing answers.")
+{
+    statusConfigOption,
+    endpointOption,
+    jsonOption,
+};
+status.SetAction((parse, ct) =>
+    StatusCommand.RunAsync(parse.GetValue(statusConfigOption), parse.GetValue(endpointOption), parse.GetValue(jsonOption), ct));
+
 var root = new RootCommand("redis-ha: one virtual IP on the writable Redis master, with safe automatic failover.")
 {
     run,
     checkConfig,
+    status,
 };
 return await root.Parse(args).InvokeAsync();

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using RedisHaActors.Configuration;
 using RedisHaActors.Redis;
+using RedisHaActors.Status;
 using RedisHaActors.Vrrp;
 
 namespace RedisHaActors.Hosting;
@@ -10,7 +11,9 @@ namespace RedisHaActors.Hosting;
 /// Supervisor of one node: creates the role flipper, the VRRP actor and the Redis monitor and
 /// wires them (monitor -> VRRP: health; VRRP -> role flipper: state; monitor -> role flipper:
 /// replication facts). A crashed child is restarted with its state rebuilt from scratch
-/// (VRRP starts again as BACKUP and removes the VIP), which is always safe.
+/// (VRRP starts again as BACKUP and removes the VIP), which is always safe. Answers
+/// <see cref="GetNodeStatus"/> by asking its children, and runs the status endpoint when
+/// <see cref="HaSettings.StatusEndpoint"/> has an address.
 /// </summary>
 public sealed class HaNodeActor : ReceiveActor
 {
@@ -19,6 +22,14 @@ public sealed class HaNodeActor : ReceiveActor
     private readonly string _announceHost;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IRedisNode? _localRedis;
+    private IActorRef _vrrp = ActorRefs.Nobody;
+    private IActorRef _monitor = ActorRefs.Nobody;
+    private IActorRef _roleFlip = ActorRefs.Nobody;
+    private DateTimeOffset _startedAt;
+    private TimeSpan _startedClock;
+
+    /// <summary>Longest wait for each child's status answer.</summary>
+    public static readonly TimeSpan ChildStatusTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Creates the supervisor.</summary>
     /// <param name="settings">Validated settings.</param>
@@ -29,7 +40,8 @@ public sealed class HaNodeActor : ReceiveActor
         _settings = settings;
         _io = io;
         _announceHost = announceHost;
-        Receive<GetVrrpStatus>(m => Context.Child("vrrp").Forward(m));
+        Receive<GetVrrpStatus>(m => _vrrp.Forward(m));
+        Receive<GetNodeStatus>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -40,10 +52,22 @@ public sealed class HaNodeActor : ReceiveActor
     protected override void PreStart()
     {
         _log.Info($"starting node: {_settings.Summary()}");
+        _startedAt = DateTimeOffset.UtcNow;
+        _startedClock = _io.Clock.Now;
         _localRedis = _io.Redis.Create(_settings.Redis.Host, _settings.Redis.Port);
-        var roleFlip = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis, _io.Redis, _announceHost), "role-flip");
-        var vrrp = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, roleFlip, _io.Clock), "vrrp");
-        Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis, vrrp, roleFlip), "redis-monitor");
+        _roleFlip = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis, _io.Redis, _announceHost), "role-flip");
+        _vrrp = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, _roleFlip, _io.Clock), "vrrp");
+        _monitor = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis, _vrrp, _roleFlip), "redis-monitor");
+        if (_settings.StatusEndpoint.Listen is { } listen)
+            Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
+    }
+
+    private void Handle(GetNodeStatus _)
+    {
+        var header = new NodeStatus(_settings.Node.Name, _startedAt, (_io.Clock.Now - _startedClock).TotalSeconds,
+            _settings.Vrrp.Interface, _settings.Vrrp.VirtualRouterId, _settings.Vrrp.Priority,
+            _settings.Vrrp.VirtualAddresses.Select(v => v.ToString()).ToArray(), null, null, null);
+        NodeStatusGatherer.GatherAsync(header, _vrrp, _monitor, _roleFlip, ChildStatusTimeout).PipeTo(Sender);
     }
 
     /// <inheritdoc />

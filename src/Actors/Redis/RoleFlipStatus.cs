@@ -29,11 +29,14 @@ public sealed record RoleFlipStatus(
     long Generation,
     bool InFlight)
 {
-    /// <summary>MASTER wants a Redis master, BACKUP a replica; INIT wants nothing yet (<see cref="RedisRole.Unknown"/>).</summary>
+    /// <summary>
+    /// MASTER wants a Redis master; BACKUP a replica (of the master heard); FAULT a replica too (a
+    /// master is fenced read-only); INIT nothing yet (<see cref="RedisRole.Unknown"/>).
+    /// </summary>
     public static RedisRole DesiredRoleFor(VrrpState state) => state switch
     {
         VrrpState.Master => RedisRole.Master,
-        VrrpState.Backup => RedisRole.Replica,
+        VrrpState.Backup or VrrpState.Fault => RedisRole.Replica,
         _ => RedisRole.Unknown,
     };
 }

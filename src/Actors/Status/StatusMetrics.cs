@@ -8,7 +8,7 @@ namespace RedisHaActors.Status;
 /// <summary>
 /// The node's Prometheus metrics in a dedicated prometheus-net registry (no process or runtime
 /// metrics), set from a <see cref="NodeStatus"/> right before each scrape. Names:
-/// <c>redis_ha_vrrp_state</c> (0 initialize, 1 backup, 2 master), <c>redis_ha_vrrp_effective_priority</c>,
+/// <c>redis_ha_vrrp_state</c> (0 initialize, 1 backup, 2 master, 3 fault), <c>redis_ha_vrrp_effective_priority</c>,
 /// <c>redis_ha_vrrp_eligible</c>, <c>redis_ha_vrrp_adverts_sent_total</c>,
 /// <c>redis_ha_vrrp_drops_total{reason}</c>, <c>redis_ha_vrrp_transitions_total{to}</c>,
 /// <c>redis_ha_redis_healthy</c>, <c>redis_ha_redis_role</c> (0 unknown, 1 master, 2 replica),
@@ -34,7 +34,7 @@ public sealed class StatusMetrics
     public StatusMetrics()
     {
         var f = Metrics.WithCustomRegistry(_registry);
-        _vrrpState = f.CreateGauge("redis_ha_vrrp_state", "VRRP state: 0 initialize, 1 backup, 2 master.");
+        _vrrpState = f.CreateGauge("redis_ha_vrrp_state", "VRRP state: 0 initialize, 1 backup, 2 master, 3 fault.");
         _effectivePriority = f.CreateGauge("redis_ha_vrrp_effective_priority", "VRRP priority advertised now (configured priority with the check weight applied).");
         _eligible = f.CreateGauge("redis_ha_vrrp_eligible", "1 while the node may become VRRP master (its Redis check passes).");
         _advertsSent = f.CreateCounter("redis_ha_vrrp_adverts_sent_total", "VRRP adverts sent.");
@@ -74,11 +74,12 @@ public sealed class StatusMetrics
     public Task WriteAsync(Stream destination, CancellationToken cancel) =>
         _registry.CollectAndExportAsTextAsync(destination, cancel);
 
-    /// <summary>0 initialize, 1 backup, 2 master.</summary>
+    /// <summary>0 initialize, 1 backup, 2 master, 3 fault.</summary>
     public static int StateValue(VrrpState state) => state switch
     {
         VrrpState.Backup => 1,
         VrrpState.Master => 2,
+        VrrpState.Fault => 3,
         _ => 0,
     };
 

@@ -1,0 +1,57 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Event;
+
+namespace RedisHaActors.Status;
+
+/// <summary>
+/// Owns the <see cref="StatusHttpServer"/> so the endpoint starts and stops with the node. The
+/// server asks <c>node</c> for a <see cref="NodeStatus"/> on every request. An address that
+/// cannot be bound (port in use, address not on this host) is logged once and the node runs
+/// on without the endpoint: status is a convenience, never a reason to stop failover.
+/// </summary>
+public sealed class StatusEndpointActor : ReceiveActor
+{
+    /// <summary>Longest wait for the node's answer per request; the node itself waits about 1 s per child.</summary>
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly IPEndPoint _listen;
+    private readonly IActorRef _node;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private StatusHttpServer? _server;
+
+    /// <summary>Creates the actor; the listener is bound in <see cref="PreStart"/>.</summary>
+    /// <param name="listen">Address and port to serve on (<c>redis-ha.status.listen</c>).</param>
+    /// <param name="node">Answers <see cref="GetNodeStatus"/>.</param>
+    public StatusEndpointActor(IPEndPoint listen, IActorRef node)
+    {
+        _listen = listen;
+        _node = node;
+    }
+
+    /// <summary>Props for this actor.</summary>
+    public static Props Props(IPEndPoint listen, IActorRef node) =>
+        Akka.Actor.Props.Create(() => new StatusEndpointActor(listen, node));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        var node = _node;
+        var log = _log;
+        try
+        {
+            _server = StatusHttpServer.Start(_listen,
+                ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
+                line => log.Warning(line));
+            _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics)", _listen);
+        }
+        catch (Exception e) when (e is HttpListenerException or ArgumentException)
+        {
+            _log.Warning("status endpoint disabled: cannot listen on {0}: {1} (set redis-ha.status.listen to a free local address:port, or \"\" to turn it off)",
+                _listen, e.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop() => _server?.Dispose();
+}

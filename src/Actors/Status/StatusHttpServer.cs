@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text;
+
+namespace RedisHaActors.Status;
+
+/// <summary>
+/// The local status endpoint on the BCL's <see cref="HttpListener"/>: <c>GET /status</c> is the
+/// <see cref="NodeStatus"/> as JSON (<see cref="StatusJson"/>), <c>GET /metrics</c> the Prometheus
+/// text (<see cref="StatusMetrics"/>), anything else 404. Each request asks the node afresh; when
+/// it does not answer, 503. Binds exactly the configured address; note that the listener matches
+/// the request's Host header against it, so ask for <c>http://127.0.0.1:9680/</c>, not
+/// <c>localhost:9680</c> (which gets 404).
+/// </summary>
+public sealed class StatusHttpServer : IDisposable
+{
+    private readonly HttpListener _listener;
+    private readonly Func<CancellationToken, Task<NodeStatus>> _status;
+    private readonly Action<string> _warn;
+    private readonly StatusMetrics _metrics = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+
+    private StatusHttpServer(IPEndPoint endpoint, HttpListener listener, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn)
+    {
+        Endpoint = endpoint;
+        _listener = listener;
+        _status = status;
+        _warn = warn;
+        _accepting = AcceptAsync();
+    }
+
+    /// <summary>The address served.</summary>
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>Binds <paramref name="endpoint"/> and starts serving.</summary>
+    /// <param name="endpoint">IPv4 address and port; 0.0.0.0 serves every IPv4 address. The BCL listener on Linux
+    /// cannot parse an IPv6 prefix.</param>
+    /// <param name="status">Gets a fresh status; may throw (answered as 503).</param>
+    /// <param name="warn">Receives one line per unexpected request failure.</param>
+    /// <exception cref="HttpListenerException">The port is in use, or the address is not local or not supported.</exception>
+    /// <exception cref="ArgumentException">An IPv6 address, or one the listener does not accept as a prefix.</exception>
+    public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn)
+    {
+        if (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            throw new ArgumentException("only IPv4 addresses are supported");
+        // The managed listener rejects 0.0.0.0 but binds "+" to it (and then accepts any Host header).
+        var host = endpoint.Address.Equals(IPAddress.Any) ? "+" : endpoint.Address.ToString();
+        var listener = new HttpListener { IgnoreWriteExceptions = true };
+        try
+        {
+            listener.Prefixes.Add($"http://{host}:{endpoint.Port}/");
+            listener.Start();
+        }
+        catch
+        {
+            listener.Close();
+            throw;
+        }
+        return new StatusHttpServer(endpoint, listener, status, warn);
+    }
+
+    /// <summary>Stops listening; requests in progress are aborted.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Close();
+        // The token stays undisposed: requests still finishing read it.
+        _accepting.Wait(TimeSpan.FromSeconds(2));
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (HttpListenerException e)
+            {
+                if (!_listener.IsListening) return;
+                _warn($"status endpoint {Endpoint}: accept failed: {e.Message}");
+                continue;
+            }
+            // Serve concurrently: a scrape that waits for a slow child must not hold up /status.
+            _ = ServeAsync(context);
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext context)
+    {
+        var response = context.Response;
+        try
+        {
+            var route = context.Request.HttpMethod == "GET" ? context.Request.Url?.AbsolutePath : null;
+            if (route is not ("/status" or "/metrics"))
+            {
+                await WriteTextAsync(response, 404, "not found: GET /status (JSON) or GET /metrics (Prometheus)\n").ConfigureAwait(false);
+                return;
+            }
+            NodeStatus status;
+            try
+            {
+                status = await _status(_stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!_stop.IsCancellationRequested)
+            {
+                await WriteTextAsync(response, 503, $"the node did not answer: {e.Message}\n").ConfigureAwait(false);
+                return;
+            }
+            if (route == "/status")
+            {
+                response.ContentType = "application/json; charset=utf-8";
+                var body = StatusJson.Serialize(status);
+                response.ContentLength64 = body.Length;
+                await response.OutputStream.WriteAsync(body, _stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                _metrics.Update(status);
+                response.ContentType = StatusMetrics.ContentType;
+                await _metrics.WriteAsync(response.OutputStream, _stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            _warn($"status endpoint {Endpoint}: {context.Request.HttpMethod} {context.Request.Url?.AbsolutePath} failed: {e.Message}");
+        }
+        catch (Exception)
+        {
+            // Stopping: the listener aborts the connection anyway.
+        }
+        finally
+        {
+            try { response.Close(); } catch (Exception) { /* the client or the listener is gone */ }
+        }
+    }
+
+    private static async Task WriteTextAsync(HttpListenerResponse response, int statusCode, string text)
+    {
+        response.StatusCode = statusCode;
+        response.ContentType = "text/plain; charset=utf-8";
+        var body = Encoding.UTF8.GetBytes(text);
+        response.ContentLength64 = body.Length;
+        await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using RedisHaActors.Redis;
+using RedisHaActors.Status;
+using RedisHaActors.Vrrp;
+
+namespace RedisHaActors.Coordinator;
+
+/// <summary>The compact, human-readable form of a <see cref="NodeStatus"/> printed by <c>redis-ha status</c>. Pure.</summary>
+internal static class StatusText
+{
+    /// <summary>A few lines: VRRP state and cause, priorities and VIP, Redis role, offset and health, role flip, drops.</summary>
+    /// <param name="s">The node's status.</param>
+    /// <param name="now">Wall-clock now, for "12 s ago".</param>
+    public static string Format(NodeStatus s, DateTimeOffset now)
+    {
+        var b = new StringBuilder();
+        b.Append(CultureInfo.InvariantCulture, $"node {s.Node}, up {Duration(TimeSpan.FromSeconds(s.UptimeSeconds))}; vrid {s.VirtualRouterId} on {s.Interface}\n");
+
+        if (s.Vrrp is { } v)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"vrrp:   {Upper(v.State)}");
+            if (v.State == VrrpState.Backup) b.Append(v.Master is { } m ? $", master {m}" : ", no master heard");
+            if (v.LastTransition is { } t)
+                b.Append(CultureInfo.InvariantCulture, $" since {Duration(now - t.At)} ago ({Upper(t.From)} -> {Upper(t.To)}: {t.Cause})");
+            b.Append('\n');
+            b.Append(CultureInfo.InvariantCulture,
+                $"        priority {v.Priority} (configured {s.ConfiguredPriority}), {(v.Eligible ? "eligible" : "not eligible")}; " +
+                $"vip {string.Join(",", s.VirtualAddresses)} {(v.State == VrrpState.Master ? "held" : "not held")}\n");
+            var drops = v.Drops.Where(d => d.Value > 0).OrderBy(d => d.Key).Select(d => $"{StatusMetrics.Label(d.Key)} {d.Value}").ToArray();
+            b.Append(CultureInfo.InvariantCulture, $"        adverts sent {v.AdvertsSent}; drops: {(drops.Length == 0 ? "none" : string.Join(", ", drops))}\n");
+        }
+        else
+            b.Append("vrrp:   (no answer)\n");
+
+        if (s.Redis is { } r)
+        {
+            var health = r.Healthy
+                ? "healthy"
+                : $"FAILING ({r.Failures} failures: {r.LastError})";
+            b.Append(CultureInfo.InvariantCulture, $"redis:  {r.Endpoint} {health}, priority {r.EffectivePriority}; {Role(r.Facts)}\n");
+        }
+        else
+            b.Append("redis:  (no answer)\n");
+
+        if (s.RoleFlip is { } f)
+        {
+            var wants = f.Vrrp == VrrpState.Fault ? "read-only (fenced)"
+                : f.DesiredRole == RedisRole.Unknown ? "nothing yet"
+                : Lower(f.DesiredRole);
+            if (f.DesiredRole == RedisRole.Replica && f.Master is { } followed) wants += $" of {followed}";
+            b.Append(CultureInfo.InvariantCulture, $"flip:   wants {wants}{(f.InFlight ? " (changing now)" : "")}; ");
+            b.Append(f.LastOutcome.Length == 0
+                ? "no role change yet"
+                : $"last{(f.LastOutcomeFailed ? " (FAILED)" : "")}: {f.LastOutcome}");
+            b.Append('\n');
+        }
+        else
+            b.Append("flip:   (no answer)\n");
+        return b.ToString();
+    }
+
+    private static string Role(ReplicationFacts? f) => f switch
+    {
+        null => "role unknown",
+        { Role: RedisRole.Master } => $"master, offset {f.MasterReplOffset}, {f.ConnectedReplicas} replica{(f.ConnectedReplicas == 1 ? "" : "s")}",
+        { Role: RedisRole.Replica } => $"replica of {f.MasterHost}:{f.MasterPort}, link {(f.MasterLinkUp ? "up" : "DOWN")}, offset {f.Offset}",
+        _ => "role unknown",
+    };
+
+    private static string Upper<T>(T value) where T : struct, Enum => value.ToString().ToUpperInvariant();
+
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>"45 s", "12m05s", "3h12m", "2d04h".</summary>
+    internal static string Duration(TimeSpan d)
+    {
+        if (d < TimeSpan.Zero) d = TimeSpan.Zero;
+        return d.TotalMinutes < 1 ? $"{(int)d.TotalSeconds} s"
+            : d.TotalHours < 1 ? $"{(int)d.TotalMinutes}m{d.Seconds:00}s"
+            : d.TotalDays < 1 ? $"{(int)d.TotalHours}h{d.Minutes:00}m"
+            : $"{(int)d.TotalDays}d{d.Hours:00}h";
+    }
+}
