@@ -94,7 +94,7 @@ internal static class Commands
             var vipLog = loggerFactory.CreateLogger("RedisHaActors.Vip");
             var io = new NodeIo(
                 () => RawVrrpSocket.Open(settings.Vrrp.Interface),
-                () => new IpCommandVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
+                () => new NetlinkVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
                 new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout),
                 new StopwatchClock());
             akka.AddHocon(AkkaConfig, HoconAddMode.Prepend)

@@ -41,6 +41,10 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         }, Limit, "holder's Redis master, the other a replica of it");
         Assert.Equal([1], lab.VipHolders());
         Assert.Equal("OK", lab.WriteThroughVip("boot", "1"));
+        // The VIP is a kernel lease (2 s, renewed), never a permanent address.
+        var addr = NamespaceLab.Run("ip", ["-n", lab.Prefix + "n1", "-4", "addr", "show", "dev", "eth0"]);
+        var vipLines = addr.Split('\n').SkipWhile(l => !l.Contains("192.0.2.100/24")).Take(2).ToArray();
+        Assert.Matches(@"valid_lft [12]sec preferred_lft [012]sec", string.Join(" ", vipLines));
         output.WriteLine(lab.AllLogs());
     }
 
