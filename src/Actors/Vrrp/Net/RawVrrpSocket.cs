@@ -18,6 +18,8 @@ public sealed class RawVrrpSocket : IVrrpTransport
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
     private Thread? _receiver;
+    private long _addressChecks;
+    private bool _addressPresent = true;
 
     private RawVrrpSocket(Socket socket, IPAddress primary, int ifIndex, string ifName)
     {
@@ -127,7 +129,11 @@ public sealed class RawVrrpSocket : IVrrpTransport
             reason = $"{InterfaceName} operstate {operstate}";
             return false;
         }
-        if (!InterfaceInfo.HasAddress(InterfaceName, PrimaryAddress))
+        // Listing addresses walks every interface (several files each): do it on every fifth call
+        // only, and whenever the last look found the address missing.
+        if (_addressChecks++ % 5 == 0 || !_addressPresent)
+            _addressPresent = InterfaceInfo.HasAddress(InterfaceName, PrimaryAddress);
+        if (!_addressPresent)
         {
             reason = $"{InterfaceName} lost its address {PrimaryAddress}";
             return false;
