@@ -32,7 +32,8 @@ namespace LabWriter
         public const string Usage =
             "usage: labwriter write  --host H --port P --duration-ms D --acked FILE [--interval-ms 10] [--prefix w]\n" +
             "                        [--connect-timeout-ms 200] [--reply-timeout-ms 200] [--verbose]\n" +
-            "       labwriter verify --host H --port P --acked FILE [--prefix w] [--timeout-ms 2000] [--batch 500]";
+            "       labwriter verify --host H --port P --acked FILE [--prefix w] [--timeout-ms 2000] [--batch 500]\n" +
+            "       labwriter inject --dst A --hex IPV4_DATAGRAM_HEX [--count N]   (raw IPv4, root only)";
 
         public static async Task<int> RunAsync(string[] args)
         {
@@ -46,6 +47,7 @@ namespace LabWriter
             {
                 "write" => await WriteMode.RunAsync(WriteMode.Settings.From(opts)).ConfigureAwait(false),
                 "verify" => await VerifyMode.RunAsync(VerifyMode.Settings.From(opts)).ConfigureAwait(false),
+                "inject" => InjectMode.Run(opts),
                 _ => throw new UsageException($"unknown mode '{args[0]}'"),
             };
         }
