@@ -156,6 +156,48 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_stale_VIP_left_on_a_node_is_removed_when_it_starts_as_backup()
+    {
+        using var lab = new NamespaceLab();
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(1, priority: 200, preempt: true);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
+        // A permanent VIP left behind on n2 (say by keepalived or a hand-made test).
+        NamespaceLab.Run("ip", ["-n", lab.Prefix + "n2", "addr", "add", "192.0.2.100/24", "dev", "eth0"]);
+        Assert.Equal([1, 2], lab.VipHolders());
+        lab.StartNode(2, priority: 190, preempt: true);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n2 removed the stale VIP at start");
+    }
+
+    [Fact]
+    public void After_a_VRRP_only_block_heals_the_rightful_master_keeps_the_VIP_and_reannounces_it()
+    {
+        using var lab = new NamespaceLab();
+        BootPair(lab, preempt1: true, preempt2: true);
+        Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
+        // n2 stops hearing VRRP (the Redis link stays up): it takes over beside n1, a dual master.
+        string[] rule = ["-p", "112", "-j", "DROP"];
+        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n2", "iptables", "-A", "INPUT", .. rule]);
+        try
+        {
+            lab.WaitUntil(() => lab.NodeLog(2).Contains("BACKUP -> MASTER"), Limit, "n2 takes over while deaf");
+        }
+        finally
+        {
+            NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n2", "iptables", "-D", "INPUT", .. rule]);
+        }
+        // Healed: n2 hears n1's higher priority and steps down; n1 answered n2's adverts at once.
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("MASTER -> BACKUP: higher priority 200 from 192.0.2.1"), Limit, "n2 steps down");
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "the VIP only on n1");
+        lab.WaitUntil(() => lab.Role(1) == "master" && lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "roles follow");
+        lab.WaitUntil(() => lab.WriteThroughVip("after", "1") == "OK", Limit, "writable through the VIP");
+        Assert.Contains("02:00:00:00:00:01", NamespaceLab.Run("ip", ["-n", lab.Prefix + "c", "neigh", "show", "192.0.2.100"]));
+        Assert.Equal("1", lab.RedisCli(1, "get", "before").Trim());
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
         using var lab = new NamespaceLab();
