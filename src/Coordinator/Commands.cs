@@ -2,6 +2,7 @@ using System.Net;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using RedisHaActors.Configuration;
 using RedisHaActors.Hosting;
@@ -79,7 +80,10 @@ internal static class Commands
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
 
-        var builder = Host.CreateApplicationBuilder();
+        // The empty builder: no appsettings.json, no file watcher on the working directory, no
+        // environment-variable configuration. The node is configured by its HOCON file alone.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "redis-ha" });
+        builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
