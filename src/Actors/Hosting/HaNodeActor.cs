@@ -46,7 +46,7 @@ public sealed class HaNodeActor : ReceiveActor
 
     /// <summary>Props for this actor.</summary>
     public static Props Props(HaSettings settings, NodeIo io, string announceHost) =>
-        Akka.Actor.Props.Create(() => new HaNodeActor(settings, io, announceHost));
+        Akka.Actor.Props.Create<HaNodeActor>(settings, io, announceHost);
 
     /// <inheritdoc />
     protected override void PreStart()

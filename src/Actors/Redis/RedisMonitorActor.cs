@@ -56,7 +56,7 @@ public sealed class RedisMonitorActor : ReceiveActor
 
     /// <summary>Props for this actor.</summary>
     public static Props Props(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef vrrp, IActorRef roleFlip) =>
-        Akka.Actor.Props.Create(() => new RedisMonitorActor(settings, basePriority, local, vrrp, roleFlip));
+        Akka.Actor.Props.Create<RedisMonitorActor>(settings, basePriority, local, vrrp, roleFlip);
 
     /// <inheritdoc />
     protected override void PreStart()

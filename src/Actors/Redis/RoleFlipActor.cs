@@ -43,6 +43,8 @@ public sealed class RoleFlipActor : ReceiveActor
     private CancellationTokenSource? _inFlight;
     private bool _peerProbeInFlight;
     private (RolePlan Plan, long At)? _lastDone;
+    private int _observationsSkipped;
+    private readonly int _observeEvery;
     private (string Line, bool Failed, DateTimeOffset At)? _lastOutcome;
 
     /// <summary>Creates the flipper.</summary>
@@ -56,6 +58,7 @@ public sealed class RoleFlipActor : ReceiveActor
         _local = local;
         _peers = peers;
         _announceHost = announceHost;
+        _observeEvery = Math.Max(1, (int)(TimeSpan.FromSeconds(1) / settings.Check.Interval));
         Receive<VrrpStatusChanged>(Handle);
         Receive<VrrpMasterChanged>(Handle);
         Receive<LocalRedisObserved>(Handle);
@@ -66,7 +69,7 @@ public sealed class RoleFlipActor : ReceiveActor
 
     /// <summary>Props for this actor.</summary>
     public static Props Props(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost) =>
-        Akka.Actor.Props.Create(() => new RoleFlipActor(settings, local, peers, announceHost));
+        Akka.Actor.Props.Create<RoleFlipActor>(settings, local, peers, announceHost);
 
     /// <inheritdoc />
     protected override void PostStop()
@@ -254,6 +257,11 @@ public sealed class RoleFlipActor : ReceiveActor
     private void ObserveMaster()
     {
         if (_vrrp != VrrpState.Backup || _master is null || _peerProbeInFlight) return;
+        // Once following a master, its offset is only needed for the loss estimate: about once a
+        // second is enough. Until then ask on every check, so the hand-over is not delayed.
+        var following = _localFacts is { Role: RedisRole.Replica } f && f.MasterHost == _master.ToString() && _masterFacts is { Role: RedisRole.Master };
+        if (following && ++_observationsSkipped < _observeEvery) return;
+        _observationsSkipped = 0;
         _peerProbeInFlight = true;
         var master = _master;
         // Also keeps the connection to the master warm for the moment we have to promote.

@@ -103,19 +103,35 @@ public sealed class StackExchangeRedisNode : IRedisNode
         // wait) so the check reports why it failed, not merely that nothing is connected yet.
         for (var i = 0; i < 1000 && !server.IsConnected && _lastFailure is null && _muxer is { IsConnecting: true }; i++)
             await Task.Delay(10).ConfigureAwait(false);
+        // Both commands go out together (one round trip, one wake-up): the check runs several
+        // times a second for as long as the node lives.
+        var ping = server.ExecuteAsync("PING");
+        var info = server.ExecuteAsync("INFO", "replication");
         try
         {
-            var pong = await server.ExecuteAsync("PING").ConfigureAwait(false);
+            var pong = await ping.ConfigureAwait(false);
             if (pong.ToString() != "PONG")
+            {
+                Observe(info);
                 return RedisProbe.Failed($"PING answered {pong}");
+            }
         }
         catch (RedisServerException e) when (e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal))
         {
             // A replica that lost its master is alive and still holds data: it stays eligible.
         }
-        var info = await server.ExecuteAsync("INFO", "replication").ConfigureAwait(false);
-        return new RedisProbe(true, ReplicationFacts.Parse(info.ToString() ?? ""), "");
+        catch
+        {
+            Observe(info);
+            throw;
+        }
+        var text = await info.ConfigureAwait(false);
+        return new RedisProbe(true, ReplicationFacts.Parse(text.ToString() ?? ""), "");
     }
+
+    // The second command of a failed probe fails too; nobody awaits it, so mark its error seen.
+    private static void Observe(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <inheritdoc />
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");

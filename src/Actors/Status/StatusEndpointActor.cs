@@ -31,7 +31,7 @@ public sealed class StatusEndpointActor : ReceiveActor
 
     /// <summary>Props for this actor.</summary>
     public static Props Props(IPEndPoint listen, IActorRef node) =>
-        Akka.Actor.Props.Create(() => new StatusEndpointActor(listen, node));
+        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node);
 
     /// <inheritdoc />
     protected override void PreStart()

@@ -81,7 +81,7 @@ public sealed class VrrpActor : ReceiveActor
     /// <summary>Props for this actor.</summary>
     public static Props Props(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
         IActorRef listener, IMonotonicClock clock) =>
-        Akka.Actor.Props.Create(() => new VrrpActor(settings, openTransport, createVirtualAddresses, listener, clock));
+        Akka.Actor.Props.Create<VrrpActor>(settings, openTransport, createVirtualAddresses, listener, clock);
 
     /// <inheritdoc />
     protected override void PreStart()
