@@ -198,6 +198,36 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Gratuitous_ARP_follows_garp_master_repeat_delay_and_refresh()
+    {
+        using var lab = new NamespaceLab(nodes: 1);
+        lab.StartRedis(1);
+        // Capture ARP in the client namespace for a bounded time, from before the takeover.
+        var capture = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip",
+            ["netns", "exec", lab.Prefix + "c", "timeout", "12", "tcpdump", "-i", "eth0", "-nn", "-l", "--immediate-mode", "arp"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        try
+        {
+            // "listening on eth0...": tcpdump is ready.
+            await capture.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            lab.StartNode(1, priority: 200, preempt: true,
+                extra: "redis-ha.vrrp { garp-master-repeat = 3, garp-master-delay = 2s, garp-master-refresh = 3s }");
+            var output = await capture.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            var garps = output.Split('\n').Count(l => l.Contains("Request who-has 192.0.2.100 tell 192.0.2.100"));
+            // Takeover 1-4 s into the 12 s capture: 3 at once, 3 more 2 s later, then 3 every 3 s.
+            Assert.InRange(garps, 9, 21);
+            Assert.Contains("BACKUP -> MASTER", lab.NodeLog(1));
+        }
+        finally
+        {
+            if (!capture.HasExited) capture.Kill(entireProcessTree: true);
+            capture.Dispose();
+        }
+    }
+
+    [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
         using var lab = new NamespaceLab();

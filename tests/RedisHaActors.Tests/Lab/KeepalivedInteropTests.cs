@@ -296,4 +296,27 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
         output.WriteLine($"[{mode.Name}] first run of ours:\n{firstRunLog}");
         AssertNoComplaints(lab, mode);
     }
+
+    [Fact]
+    public void A_keepalived_address_owner_at_priority_255_takes_over_from_ours_at_once()
+    {
+        var mode = ModeOf("v3");
+        using var lab = new NamespaceLab();
+        lab.StartRedis(Ours);
+        lab.StartRedis(Ka);
+        StartOurs(lab, mode, priority: 200);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([Ours]), Limit, "ours MASTER alone");
+
+        // RFC 5798 §6.4.1: an owner (255) goes MASTER at startup without waiting Master_Down_Interval;
+        // ours steps down on its first advert.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        lab.StartKeepalived(Ka, KaInstance(mode, 255).Replace("state BACKUP", "state MASTER"), mode.KaGlobalDefs);
+        lab.WaitUntil(() => lab.NodeLog(Ours).Contains("MASTER -> BACKUP: higher priority 255 from 192.0.2.2"), Limit, "ours yields to the owner");
+        var yieldedAfter = started.Elapsed;
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([Ka]), Limit, "the VIP only on the owner");
+        // keepalived needs about a second to start here; ours must not wait a Master_Down_Interval on top.
+        Assert.True(yieldedAfter < TimeSpan.FromSeconds(10), $"ours yielded {yieldedAfter.TotalSeconds:0.00} s after keepalived was started");
+        output.WriteLine($"ours yielded {yieldedAfter.TotalMilliseconds:0} ms after starting keepalived\n{lab.AllLogs()}");
+        AssertNoComplaints(lab, mode);
+    }
 }
