@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RedisHaActors.Tests.Lab;
 
 namespace RedisHaActors.Tests.Cli;
@@ -8,19 +7,7 @@ public sealed class CoordinatorCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("redis-ha-cli-").FullName;
 
-    private static (int Exit, string Stdout, string Stderr) RedisHa(params string[] args)
-    {
-        var dll = Path.Combine(NamespaceLab.RepoRoot, "src/Coordinator/bin/Release/net10.0/redis-ha.dll");
-        if (!File.Exists(dll)) dll = dll.Replace("/Release/", "/Debug/");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("redis-ha did not exit"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Exit, string Stdout, string Stderr) RedisHa(params string[] args) => RedisHaProcess.Run(args);
 
     private string Write(string name, string text)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Akka.TestKit.Xunit2;
@@ -13,19 +12,7 @@ public sealed class StatusCliTests : TestKit, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("redis-ha-status-").FullName;
 
-    private static (int Exit, string Stdout, string Stderr) RedisHa(params string[] args)
-    {
-        var dll = Path.Combine(NamespaceLab.RepoRoot, "src/Coordinator/bin/Release/net10.0/redis-ha.dll");
-        if (!File.Exists(dll)) dll = dll.Replace("/Release/", "/Debug/");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("redis-ha did not exit"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Exit, string Stdout, string Stderr) RedisHa(params string[] args) => RedisHaProcess.Run(args);
 
     [Fact]
     public void Status_with_nothing_listening_exits_3_with_one_line()

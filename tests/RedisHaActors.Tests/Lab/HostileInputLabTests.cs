@@ -60,7 +60,7 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
 
     private static Dictionary<string, long> Drops(NamespaceLab lab)
     {
-        var json = NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n1", "dotnet", Built("src/Coordinator", "redis-ha.dll"), "status", "--json"]);
+        var json = NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n1", "dotnet", RedisHaActors.Tests.Cli.RedisHaProcess.Dll, "status", "--json"]);
         using var doc = JsonDocument.Parse(json);
         var vrrp = doc.RootElement.GetProperty("vrrp");
         var drops = vrrp.GetProperty("drops").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
