@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 
 install_packages() {
     local need=() p
-    for p in redis-server redis-tools libpcap0.8 iproute2 tcpdump iptables procps; do
+    # keepalived: the interop lab tests run Debian's keepalived beside our nodes.
+    for p in redis-server redis-tools keepalived libpcap0.8 iproute2 tcpdump iptables procps; do
         dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
     done
     [ ${#need[@]} -eq 0 ] && return 0
@@ -15,8 +16,12 @@ install_packages() {
         return 1
     fi
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-    # The package may start a Redis in the root namespace; the tests never use it.
-    if command -v systemctl >/dev/null; then systemctl stop redis-server 2>/dev/null || true; fi
+    # The packages may start their daemons in the root namespace; the tests never use them.
+    local daemon
+    for daemon in redis-server keepalived; do
+        if command -v systemctl >/dev/null; then systemctl disable --now "$daemon" 2>/dev/null || true; fi
+        if command -v invoke-rc.d >/dev/null; then invoke-rc.d "$daemon" stop 2>/dev/null || true; fi
+    done
 }
 
 install_packages || { echo "0 passed, 1 failed"; exit 1; }
