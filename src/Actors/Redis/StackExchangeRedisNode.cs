@@ -13,6 +13,8 @@ public sealed class StackExchangeRedisNode : IRedisNode
 {
     private readonly ConfigurationOptions _options;
     private readonly EndPoint _endPoint;
+    private readonly string _user;
+    private readonly string _password;
     private ConnectionMultiplexer? _muxer;
     private volatile ConnectionFailedEventArgs? _lastFailure;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
@@ -26,6 +28,8 @@ public sealed class StackExchangeRedisNode : IRedisNode
     public StackExchangeRedisNode(string host, int port, string user, string password, TimeSpan timeout)
     {
         Endpoint = $"{host}:{port}";
+        _user = user;
+        _password = password;
         _endPoint = IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
         var ms = (int)Math.Max(50, timeout.TotalMilliseconds);
         _options = new ConfigurationOptions
@@ -137,7 +141,17 @@ public sealed class StackExchangeRedisNode : IRedisNode
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");
 
     /// <inheritdoc />
-    public Task ReplicaOfAsync(string host, int port, TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public async Task ReplicaOfAsync(string host, int port, TimeSpan timeout)
+    {
+        // A replica authenticates to its master with masterauth/masteruser (Redis replication):
+        // without them a password-protected set would accept REPLICAOF and never sync.
+        if (_password.Length > 0)
+        {
+            await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
+            if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+        }
+        await CommandAsync(timeout, "REPLICAOF", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+    }
 
     private async Task CommandAsync(TimeSpan timeout, string command, params object[] args)
     {
@@ -148,13 +162,20 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
         catch (TimeoutException)
         {
-            throw new RedisCommandException($"{command} {string.Join(' ', args)} on {Endpoint}: no answer within {timeout.TotalMilliseconds:0} ms");
+            throw new RedisCommandException($"{Shown(command, args)} on {Endpoint}: no answer within {timeout.TotalMilliseconds:0} ms");
         }
         catch (Exception e) when (e is not RedisCommandException)
         {
-            throw new RedisCommandException($"{command} {string.Join(' ', args)} on {Endpoint}: {Describe(e, _lastFailure)}");
+            var reason = Describe(e, _lastFailure);
+            // Redis echoes the arguments of a rejected command; the password must not reach a log.
+            if (_password.Length > 0) reason = reason.Replace(_password, "***", StringComparison.Ordinal);
+            throw new RedisCommandException($"{Shown(command, args)} on {Endpoint}: {reason}");
         }
     }
+
+    // CONFIG SET masterauth carries the password: name the setting, never its value.
+    private static string Shown(string command, object[] args) =>
+        command == "CONFIG" ? $"CONFIG {string.Join(' ', args.Take(2))}" : $"{command} {string.Join(' ', args)}";
 
     private static string Describe(Exception e, ConnectionFailedEventArgs? lastFailure)
     {

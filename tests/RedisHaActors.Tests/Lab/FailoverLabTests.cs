@@ -228,6 +228,33 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_password_protected_pair_fails_over_and_a_restarted_Redis_resyncs_with_masterauth()
+    {
+        using var lab = new NamespaceLab();
+        const string password = "lab-s3cret";
+        string Cli(int node, params string[] args) => lab.RedisCli(node, ["-a", password, "--no-auth-warning", .. args]).Trim();
+        string RoleOf(int node) => Cli(node, "role").Split('\n')[0].Trim();
+        lab.StartRedis(1, "--requirepass", password);
+        lab.StartRedis(2, "--requirepass", password);
+        var auth = $"redis-ha.redis.password = \"{password}\"";
+        lab.StartNode(1, priority: 200, preempt: false, extra: auth);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
+        lab.StartNode(2, priority: 190, preempt: false, extra: auth);
+        lab.WaitUntil(() => RoleOf(2) == "slave" && Cli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2 syncs from n1 with AUTH");
+        Assert.Equal("OK", Cli(1, "set", "before", "1"));
+
+        lab.KillRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && RoleOf(2) == "master", Limit, "failover to n2");
+        Assert.Equal("1", Cli(2, "get", "before"));
+
+        lab.StartRedis(1, "--requirepass", password);
+        lab.WaitUntil(() => RoleOf(1) == "slave" && Cli(1, "info", "replication").Contains("master_link_status:up"), Limit,
+            "restarted n1 syncs from n2 (masterauth set by the node)");
+        Assert.Equal("1", Cli(1, "get", "before"));
+        Assert.DoesNotContain(password, lab.AllLogs());
+    }
+
+    [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
         using var lab = new NamespaceLab();

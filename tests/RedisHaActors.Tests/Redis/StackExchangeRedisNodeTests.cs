@@ -84,6 +84,34 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
+    public async Task REPLICAOF_in_a_password_protected_set_configures_masterauth_so_the_replica_syncs()
+    {
+        using var master = new LoopbackRedis("--requirepass", "s3cret");
+        using var replica = new LoopbackRedis("--requirepass", "s3cret");
+        master.Cli("s3cret", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
+        await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
+        ReplicationFacts? facts = null;
+        for (var i = 0; i < 100 && facts is not { MasterLinkUp: true }; i++)
+        {
+            await Task.Delay(50);
+            facts = (await node.ProbeAsync(Timeout)).Facts;
+        }
+        Assert.True(facts is { MasterLinkUp: true }, $"replication link never came up: {facts}");
+        Assert.Equal("v", replica.Cli("s3cret", "GET", "k"));
+    }
+
+    [Fact]
+    public async Task A_failed_CONFIG_SET_never_shows_the_password()
+    {
+        using var redis = new LoopbackRedis("--requirepass", "s3cret", "--rename-command", "CONFIG", "\"\"");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "s3cret", Timeout);
+        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.ReplicaOfAsync("127.0.0.1", 1, Timeout));
+        Assert.Contains("CONFIG SET masterauth", e.Message);
+        Assert.DoesNotContain("s3cret", e.Message);
+    }
+
+    [Fact]
     public async Task A_replica_whose_master_is_gone_is_alive()
     {
         using var replica = new LoopbackRedis("--replica-serve-stale-data", "no");
