@@ -112,6 +112,7 @@ internal static class Commands
         });
         using var host = builder.Build();
         await host.RunAsync(ct).ConfigureAwait(false);
-        return 0;
+        // 0 after a clean stop; HaNodeActor.ExitChildFailed (4) when the node gave up on a failing child.
+        return Environment.ExitCode;
     }
 }

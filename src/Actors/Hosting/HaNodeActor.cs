@@ -42,6 +42,20 @@ public sealed class HaNodeActor : ReceiveActor
         _announceHost = announceHost;
         Receive<GetVrrpStatus>(m => _vrrp.Forward(m));
         Receive<GetNodeStatus>(Handle);
+        Receive<Terminated>(Handle);
+    }
+
+    /// <summary>Process exit code when a child kept failing and the node gave up (see README).</summary>
+    public const int ExitChildFailed = 4;
+
+    private void Handle(Terminated m)
+    {
+        // A child stops only after the supervisor's retries ran out. A node without VRRP, its
+        // monitor or its role flipper must not keep running half-alive: exit, so the service
+        // manager restarts it from scratch (and removes nothing it should not: the VIP lease lapses).
+        _log.Error("{0} stopped after repeated failures; shutting the node down (exit code {1})", m.ActorRef.Path.Name, ExitChildFailed);
+        Environment.ExitCode = ExitChildFailed;
+        CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.UnknownReason.Instance);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -58,6 +72,9 @@ public sealed class HaNodeActor : ReceiveActor
         _roleFlip = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis, _io.Redis, _announceHost), "role-flip");
         _vrrp = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, _roleFlip, _io.Clock), "vrrp");
         _monitor = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis, _vrrp, _roleFlip), "redis-monitor");
+        Context.Watch(_roleFlip);
+        Context.Watch(_vrrp);
+        Context.Watch(_monitor);
         if (_settings.StatusEndpoint.Listen is { } listen)
             Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
     }

@@ -80,3 +80,31 @@ public sealed class HaNodePairTests : TestKit
         Assert.False(vips1.Held);
     }
 }
+
+/// <summary>A node whose VRRP actor cannot start gives up after the supervisor's retries and exits.</summary>
+public sealed class HaNodeGiveUpTests : TestKit
+{
+    [Fact]
+    public async Task A_child_that_keeps_failing_shuts_the_node_down_with_exit_code_4()
+    {
+        var factory = new FakeRedisFactory();
+        var attempts = 0;
+        var settings = new HaSettings(new NodeSettings("n1", NodeRole.Data), ActorTestSettings.Vrrp(), ActorTestSettings.Redis(), HoconLoader.Reference);
+        var io = new NodeIo(() =>
+        {
+            Interlocked.Increment(ref attempts);
+            throw new RedisHaActors.Vrrp.Net.VrrpSocketException("interface eth0 does not exist");
+        }, () => new FakeVirtualAddresses(), factory, new StopwatchClock());
+        try
+        {
+            Sys.ActorOf(HaNodeActor.Props(settings, io, "192.0.2.1"), "n1");
+            await Sys.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(HaNodeActor.ExitChildFailed, Environment.ExitCode);
+            Assert.InRange(attempts, 2, 12); // first start plus the supervisor's restarts, then it gives up
+        }
+        finally
+        {
+            Environment.ExitCode = 0; // the test host's own exit code
+        }
+    }
+}
