@@ -20,6 +20,8 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
     private static byte[] Valid(byte vrid = 51, byte priority = 254, IPAddress[]? addresses = null) =>
         VrrpCodec.EncodeV3(new VrrpAdvertisement(3, vrid, priority, 20, addresses ?? [Vip]), Client, VrrpCodec.MulticastGroup);
 
+    private static byte[] Fix(byte[] vrrp) => RedisHaActors.Tests.Unit.TestPackets.FixChecksum(vrrp, Client, VrrpCodec.MulticastGroup);
+
     private static byte[] Wrap(byte[] vrrp, byte ttl = 255) => Ipv4.Wrap(vrrp, Client, VrrpCodec.MulticastGroup, ttl);
 
     public static IEnumerable<(string Reason, byte[] Datagram)> Hostile()
@@ -29,14 +31,14 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
         yield return ("addressCount", Wrap(oversized));                                 // longer than its address count says
         var badSum = Valid(); badSum[7] ^= 0xFF;
         yield return ("checksum", Wrap(badSum));
-        var v2 = Valid(); v2[0] = 0x21; v2[6] = v2[7] = 0;
-        yield return ("version", Wrap(TestPacketsFix(v2)));
-        var type2 = Valid(); type2[0] = 0x32; type2[6] = type2[7] = 0;
-        yield return ("type", Wrap(TestPacketsFix(type2)));
+        var v2 = Valid(); v2[0] = 0x21;
+        yield return ("version", Wrap(Fix(v2)));
+        var type2 = Valid(); type2[0] = 0x32;
+        yield return ("type", Wrap(Fix(type2)));
         yield return ("ttl", Wrap(Valid(), ttl: 64));
         yield return ("virtualRouterId", Wrap(Valid(vrid: 52)));
-        var count = Valid(); count[3] = 3; count[6] = count[7] = 0;
-        yield return ("addressCount", Wrap(TestPacketsFix(count)));
+        var count = Valid(); count[3] = 3;
+        yield return ("addressCount", Wrap(Fix(count)));
         yield return ("addressList", Wrap(Valid(addresses: [IPAddress.Parse("192.0.2.77")])));
         var random = new byte[57];
         new Random(7).NextBytes(random);
@@ -47,15 +49,6 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
     {
         var path = Path.Combine(NamespaceLab.RepoRoot, project, "bin/Release/net10.0", dll);
         return File.Exists(path) ? path : path.Replace("/Release/", "/Debug/");
-    }
-
-    private static byte[] TestPacketsFix(byte[] vrrp)
-    {
-        BitConverter.TryWriteBytes(vrrp.AsSpan(6), (ushort)0);
-        var sum = VrrpCodec.Checksum(vrrp, Client, VrrpCodec.MulticastGroup);
-        vrrp[6] = (byte)(sum >> 8);
-        vrrp[7] = (byte)sum;
-        return vrrp;
     }
 
     private static Dictionary<string, long> Drops(NamespaceLab lab)
