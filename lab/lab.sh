@@ -173,6 +173,81 @@ lab_rejoin() (
     bridge -n "${1}sw" link set dev "$port" state 3
 )
 
+# lab_vrrp_block PREFIX i / lab_vrrp_unblock PREFIX i : drop only IP protocol 112 (VRRP) in node
+# i's namespace, both directions (iptables INPUT and OUTPUT; the rules live in that namespace and
+# go with it). Everything else (Redis, ARP, the cluster's TCP) still passes: "VRRP silent, cluster
+# alive". A dropped OUTPUT packet fails the sender's sendto() with EPERM. Block is idempotent (a
+# rule is inserted only when absent); unblock removes every copy of the lab's rules and returns 0
+# when there are none (or the namespace is already gone).
+_LAB_VRRP_RULE=(-p 112 -m comment --comment lab-vrrp-block -j DROP)
+lab_vrrp_block() (
+    set -euo pipefail
+    local ns chain
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    _lab_need_ns "$ns"
+    for chain in INPUT OUTPUT; do
+        ip netns exec "$ns" iptables -w 5 -C "$chain" "${_LAB_VRRP_RULE[@]}" 2>/dev/null \
+            || ip netns exec "$ns" iptables -w 5 -I "$chain" 1 "${_LAB_VRRP_RULE[@]}"
+    done
+)
+lab_vrrp_unblock() (
+    set -euo pipefail
+    local ns chain tries
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    ip netns list 2>/dev/null | awk -v ns="$ns" '$1 == ns { f = 1 } END { exit !f }' || exit 0
+    for chain in INPUT OUTPUT; do
+        for ((tries = 0; tries < 100; tries++)); do
+            ip netns exec "$ns" iptables -w 5 -C "$chain" "${_LAB_VRRP_RULE[@]}" 2>/dev/null || break
+            ip netns exec "$ns" iptables -w 5 -D "$chain" "${_LAB_VRRP_RULE[@]}"
+        done
+    done
+)
+
+# Process state letter from /proc (R, S, T, Z...), empty if the process is gone.
+_lab_pid_state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true; }
+# True if PID lives in namespace NS (same network-namespace inode).
+_lab_pid_in_ns() {
+    local ino
+    ino=$(stat -L -c %i "/run/netns/$2" 2>/dev/null) || return 1
+    [[ $(readlink "/proc/$1/ns/net" 2>/dev/null) == "net:[$ino]" ]]
+}
+
+# lab_freeze PREFIX i PID / lab_thaw PREFIX i PID : SIGSTOP / SIGCONT a process that runs in node
+# i's namespace (refused for any other process: a typo must not stop a host daemon), and wait
+# (<= 2 s) until the kernel shows it stopped / running. Freezing a frozen process is a no-op; thaw
+# returns 0 when the process is gone or not in that namespace (nothing of the lab's to thaw).
+# For a node started as "ip netns exec NS dotnet redis-ha.dll ...", PID is that command's pid
+# (ip execs dotnet in place).
+lab_freeze() (
+    set -euo pipefail
+    local ns pid=${3:-} tries
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    [[ $pid =~ ^[1-9][0-9]*$ ]] || _lab_die "lab_freeze: bad pid '$pid'"
+    _lab_pid_in_ns "$pid" "$ns" || _lab_die "lab_freeze: pid $pid is not a process in $ns"
+    kill -STOP "$pid"
+    for ((tries = 0; tries < 200; tries++)); do
+        case $(_lab_pid_state "$pid") in
+            T | t) exit 0 ;;
+            '' | Z | X) _lab_die "lab_freeze: pid $pid exited" ;;
+        esac
+        sleep 0.01
+    done
+    _lab_die "lab_freeze: pid $pid not stopped after 2 s (state $(_lab_pid_state "$pid"))"
+)
+lab_thaw() (
+    set -euo pipefail
+    local ns pid=${3:-} tries
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    [[ $pid =~ ^[1-9][0-9]*$ ]] || _lab_die "lab_thaw: bad pid '$pid'"
+    _lab_pid_in_ns "$pid" "$ns" || exit 0
+    kill -CONT "$pid" 2>/dev/null || exit 0
+    for ((tries = 0; tries < 200; tries++)); do
+        [[ $(_lab_pid_state "$pid") != [Tt] ]] && exit 0
+        sleep 0.01
+    done
+    _lab_die "lab_thaw: pid $pid still stopped after 2 s"
+)
+
 _lab_need_ns() {
     ip netns list 2>/dev/null | awk -v ns="$1" '$1 == ns { f = 1 } END { exit !f }' \
         || _lab_die "no namespace $1 (lab_up first?)"
@@ -298,6 +373,8 @@ usage: lab.sh <command> args...
   ip i|c                           address of node i / client
   exec PREFIX i|c|sw cmd...        run a command in a lab namespace
   isolate PREFIX i / rejoin PREFIX i   drop/restore node i's frames at the switch, carrier kept
+  vrrp_block PREFIX i / vrrp_unblock PREFIX i   drop/pass IP protocol 112 in node i (iptables)
+  freeze PREFIX i PID / thaw PREFIX i PID       SIGSTOP/SIGCONT a process of node i's namespace
   redis_start PREFIX i OUTDIR [redis args...]
   redis_kill | redis_pause | redis_resume PREFIX i OUTDIR
   redis_cli PREFIX i args...
@@ -309,8 +386,8 @@ EOF
     shift
     cmd=${cmd#lab_}
     case $cmd in
-        up | down | down_all | port | ns | ip | exec | isolate | rejoin | redis_start | redis_kill | \
-            redis_pause | redis_resume | redis_cli | vip_holders) "lab_$cmd" "$@" ;;
+        up | down | down_all | port | ns | ip | exec | isolate | rejoin | vrrp_block | vrrp_unblock | \
+            freeze | thaw | redis_start | redis_kill | redis_pause | redis_resume | redis_cli | vip_holders) "lab_$cmd" "$@" ;;
         -h | --help | help) usage ;;
         *) echo "lab: unknown command '$cmd'" >&2; usage; exit 2 ;;
     esac

@@ -33,6 +33,9 @@ namespace LabWriter
             "usage: labwriter write  --host H --port P --duration-ms D --acked FILE [--interval-ms 10] [--prefix w]\n" +
             "                        [--connect-timeout-ms 200] [--reply-timeout-ms 200] [--verbose]\n" +
             "       labwriter verify --host H --port P --acked FILE [--prefix w] [--timeout-ms 2000] [--batch 500]\n" +
+            "       labwriter sample [--host 127.0.0.1] [--port 6379] [--period-ms 50] [--duration-ms 3600000]\n" +
+            "                        [--prefix sample] [--connect-timeout-ms 40] [--reply-timeout-ms 40] [--stop-on-stdin-eof]\n" +
+            "                        (one line per attempt on stdout: 'UNIX_MS OK' or 'UNIX_MS ERR REASON')\n" +
             "       labwriter inject --dst A --hex IPV4_DATAGRAM_HEX [--count N]   (raw IPv4, root only)";
 
         public static async Task<int> RunAsync(string[] args)
@@ -47,6 +50,7 @@ namespace LabWriter
             {
                 "write" => await WriteMode.RunAsync(WriteMode.Settings.From(opts)).ConfigureAwait(false),
                 "verify" => await VerifyMode.RunAsync(VerifyMode.Settings.From(opts)).ConfigureAwait(false),
+                "sample" => await SampleMode.RunAsync(SampleMode.Settings.From(opts)).ConfigureAwait(false),
                 "inject" => InjectMode.Run(opts),
                 _ => throw new UsageException($"unknown mode '{args[0]}'"),
             };
@@ -88,7 +92,7 @@ namespace LabWriter
     /// <summary>"--name value" pairs and bare "--flag"s.</summary>
     internal sealed class Options
     {
-        private static readonly HashSet<string> Flags = ["--verbose"];
+        private static readonly HashSet<string> Flags = ["--verbose", "--stop-on-stdin-eof"];
         private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
         private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
