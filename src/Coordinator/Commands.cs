@@ -1,4 +1,5 @@
 using System.Net;
+using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,20 +59,24 @@ internal static class Commands
             return ExitBadConfig;
         }
 
-        IPAddress primary;
-        try
+        var witness = settings.Node.Role == NodeRole.Witness;
+        IPAddress? primary = null;
+        if (!witness)
         {
-            var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
-            (_, primary) = InterfaceInfo.Find(settings.Vrrp.Interface, vips);
-            // Fail here, with one line, rather than in a restart loop inside the actor.
-            RawVrrpSocket.Open(settings.Vrrp.Interface).Dispose();
+            try
+            {
+                var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
+                (_, primary) = InterfaceInfo.Find(settings.Vrrp.Interface, vips);
+                // Fail here, with one line, rather than in a restart loop inside the actor.
+                RawVrrpSocket.Open(settings.Vrrp.Interface).Dispose();
+            }
+            catch (VrrpSocketException e)
+            {
+                Console.Error.WriteLine($"redis-ha: {e.Message}");
+                return ExitEnvironment;
+            }
         }
-        catch (VrrpSocketException e)
-        {
-            Console.Error.WriteLine($"redis-ha: {e.Message}");
-            return ExitEnvironment;
-        }
-        var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary.ToString();
+        var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary?.ToString() ?? "";
         foreach (var warning in settings.ConfigWarnings)
             Console.Error.WriteLine($"redis-ha: warning: {warning}");
 
@@ -80,6 +85,23 @@ internal static class Commands
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
 
+        // A node downed by the cluster's split-brain resolver stops its actor system (VIP released,
+        // Redis fenced on the way out) and starts a new one in-process, which rejoins through
+        // bootstrap: a host is never left without its coordinator.
+        for (var incarnation = 1; ; incarnation++)
+        {
+            var downed = await RunOnceAsync(settings, primary, announceHost, ct).ConfigureAwait(false);
+            if (!downed || ct.IsCancellationRequested) break;
+            Console.Error.WriteLine($"redis-ha: this node was downed by the cluster (split-brain resolver); restarting its actor system to rejoin (incarnation {incarnation + 1})");
+            Environment.ExitCode = 0;
+        }
+        // 0 after a clean stop; HaNodeActor.ExitChildFailed (4) when the node gave up on a failing child.
+        return Environment.ExitCode;
+    }
+
+    /// <summary>Runs one actor system until it stops; true when it stopped because the cluster downed this node.</summary>
+    private static async Task<bool> RunOnceAsync(HaSettings settings, IPAddress? primary, string announceHost, CancellationToken ct)
+    {
         // The empty builder: no appsettings.json, no file watcher on the working directory, no
         // environment-variable configuration. The node is configured by its HOCON file alone.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "redis-ha" });
@@ -108,11 +130,11 @@ internal static class Commands
                     l.ClearLoggers();
                     l.AddLogger<HostLogger>();
                 })
-                .WithRedisHaNode(settings, io, announceHost);
+                .WithRedisHaNode(settings, io, announceHost, primary);
         });
         using var host = builder.Build();
+        var system = host.Services.GetRequiredService<ActorSystem>();
         await host.RunAsync(ct).ConfigureAwait(false);
-        // 0 after a clean stop; HaNodeActor.ExitChildFailed (4) when the node gave up on a failing child.
-        return Environment.ExitCode;
+        return CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
     }
 }

@@ -12,9 +12,13 @@ namespace RedisHaActors.Configuration;
 /// <param name="Config">The merged HOCON (node file over reference), for Akka's own keys.</param>
 /// <param name="Status">The <c>redis-ha.status</c> section; null = defaults (endpoint off).</param>
 /// <param name="Warnings">Accepted but questionable values, one line each (printed by check-config, logged at start).</param>
+/// <param name="Guard">The cluster guard's settings; null = off (no seed nodes).</param>
 public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSettings Redis, Config Config,
-    StatusSettings? Status = null, IReadOnlyList<string>? Warnings = null)
+    StatusSettings? Status = null, IReadOnlyList<string>? Warnings = null, ClusterGuardSettings? Guard = null)
 {
+    /// <summary>Cluster guard settings in effect (disabled when none were given).</summary>
+    public ClusterGuardSettings Cluster => Guard ?? new ClusterGuardSettings([], "", 4053, TwoVoterMode.Availability);
+
     /// <summary>Status endpoint settings in effect.</summary>
     public StatusSettings StatusEndpoint => Status ?? new StatusSettings((System.Net.IPEndPoint?)null);
 
@@ -30,11 +34,21 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
     {
         var warnings = new List<string>();
         var node = NodeSettings.Create(new SettingsReader(merged, $"{Root}.node"));
-        var vrrp = VrrpSettings.Create(new SettingsReader(merged, $"{Root}.vrrp"), new SettingsReader(merged, $"{Root}.vrrp.authentication"), warnings);
-        var redis = RedisSettings.Create(new SettingsReader(merged, $"{Root}.redis"), new SettingsReader(merged, $"{Root}.redis.check"));
+        // A witness runs no VRRP and no Redis: its vrrp and redis sections are ignored (built from
+        // the defaults so the rest of the code keeps one settings type).
+        var dataSource = node.Role == NodeRole.Witness ? WitnessPlaceholder : merged;
+        var vrrp = VrrpSettings.Create(new SettingsReader(dataSource, $"{Root}.vrrp"), new SettingsReader(dataSource, $"{Root}.vrrp.authentication"),
+            node.Role == NodeRole.Witness ? [] : warnings);
+        var redis = RedisSettings.Create(new SettingsReader(dataSource, $"{Root}.redis"), new SettingsReader(dataSource, $"{Root}.redis.check"));
         var status = StatusSettings.Create(new SettingsReader(merged, $"{Root}.status"));
-        return new HaSettings(node, vrrp, redis, merged, status, warnings);
+        var guard = ClusterGuardSettings.Create(merged, new SettingsReader(merged, $"{Root}.cluster"), warnings);
+        if (node.Role == NodeRole.Witness && !guard.Enabled)
+            throw new ConfigurationException("akka.cluster.seed-nodes", "[]", "a witness needs the voters' addresses (it runs only the cluster guard)");
+        return new HaSettings(node, vrrp, redis, merged, status, warnings, guard);
     }
+
+    private static readonly Config WitnessPlaceholder =
+        ConfigurationFactory.ParseString($"{Root}.vrrp.virtual-ipaddress = [\"192.0.2.100/32\"]").WithFallback(HoconLoader.Reference);
 
     /// <summary>Loads <paramref name="path"/>, applies defaults and validates.</summary>
     /// <exception cref="ConfigurationException">Unreadable file, bad syntax, unknown key, or a bad value.</exception>
@@ -46,8 +60,9 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
         Create(HoconLoader.LoadText(hocon, baseDirectory ?? Directory.GetCurrentDirectory(), "<text>"));
 
     /// <summary>One-paragraph summary for <c>check-config</c> and the start-up log.</summary>
-    public string Summary() =>
-        $"node {Node.Name} ({Node.Role.ToString().ToLowerInvariant()}); " +
+    public string Summary() => Node.Role == NodeRole.Witness
+        ? $"node {Node.Name} (witness); {ClusterSummary()}; status {(StatusEndpoint.Listen is { } w ? "http://" + w : "off")}"
+        : $"node {Node.Name} ({Node.Role.ToString().ToLowerInvariant()}); " +
         $"vrrp v{Vrrp.Version} vrid {Vrrp.VirtualRouterId} on {Vrrp.Interface}, priority {Vrrp.Priority}, " +
         (Vrrp.Peers.Count > 0 ? $"unicast to {string.Join(",", Vrrp.Peers)}, " : "multicast, ") +
         (Vrrp.Auth.Type == VrrpAuthenticationType.Pass ? "auth pass, " : "") +
@@ -55,6 +70,11 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
         $"vip {string.Join(",", Vrrp.VirtualAddresses)}; " +
         $"redis {Redis.Host}:{Redis.Port}, check every {Redis.Check.Interval.TotalMilliseconds:0} ms " +
         $"(timeout {Redis.Check.Timeout.TotalMilliseconds:0} ms, rise {Redis.Check.Rise}, fall {Redis.Check.Fall}, weight {Redis.Check.Weight}), " +
-        $"sync-timeout {Redis.SyncTimeout.TotalMilliseconds:0} ms; " +
+        $"sync-timeout {Redis.SyncTimeout.TotalMilliseconds:0} ms; {ClusterSummary()}; " +
         $"status {(StatusEndpoint.Listen is { } l ? "http://" + l : "off")}";
+
+    private string ClusterSummary() => Cluster.Enabled
+        ? $"cluster {Cluster.SelfAddress}, {Cluster.Voters.Count} voters (majority {Cluster.Majority}" +
+          (Cluster.Voters.Count == 2 ? $", two-voter-mode {Cluster.TwoVoters.ToString().ToLowerInvariant()})" : ")")
+        : "cluster guard off";
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Net;
 using Akka.Actor;
 using Akka.Event;
+using RedisHaActors.Cluster;
 using RedisHaActors.Configuration;
 using RedisHaActors.Redis;
 using RedisHaActors.Status;
@@ -8,9 +11,11 @@ using RedisHaActors.Vrrp;
 namespace RedisHaActors.Hosting;
 
 /// <summary>
-/// Supervisor of one node: creates the role flipper, the VRRP actor and the Redis monitor and
-/// wires them (monitor -> VRRP: health; VRRP -> role flipper: state; monitor -> role flipper:
-/// replication facts). A crashed child is restarted with its state rebuilt from scratch
+/// Supervisor of one node: creates the role flipper, the VRRP actor, the Redis monitor and (when
+/// seed nodes are configured) the cluster guard, and routes between them: monitor -> VRRP
+/// (health), VRRP -> role flipper (state), monitor -> role flipper (replication facts), guard ->
+/// VRRP and role flipper (quorum, masters seen in the cluster); what passes through also becomes
+/// this node's gossiped <see cref="PeerState"/>. A crashed child is restarted with its state rebuilt from scratch
 /// (VRRP starts again as BACKUP and removes the VIP), which is always safe. Answers
 /// <see cref="GetNodeStatus"/> by asking its children, and runs the status endpoint when
 /// <see cref="HaSettings.StatusEndpoint"/> has an address.
@@ -25,6 +30,13 @@ public sealed class HaNodeActor : ReceiveActor
     private IActorRef _vrrp = ActorRefs.Nobody;
     private IActorRef _monitor = ActorRefs.Nobody;
     private IActorRef _roleFlip = ActorRefs.Nobody;
+    private IActorRef _guard = ActorRefs.Nobody;
+    private readonly IPAddress? _vrrpAddress;
+    private VrrpState _vrrpState = VrrpState.Initialize;
+    private byte _priority;
+    private ReplicationFacts? _redisFacts;
+    private PeerState? _published;
+    private long _publishedAt;
     private DateTimeOffset _startedAt;
     private TimeSpan _startedClock;
 
@@ -35,12 +47,21 @@ public sealed class HaNodeActor : ReceiveActor
     /// <param name="settings">Validated settings.</param>
     /// <param name="io">External effects.</param>
     /// <param name="announceHost">How peers reach our Redis (announce-host or the interface address).</param>
-    public HaNodeActor(HaSettings settings, NodeIo io, string announceHost)
+    /// <param name="vrrpAddress">Primary address on the VRRP interface (gossiped so peers can match our adverts).</param>
+    public HaNodeActor(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null)
     {
         _settings = settings;
         _io = io;
         _announceHost = announceHost;
+        _vrrpAddress = vrrpAddress;
+        _priority = settings.Vrrp.Priority;
         Receive<GetVrrpStatus>(m => _vrrp.Forward(m));
+        Receive<HealthChanged>(Handle);
+        Receive<VrrpStatusChanged>(Handle);
+        Receive<VrrpMasterChanged>(m => _roleFlip.Forward(m));
+        Receive<LocalRedisObserved>(Handle);
+        Receive<QuorumChanged>(Handle);
+        Receive<PeersChanged>(Handle);
         Receive<GetNodeStatus>(Handle);
         Receive<Terminated>(Handle);
     }
@@ -59,8 +80,8 @@ public sealed class HaNodeActor : ReceiveActor
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(HaSettings settings, NodeIo io, string announceHost) =>
-        Akka.Actor.Props.Create<HaNodeActor>(settings, io, announceHost);
+    public static Props Props(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null) =>
+        Akka.Actor.Props.Create<HaNodeActor>(settings, io, announceHost, vrrpAddress);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -69,9 +90,18 @@ public sealed class HaNodeActor : ReceiveActor
         _startedAt = DateTimeOffset.UtcNow;
         _startedClock = _io.Clock.Now;
         _localRedis = _io.Redis.Create(_settings.Redis.Host, _settings.Redis.Port);
-        _roleFlip = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis, _io.Redis, _announceHost), "role-flip");
-        _vrrp = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, _roleFlip, _io.Clock), "vrrp");
-        _monitor = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis, _vrrp, _roleFlip), "redis-monitor");
+        var guarded = _settings.Cluster.Enabled;
+        if (!guarded)
+            _log.Warning("cluster guard off (akka.cluster.seed-nodes is empty): VRRP alone decides, so a partition can give two masters");
+        _roleFlip = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis, _io.Redis, _announceHost,
+            guarded ? _settings.Vrrp.AdvertInterval : null), "role-flip");
+        _vrrp = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, Self, _io.Clock, guarded), "vrrp");
+        _monitor = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis, Self, Self), "redis-monitor");
+        if (guarded)
+        {
+            _guard = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), "cluster-guard");
+            Context.Watch(_guard);
+        }
         Context.Watch(_roleFlip);
         Context.Watch(_vrrp);
         Context.Watch(_monitor);
@@ -79,12 +109,68 @@ public sealed class HaNodeActor : ReceiveActor
             Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
     }
 
+    private void Handle(HealthChanged m)
+    {
+        _priority = m.EffectivePriority;
+        _vrrp.Forward(m);
+        PublishState();
+    }
+
+    private void Handle(VrrpStatusChanged m)
+    {
+        _vrrpState = m.State;
+        _roleFlip.Forward(m);
+        PublishState();
+    }
+
+    private void Handle(LocalRedisObserved m)
+    {
+        _redisFacts = m.Probe.Passed ? m.Probe.Facts : null;
+        _roleFlip.Forward(m);
+        PublishState();
+    }
+
+    private void Handle(QuorumChanged m)
+    {
+        _vrrp.Tell(new QuorumVerdict(m.View.HasQuorum, m.View.Cause));
+        _roleFlip.Tell(m);
+    }
+
+    private void Handle(PeersChanged m)
+    {
+        var masters = new List<ClusterMaster>();
+        foreach (var peer in m.Peers)
+        {
+            if (peer.Reachable && peer.State.VrrpState == "master" && IPAddress.TryParse(peer.State.VrrpAddress, out var address))
+                masters.Add(new ClusterMaster(address, (byte)Math.Clamp(peer.State.Priority, 0, 255)));
+        }
+        _vrrp.Tell(new ClusterMastersSeen(masters));
+        _roleFlip.Tell(m);
+    }
+
+    /// <summary>How often an unchanged state with a moving offset is re-gossiped.</summary>
+    private static readonly TimeSpan OffsetPublishInterval = TimeSpan.FromSeconds(1);
+
+    private void PublishState()
+    {
+        if (_guard.IsNobody()) return;
+        var state = new PeerState(_settings.Node.Name, "data", _settings.Cluster.SelfAddress.ToString(), _vrrpAddress?.ToString() ?? "",
+            _announceHost, _settings.Redis.Port, _vrrpState.ToString().ToLowerInvariant(), _priority,
+            _redisFacts?.Offset ?? -1, _redisFacts is null ? "down" : _redisFacts.Role == RedisRole.Master ? "master" : "replica", 0);
+        // Role, VRRP state and priority go out at once; a moving offset about once a second.
+        var changed = _published is null || state with { ReplOffset = 0 } != _published with { ReplOffset = 0 };
+        if (!changed && (state == _published || Stopwatch.GetElapsedTime(_publishedAt) < OffsetPublishInterval)) return;
+        _published = state;
+        _publishedAt = Stopwatch.GetTimestamp();
+        _guard.Tell(new PublishLocalState(state));
+    }
+
     private void Handle(GetNodeStatus _)
     {
         var header = new NodeStatus(_settings.Node.Name, _startedAt, (_io.Clock.Now - _startedClock).TotalSeconds,
             _settings.Vrrp.Interface, _settings.Vrrp.VirtualRouterId, _settings.Vrrp.Priority,
             _settings.Vrrp.VirtualAddresses.Select(v => v.ToString()).ToArray(), null, null, null);
-        NodeStatusGatherer.GatherAsync(header, _vrrp, _monitor, _roleFlip, ChildStatusTimeout).PipeTo(Sender);
+        NodeStatusGatherer.GatherAsync(header, _vrrp, _monitor, _roleFlip, _guard, ChildStatusTimeout).PipeTo(Sender);
     }
 
     /// <inheritdoc />

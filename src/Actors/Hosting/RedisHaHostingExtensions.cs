@@ -1,4 +1,7 @@
+using System.Net;
+using Akka.Actor;
 using Akka.Hosting;
+using RedisHaActors.Cluster;
 using RedisHaActors.Configuration;
 
 namespace RedisHaActors.Hosting;
@@ -9,8 +12,30 @@ public sealed class HaNodeKey;
 /// <summary>Akka.Hosting registration of a node.</summary>
 public static class RedisHaHostingExtensions
 {
-    /// <summary>Starts the <see cref="HaNodeActor"/> as <c>/user/ha-node</c> and registers it under <see cref="HaNodeKey"/>.</summary>
-    public static AkkaConfigurationBuilder WithRedisHaNode(this AkkaConfigurationBuilder builder, HaSettings settings, NodeIo io, string announceHost) =>
-        builder.WithActors((system, registry) =>
-            registry.Register<HaNodeKey>(system.ActorOf(HaNodeActor.Props(settings, io, announceHost), "ha-node")));
+    /// <summary>
+    /// Starts the node as <c>/user/ha-node</c> (a <see cref="HaNodeActor"/>, or a
+    /// <see cref="WitnessNodeActor"/> for a witness) and registers it under <see cref="HaNodeKey"/>.
+    /// With seed nodes configured, the actor system is a cluster node that joins through
+    /// <see cref="ClusterFormationActor"/> (<see cref="ClusterConfig"/>).
+    /// </summary>
+    /// <param name="builder">The Akka.Hosting builder.</param>
+    /// <param name="settings">Validated settings.</param>
+    /// <param name="io">External effects (unused by a witness).</param>
+    /// <param name="announceHost">How peers reach our Redis.</param>
+    /// <param name="vrrpAddress">Primary address on the VRRP interface; null for a witness.</param>
+    public static AkkaConfigurationBuilder WithRedisHaNode(this AkkaConfigurationBuilder builder, HaSettings settings, NodeIo io, string announceHost,
+        IPAddress? vrrpAddress = null)
+    {
+        if (settings.Cluster.Enabled)
+            builder.AddHocon(ClusterConfig.For(settings.Cluster, settings.Config), HoconAddMode.Prepend);
+        return builder.WithActors((system, registry) =>
+        {
+            if (settings.Cluster.Enabled)
+                system.ActorOf(ClusterFormationActor.Props(settings.Cluster), "cluster-formation");
+            var props = settings.Node.Role == NodeRole.Witness
+                ? WitnessNodeActor.Props(settings, io.Clock)
+                : HaNodeActor.Props(settings, io, announceHost, vrrpAddress);
+            registry.Register<HaNodeKey>(system.ActorOf(props, "ha-node"));
+        });
+    }
 }

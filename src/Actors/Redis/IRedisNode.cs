@@ -20,6 +20,25 @@ public interface IRedisNode : IAsyncDisposable
     /// <summary><c>REPLICAOF host port</c>: follow <paramref name="host"/>.</summary>
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
     Task ReplicaOfAsync(string host, int port, TimeSpan timeout);
+
+    /// <summary><c>CONFIG SET min-replicas-to-write count min-replicas-max-lag seconds</c>: with count 1 a
+    /// master refuses writes (NOREPLICAS) once no replica has acknowledged for more than the lag, so a
+    /// master cut off from its replica fences itself even when its coordinator is frozen or gone.</summary>
+    /// <param name="count">0 (off) or more replicas.</param>
+    /// <param name="maxLagSeconds">1 or more, whole seconds (Redis' unit).</param>
+    /// <param name="timeout">Bound on the command.</param>
+    /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
+    Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout);
+
+    /// <summary><c>CLIENT PAUSE ms WRITE</c> (Redis 6.2+): writes block, reads go on; ends by itself after
+    /// <paramref name="duration"/> even if we die.</summary>
+    /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
+    Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout);
+
+    /// <summary><c>CLIENT UNPAUSE</c> then <c>CLIENT KILL TYPE normal</c>: paused writers retry on a
+    /// replica (READONLY) and reconnect through the VIP.</summary>
+    /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
+    Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout);
 }
 
 /// <summary>Creates <see cref="IRedisNode"/>s for the local Redis and for peers.</summary>

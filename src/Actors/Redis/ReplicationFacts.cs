@@ -26,6 +26,7 @@ public enum RedisRole
 /// <param name="ReplicationId"><c>master_replid</c>.</param>
 /// <param name="ConnectedReplicas"><c>connected_slaves</c>.</param>
 /// <param name="FailoverState"><c>master_failover_state</c> (Redis 6.2+), "no-failover" when idle.</param>
+/// <param name="OnlineReplicas">Master only: <c>slaveN:</c> lines with <c>state=online</c> (synced replicas that count for <c>min-replicas-to-write</c>).</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
     string? MasterHost,
@@ -35,7 +36,8 @@ public sealed record ReplicationFacts(
     long ReplicaReplOffset,
     string ReplicationId,
     int ConnectedReplicas,
-    string FailoverState)
+    string FailoverState,
+    int OnlineReplicas = 0)
 {
     /// <summary>The offset this node has: for a replica what it processed, for a master what it produced.</summary>
     public long Offset => Role == RedisRole.Replica ? Math.Max(ReplicaReplOffset, MasterReplOffset) : MasterReplOffset;
@@ -64,6 +66,7 @@ public sealed record ReplicationFacts(
             Long("slave_repl_offset"),
             fields.GetValueOrDefault("master_replid") ?? "",
             (int)Long("connected_slaves"),
-            fields.GetValueOrDefault("master_failover_state") ?? "no-failover");
+            fields.GetValueOrDefault("master_failover_state") ?? "no-failover",
+            fields.Count(f => f.Key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(f.Key[^1]) && f.Value.Contains("state=online", StringComparison.Ordinal)));
     }
 }

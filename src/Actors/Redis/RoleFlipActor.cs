@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
+using RedisHaActors.Cluster;
 using RedisHaActors.Configuration;
 using RedisHaActors.Vrrp;
 
@@ -26,6 +27,21 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
+    private sealed record MinReplicasApplied(int Count, string? Error);
+
+    /// <summary><c>min-replicas-max-lag</c> set on a guarded master, whole seconds (Redis' smallest useful value).</summary>
+    public const int MinReplicasMaxLagSeconds = 1;
+
+    /// <summary>
+    /// Worst case from a master's last replica acknowledgement to its Redis refusing writes with
+    /// <c>min-replicas-to-write 1</c>: the lag counts in whole seconds (up to max-lag + 1 s) and
+    /// Redis re-counts good replicas once a second (+1 s).
+    /// </summary>
+    public static readonly TimeSpan SelfFenceTime = TimeSpan.FromSeconds(MinReplicasMaxLagSeconds + 2);
+
+    /// <summary>How often a guarded master re-asserts its min-replicas setting (a restarted Redis forgets it).</summary>
+    private static readonly TimeSpan MinReplicasRefresh = TimeSpan.FromSeconds(5);
+
     private readonly RedisSettings _settings;
     private readonly IRedisNode _local;
     private readonly IRedisNodeFactory _peers;
@@ -46,14 +62,25 @@ public sealed class RoleFlipActor : ReceiveActor
     private int _observationsSkipped;
     private readonly int _observeEvery;
     private (string Line, bool Failed, DateTimeOffset At)? _lastOutcome;
+    private string? _noQuorum;
+    private readonly TimeSpan? _fenceMargin;
+    private TimeSpan? _previousMasterSilentFor;
+    private IReadOnlyList<PeerView> _clusterPeers = [];
+    private (int Count, long At)? _minReplicas;
+    private bool _minReplicasInFlight;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
     /// <param name="local">The local Redis.</param>
     /// <param name="peers">Connects to other nodes' Redis (same port and credentials).</param>
     /// <param name="announceHost">How peers reach our Redis (used to re-point the old master).</param>
-    public RoleFlipActor(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost)
+    /// <param name="fenceMargin">Guarded nodes only (null otherwise): the advert interval. A master's
+    /// Redis is kept at <c>min-replicas-to-write 1</c> while a replica is online, and a promotion
+    /// after the old master fell silent waits until its Redis has fenced itself
+    /// (<see cref="SelfFenceTime"/> plus this margin after its last advert).</param>
+    public RoleFlipActor(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost, TimeSpan? fenceMargin = null)
     {
+        _fenceMargin = fenceMargin;
         _settings = settings;
         _local = local;
         _peers = peers;
@@ -65,11 +92,14 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<FlipFinished>(Handle);
         Receive<MasterObserved>(Handle);
         Receive<GetRoleFlipStatus>(Handle);
+        Receive<QuorumChanged>(Handle);
+        Receive<PeersChanged>(m => _clusterPeers = m.Peers);
+        Receive<MinReplicasApplied>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost) =>
-        Akka.Actor.Props.Create<RoleFlipActor>(settings, local, peers, announceHost);
+    public static Props Props(RedisSettings settings, IRedisNode local, IRedisNodeFactory peers, string announceHost, TimeSpan? fenceMargin = null) =>
+        Akka.Actor.Props.Create<RoleFlipActor>(settings, local, peers, announceHost, fenceMargin);
 
     /// <inheritdoc />
     protected override void PostStop()
@@ -86,7 +116,52 @@ public sealed class RoleFlipActor : ReceiveActor
         _master = master;
         if (m.PreviousMaster is not null) _previousMaster = m.PreviousMaster;
         _previousMasterAlive = m.PreviousMasterAlive;
+        _previousMasterSilentFor = m.PreviousMasterSilentFor;
+        _minReplicas = null;
         NewGeneration($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})");
+        Reconcile();
+    }
+
+    private void Handle(MinReplicasApplied m)
+    {
+        _minReplicasInFlight = false;
+        if (m.Error is not null)
+        {
+            _minReplicas = null;
+            _log.Warning("cannot set min-replicas-to-write {0}: {1}", m.Count, m.Error);
+            return;
+        }
+        var changed = _minReplicas?.Count != m.Count;
+        _minReplicas = (m.Count, Stopwatch.GetTimestamp());
+        if (changed)
+            _log.Info(m.Count > 0
+                ? $"min-replicas-to-write {m.Count}, max-lag {MinReplicasMaxLagSeconds} s: cut off from its replica, this master's Redis refuses writes within {SelfFenceTime.TotalSeconds:0} s by itself"
+                : "min-replicas-to-write 0: no online replica on a reachable peer, writes do not wait for one");
+    }
+
+    /// <summary>
+    /// A guarded master keeps <c>min-replicas-to-write 1</c> while a replica is online and a data
+    /// peer is reachable in the cluster, and 0 otherwise (the majority knows the replica is gone).
+    /// </summary>
+    private void EnsureMinReplicas()
+    {
+        if (_fenceMargin is null || _minReplicasInFlight || _vrrp != VrrpState.Master || _noQuorum is not null) return;
+        if (_localFacts is not { Role: RedisRole.Master } facts) return;
+        var replicaPeer = _clusterPeers.Any(p => p.Reachable && p.State.Role == "data");
+        var wanted = facts.OnlineReplicas > 0 && replicaPeer ? 1 : 0;
+        if (_minReplicas is { } current && current.Count == wanted && Stopwatch.GetElapsedTime(current.At) < MinReplicasRefresh) return;
+        _minReplicasInFlight = true;
+        _local.SetMinReplicasAsync(wanted, MinReplicasMaxLagSeconds, _settings.Check.Timeout).PipeTo(Self,
+            success: () => new MinReplicasApplied(wanted, null),
+            failure: e => new MinReplicasApplied(wanted, e.Message));
+    }
+
+    private void Handle(QuorumChanged m)
+    {
+        var noQuorum = m.View.HasQuorum ? null : m.View.Cause;
+        if (noQuorum == _noQuorum || (noQuorum is not null && _noQuorum is not null)) { _noQuorum = noQuorum; return; }
+        _noQuorum = noQuorum;
+        NewGeneration(noQuorum ?? "quorum regained");
         Reconcile();
     }
 
@@ -149,7 +224,8 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Reconcile()
     {
         if (_inFlight is not null) return;
-        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts);
+        EnsureMinReplicas();
+        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts, _noQuorum);
         // Facts observed before the last flip landed still show the old role; repeating the same
         // command within a check interval would only repeat an idempotent REPLICAOF.
         if (_lastDone is { } done && Equals(done.Plan, plan) &&
@@ -179,7 +255,10 @@ public sealed class RoleFlipActor : ReceiveActor
             case PromoteLocal promote:
             {
                 _inFlight = new CancellationTokenSource();
-                PromoteAsync(generation, promote.PreviousMaster, _previousMasterAlive, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, _inFlight.Token)
+                var fenceDeadline = _fenceMargin is { } margin && _previousMasterSilentFor is { } silent
+                    ? SelfFenceTime + margin - silent
+                    : (TimeSpan?)null;
+                PromoteAsync(generation, promote.PreviousMaster, _previousMasterAlive, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, fenceDeadline, _inFlight.Token)
                     .PipeTo(Self, failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
                 break;
             }
@@ -187,7 +266,7 @@ public sealed class RoleFlipActor : ReceiveActor
     }
 
     private async Task<FlipFinished> PromoteAsync(long generation, IPAddress? previousMaster, bool previousMasterAlive, long ownOffset,
-        long? lastKnownMasterOffset, CancellationToken ct)
+        long? lastKnownMasterOffset, TimeSpan? fenceWait, CancellationToken ct)
     {
         var timeout = _settings.Check.Timeout;
         // A peer probe may include a fresh connection; a refused one still returns at once.
@@ -214,6 +293,23 @@ public sealed class RoleFlipActor : ReceiveActor
             }
         }
         ct.ThrowIfCancellationRequested();
+        var paused = false;
+        if (target is not null && old is not null)
+        {
+            // Freeze the old master's writes first (it ends by itself if we die), then take its final
+            // offset: from here on at most one of the two Redis can accept a write.
+            try
+            {
+                await old.PauseWritesAsync(_settings.SyncTimeout + TimeSpan.FromSeconds(5), peerTimeout).ConfigureAwait(false);
+                paused = true;
+                var final = await old.ProbeAsync(peerTimeout).ConfigureAwait(false);
+                if (final.Passed && final.Facts is { Role: RedisRole.Master } ff) target = ff.MasterReplOffset;
+            }
+            catch (RedisCommandException e)
+            {
+                _log.Warning("could not pause writes on old master {0} ({1}); promoting with catch-up only", previousMaster, e.Message);
+            }
+        }
         string how;
         if (target is { } t)
         {
@@ -232,19 +328,39 @@ public sealed class RoleFlipActor : ReceiveActor
         else
         {
             var loss = RolePlanner.EstimatedLoss(lastKnownMasterOffset, ownOffset);
+            var waited = "";
+            if (previousMaster is not null && fenceWait is { } wait && wait - started.Elapsed is { } rest && rest > TimeSpan.Zero)
+            {
+                // It fell silent without leaving: it may be cut off but alive, its Redis still a
+                // writable master for its local clients until min-replicas fences it. Two writable
+                // masters, even briefly, are worse than a longer takeover.
+                await Task.Delay(rest, ct).ConfigureAwait(false);
+                waited = $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
+            }
             how = previousMaster is null
                 ? "no previous master known: promoted at once"
-                : $"old master {previousMaster} does not answer ({oldError}): promoted at once, estimated loss {loss} bytes (last known master offset {lastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";
+                : $"old master {previousMaster} does not answer ({oldError}): promoted{(waited.Length > 0 ? waited : " at once")}, estimated loss {loss} bytes (last known master offset {lastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";
         }
         ct.ThrowIfCancellationRequested();
+        // A guarded replica may carry min-replicas-to-write 1 from an earlier term as master: with
+        // its peer gone it would refuse every write after promotion. The reconcile loop raises it
+        // again once a replica is online.
+        if (_fenceMargin is not null) await _local.SetMinReplicasAsync(0, MinReplicasMaxLagSeconds, timeout).ConfigureAwait(false);
         await _local.ReplicaOfNoOneAsync(timeout).ConfigureAwait(false);
         if (target is not null && old is not null)
         {
-            // The old master still answers: make it a replica of us now, so it cannot take writes.
+            // The old master still answers: make it a replica of us before its paused writers are
+            // released (the other order lets them land on it and be lost), then drop its clients so
+            // they reconnect through the VIP.
             try
             {
-                await old.ReplicaOfAsync(_announceHost, _settings.Port, timeout).ConfigureAwait(false);
+                await old.ReplicaOfAsync(_announceHost, _settings.Port, peerTimeout).ConfigureAwait(false);
                 how += $"; old master {previousMaster} re-pointed to {_announceHost}:{_settings.Port}";
+                if (paused)
+                {
+                    await old.UnpauseAndDisconnectClientsAsync(peerTimeout).ConfigureAwait(false);
+                    how += " (writes paused during the hand-over, its clients disconnected)";
+                }
             }
             catch (RedisCommandException e)
             {

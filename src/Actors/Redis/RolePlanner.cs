@@ -41,10 +41,16 @@ public static class RolePlanner
     /// <param name="masterRedis">Facts of the VRRP master's Redis as last seen, null if unknown or unreachable.
     /// A backup follows it only once it is a master: re-pointing at a Redis that is itself still a
     /// replica (a new master that has not promoted yet) would chain replicas or loop them.</param>
+    /// <param name="noQuorum">The cluster guard's cause when this node is in a minority, else null. A
+    /// minority's Redis must refuse writes whatever VRRP says: the majority may be promoting.</param>
     public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local,
-        ReplicationFacts? masterRedis)
+        ReplicationFacts? masterRedis, string? noQuorum = null)
     {
         if (local is null) return new RoleSteady("local redis does not answer");
+        if (noQuorum is not null && vrrp != VrrpState.Master)
+            return local.Role == RedisRole.Master
+                ? new FenceLocal(noQuorum)
+                : new RoleSteady($"{noQuorum}; local redis already read-only");
         switch (vrrp)
         {
             case VrrpState.Master:

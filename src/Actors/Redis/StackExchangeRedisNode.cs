@@ -153,6 +153,22 @@ public sealed class StackExchangeRedisNode : IRedisNode
         await CommandAsync(timeout, "REPLICAOF", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout) =>
+        CommandAsync(timeout, "CONFIG", "SET", "min-replicas-to-write", count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "min-replicas-max-lag", maxLagSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <inheritdoc />
+    public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout) =>
+        CommandAsync(timeout, "CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE");
+
+    /// <inheritdoc />
+    public async Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout)
+    {
+        await CommandAsync(timeout, "CLIENT", "UNPAUSE").ConfigureAwait(false);
+        await CommandAsync(timeout, "CLIENT", "KILL", "TYPE", "normal").ConfigureAwait(false);
+    }
+
     private async Task CommandAsync(TimeSpan timeout, string command, params object[] args)
     {
         try

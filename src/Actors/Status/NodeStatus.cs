@@ -27,6 +27,7 @@ public sealed record GetNodeStatus
 /// <param name="Vrrp">The VRRP instance; null when it did not answer in time.</param>
 /// <param name="Redis">The local Redis check; null when it did not answer in time.</param>
 /// <param name="RoleFlip">The role flipper; null when it did not answer in time.</param>
+/// <param name="Cluster">The cluster guard (quorum view, members, gossiped peers); null when it is off or did not answer.</param>
 public sealed record NodeStatus(
     string Node,
     DateTimeOffset StartedAt,
@@ -37,4 +38,5 @@ public sealed record NodeStatus(
     IReadOnlyList<string> VirtualAddresses,
     VrrpStatus? Vrrp,
     RedisStatus? Redis,
-    RoleFlipStatus? RoleFlip);
+    RoleFlipStatus? RoleFlip,
+    Cluster.GuardStatus? Cluster = null);

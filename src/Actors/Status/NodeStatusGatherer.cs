@@ -15,13 +15,19 @@ internal static class NodeStatusGatherer
     /// <param name="vrrp">Answers <see cref="GetVrrpStatus"/>.</param>
     /// <param name="monitor">Answers <see cref="GetRedisStatus"/>.</param>
     /// <param name="roleFlip">Answers <see cref="GetRoleFlipStatus"/>.</param>
+    /// <param name="guard">Answers <see cref="Cluster.GetGuardStatus"/>; Nobody when the guard is off.</param>
     /// <param name="timeout">Longest wait per child; a child that does not answer in time leaves its section null.</param>
-    public static async Task<NodeStatus> GatherAsync(NodeStatus header, IActorRef vrrp, IActorRef monitor, IActorRef roleFlip, TimeSpan timeout)
+    public static async Task<NodeStatus> GatherAsync(NodeStatus header, IActorRef vrrp, IActorRef monitor, IActorRef roleFlip, IActorRef guard, TimeSpan timeout)
     {
-        var v = AskOrNull<VrrpStatus>(vrrp, GetVrrpStatus.Instance, timeout);
-        var r = AskOrNull<RedisStatus>(monitor, GetRedisStatus.Instance, timeout);
-        var f = AskOrNull<RoleFlipStatus>(roleFlip, GetRoleFlipStatus.Instance, timeout);
-        return header with { Vrrp = await v.ConfigureAwait(false), Redis = await r.ConfigureAwait(false), RoleFlip = await f.ConfigureAwait(false) };
+        var v = vrrp.IsNobody() ? Task.FromResult<VrrpStatus?>(null) : AskOrNull<VrrpStatus>(vrrp, GetVrrpStatus.Instance, timeout);
+        var r = monitor.IsNobody() ? Task.FromResult<RedisStatus?>(null) : AskOrNull<RedisStatus>(monitor, GetRedisStatus.Instance, timeout);
+        var f = roleFlip.IsNobody() ? Task.FromResult<RoleFlipStatus?>(null) : AskOrNull<RoleFlipStatus>(roleFlip, GetRoleFlipStatus.Instance, timeout);
+        var g = guard.IsNobody() ? Task.FromResult<Cluster.GuardStatus?>(null) : AskOrNull<Cluster.GuardStatus>(guard, Cluster.GetGuardStatus.Instance, timeout);
+        return header with
+        {
+            Vrrp = await v.ConfigureAwait(false), Redis = await r.ConfigureAwait(false), RoleFlip = await f.ConfigureAwait(false),
+            Cluster = await g.ConfigureAwait(false),
+        };
     }
 
     private static async Task<T?> AskOrNull<T>(IActorRef target, object query, TimeSpan timeout) where T : class

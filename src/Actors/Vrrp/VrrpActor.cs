@@ -59,29 +59,32 @@ public sealed class VrrpActor : ReceiveActor
     /// <param name="createVirtualAddresses">Creates the VIP lease manager.</param>
     /// <param name="listener">Receives <see cref="VrrpStatusChanged"/> and <see cref="VrrpMasterChanged"/>.</param>
     /// <param name="clock">Monotonic time.</param>
+    /// <param name="guarded">A cluster guard runs: no MASTER until its first <see cref="QuorumVerdict"/> grants quorum.</param>
     public VrrpActor(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
-        IActorRef listener, IMonotonicClock clock)
+        IActorRef listener, IMonotonicClock clock, bool guarded)
     {
         _settings = settings;
         _openTransport = openTransport;
         _createVirtualAddresses = createVirtualAddresses;
         _listener = listener;
         _clock = clock;
-        _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds);
+        _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds, guarded);
         _wire = VrrpWireOptions.From(settings);
         _destinations = settings.Peers.Count > 0 ? settings.Peers : [VrrpCodec.MulticastGroup];
         _addresses = settings.VirtualAddresses.Select(v => v.Address).ToArray();
         Receive<DatagramReceived>(Handle);
         Receive<DeadlineReached>(_ => Apply(new TimerElapsed()));
         Receive<HealthChanged>(Apply);
+        Receive<QuorumVerdict>(Apply);
+        Receive<ClusterMastersSeen>(Apply);
         Receive<LinkCheckDue>(_ => CheckLink());
         Receive<GetVrrpStatus>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
     public static Props Props(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
-        IActorRef listener, IMonotonicClock clock) =>
-        Akka.Actor.Props.Create<VrrpActor>(settings, openTransport, createVirtualAddresses, listener, clock);
+        IActorRef listener, IMonotonicClock clock, bool guarded = false) =>
+        Akka.Actor.Props.Create<VrrpActor>(settings, openTransport, createVirtualAddresses, listener, clock, guarded);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -122,7 +125,7 @@ public sealed class VrrpActor : ReceiveActor
     }
 
     private void Handle(GetVrrpStatus _) =>
-        Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.Eligible, _state.MasterAddress,
+        Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.CanTakeOver, _state.MasterAddress,
             _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions)));
 
     private void Handle(DatagramReceived m)
@@ -207,7 +210,10 @@ public sealed class VrrpActor : ReceiveActor
                 // Wall-clock time: the status shows it to people, not to the state machine.
                 _lastTransition = new VrrpStateChange(changed.From, changed.To, changed.Cause, DateTimeOffset.UtcNow);
                 _transitions[changed.To] = _transitions.GetValueOrDefault(changed.To) + 1;
-                _listener.Tell(new VrrpStatusChanged(changed.To, changed.Master, changed.PreviousMaster, changed.Cause, changed.PreviousMasterAlive));
+                _listener.Tell(new VrrpStatusChanged(changed.To, changed.Master, changed.PreviousMaster, changed.Cause, changed.PreviousMasterAlive, changed.PreviousMasterSilentFor));
+                break;
+            case Warn warn:
+                _log.Warning(warn.Message);
                 break;
             case MasterChanged master:
                 _log.Info("following master {0}", master.Master);

@@ -32,6 +32,20 @@ public sealed record HealthChanged(byte EffectivePriority, bool Eligible, string
 /// <param name="Cause">What was seen, e.g. "eth0 operstate down".</param>
 public sealed record LinkChanged(bool Up, string Cause) : VrrpEvent;
 
+/// <summary>The cluster guard's verdict: without quorum a node never becomes master, and a master steps down.</summary>
+/// <param name="HasQuorum">This node sees a majority of the voters (or the guard is off, or two voters in availability mode).</param>
+/// <param name="Cause">The guard's explanation ("no quorum: sees 1 of 3 voters, needs 2").</param>
+public sealed record QuorumVerdict(bool HasQuorum, string Cause) : VrrpEvent;
+
+/// <summary>A peer that is Up and reachable in the cluster and gossips that it is VRRP MASTER.</summary>
+/// <param name="Address">Its primary address on the VRRP interface (its advert source).</param>
+/// <param name="Priority">Its effective priority.</param>
+public sealed record ClusterMaster(IPAddress Address, byte Priority);
+
+/// <summary>The set of <see cref="ClusterMaster"/>s changed (gossip or reachability).</summary>
+/// <param name="Masters">Reachable peers that claim MASTER.</param>
+public sealed record ClusterMastersSeen(IReadOnlyList<ClusterMaster> Masters) : VrrpEvent;
+
 /// <summary>An output of <see cref="VrrpStateMachine"/> for the actor to execute.</summary>
 public abstract record VrrpAction;
 
@@ -59,8 +73,14 @@ public sealed record ReleaseVirtualAddresses : VrrpAction;
 /// <param name="PreviousMaster">The last master heard before this change (for promotion catch-up).</param>
 /// <param name="PreviousMasterAlive">True when we preempted a master that was still advertising:
 /// its Redis is expected to answer, so promotion must catch up with it rather than give up fast.</param>
+/// <param name="PreviousMasterSilentFor">BACKUP -> MASTER after the master fell silent: time since its
+/// last advert. Null when it announced its leaving (priority 0), was preempted, or none was heard.</param>
 public sealed record StateChanged(VrrpState From, VrrpState To, string Cause, IPAddress? Master, IPAddress? PreviousMaster,
-    bool PreviousMasterAlive = false) : VrrpAction;
+    bool PreviousMasterAlive = false, TimeSpan? PreviousMasterSilentFor = null) : VrrpAction;
+
+/// <summary>Log one warning (the machine already rate-limits it).</summary>
+/// <param name="Message">The line to log.</param>
+public sealed record Warn(string Message) : VrrpAction;
 
 /// <summary>The master we follow changed while we stayed BACKUP.</summary>
 /// <param name="Master">New master address.</param>

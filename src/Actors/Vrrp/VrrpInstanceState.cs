@@ -20,6 +20,10 @@ namespace RedisHaActors.Vrrp;
 /// <param name="PreemptedHeardAt">When that master was last heard.</param>
 /// <param name="PreemptedPriority">Its advertised priority.</param>
 /// <param name="StartedAt">When <see cref="Startup"/> was handled (preempt-delay counts from here).</param>
+/// <param name="Quorum">The cluster guard's verdict: false = never master (see <see cref="QuorumVerdict"/>).</param>
+/// <param name="ClusterMasters">Reachable cluster peers that claim MASTER.</param>
+/// <param name="LeftMaster">The master that announced it is leaving (priority 0); its stale MASTER gossip is ignored.</param>
+/// <param name="SilentPathWarned">The "VRRP silent but master alive in the cluster" warning was logged (once per episode).</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
     byte Priority,
@@ -34,11 +38,21 @@ public sealed record VrrpInstanceState(
     IPAddress? PreemptedMaster = null,
     TimeSpan? PreemptedHeardAt = null,
     byte PreemptedPriority = 0,
-    TimeSpan? StartedAt = null)
+    TimeSpan? StartedAt = null,
+    bool Quorum = true,
+    IReadOnlyList<ClusterMaster>? ClusterMasters = null,
+    IPAddress? LeftMaster = null,
+    bool SilentPathWarned = false)
 {
+    /// <summary>May take over: the Redis check passed and the guard sees a quorum.</summary>
+    public bool CanTakeOver => Eligible && Quorum;
+
     /// <summary>Initial state before <see cref="Startup"/>: not eligible until the first Redis check passes.</summary>
-    public static VrrpInstanceState Initial(byte priority, ushort advertIntervalCs) =>
-        new(VrrpState.Initialize, priority, false, advertIntervalCs, null, null, null, null);
+    /// <param name="priority">Configured priority.</param>
+    /// <param name="advertIntervalCs">Advertisement_Interval, centiseconds.</param>
+    /// <param name="quorumRequired">True when a cluster guard runs: no quorum until it says so.</param>
+    public static VrrpInstanceState Initial(byte priority, ushort advertIntervalCs, bool quorumRequired = false) =>
+        new(VrrpState.Initialize, priority, false, advertIntervalCs, null, null, null, null, Quorum: !quorumRequired);
 
     /// <summary>The earliest armed timer, when the actor should next deliver <see cref="TimerElapsed"/>.</summary>
     public TimeSpan? NextDeadline => (MasterDownTimer, AdverTimer) switch

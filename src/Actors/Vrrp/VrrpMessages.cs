@@ -8,7 +8,9 @@ namespace RedisHaActors.Vrrp;
 /// <param name="PreviousMaster">Master heard last before this change (promotion catch-up source).</param>
 /// <param name="Cause">Why, as logged.</param>
 /// <param name="PreviousMasterAlive">The previous master was still advertising (preemption).</param>
-public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAddress? PreviousMaster, string Cause, bool PreviousMasterAlive = false);
+/// <param name="PreviousMasterSilentFor">Time since the previous master's last advert when it fell silent (see <see cref="StateChanged"/>).</param>
+public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAddress? PreviousMaster, string Cause, bool PreviousMasterAlive = false,
+    TimeSpan? PreviousMasterSilentFor = null);
 
 /// <summary>Published by <see cref="VrrpActor"/> when a BACKUP starts following another master.</summary>
 /// <param name="Master">The master's primary address (advert source).</param>

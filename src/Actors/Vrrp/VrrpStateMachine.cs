@@ -65,6 +65,8 @@ public sealed class VrrpStateMachine
             return e switch
             {
                 HealthChanged h => new VrrpTransition(s with { Priority = h.EffectivePriority, Eligible = h.Eligible, InSync = h.InSync }, []),
+                QuorumVerdict q => new VrrpTransition(s with { Quorum = q.HasQuorum }, []),
+                ClusterMastersSeen c => new VrrpTransition(s with { ClusterMasters = c.Masters }, []),
                 Shutdown => OnShutdown(s),
                 _ => new VrrpTransition(s, []),
             };
@@ -104,6 +106,8 @@ public sealed class VrrpStateMachine
         AdvertisementReceived a => OnAdvert(s, a.Packet, now),
         TimerElapsed => OnTimer(s, now),
         HealthChanged h => OnHealth(s, h, now),
+        QuorumVerdict q => OnQuorum(s, q, now),
+        ClusterMastersSeen c => OnClusterMasters(s, c, now),
         _ => new VrrpTransition(s, []),
     };
 
@@ -136,7 +140,7 @@ public sealed class VrrpStateMachine
 
     /// <summary>Arms Master_Down_Timer from now, or disarms it while not eligible (a yielded node never takes over).</summary>
     private VrrpInstanceState ArmMasterDown(VrrpInstanceState s, TimeSpan now) =>
-        s with { MasterDownTimer = s.Eligible ? now + DownInterval(s) : null };
+        s with { MasterDownTimer = s.CanTakeOver ? now + DownInterval(s) : null };
 
     /// <summary>BACKUP following the master that sent <paramref name="p"/> (RFC 5798 §6.4.2, accepting an advert).</summary>
     private VrrpInstanceState Following(VrrpInstanceState s, ReceivedAdvertisement p, TimeSpan now) =>
@@ -150,6 +154,8 @@ public sealed class VrrpStateMachine
             LastAdvertAt = now,
             PreemptedMaster = null,
             PreemptedHeardAt = null,
+            LeftMaster = null,
+            SilentPathWarned = false,
         }, now);
 
     private VrrpTransition OnStartup(VrrpInstanceState s, TimeSpan now)
@@ -194,8 +200,8 @@ public sealed class VrrpStateMachine
                 if (advert.Priority == 0)
                 {
                     // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
-                    var timer = s.Eligible ? now + Skew(s) : (TimeSpan?)null;
-                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source }, []);
+                    var timer = s.CanTakeOver ? now + Skew(s) : (TimeSpan?)null;
+                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source, LeftMaster = p.Source }, []);
                 }
                 if (advert.Priority >= s.Priority || !PreemptAllowed(s, now))
                 {
@@ -241,9 +247,20 @@ public sealed class VrrpStateMachine
 
     private VrrpTransition OnTimer(VrrpInstanceState s, TimeSpan now)
     {
-        if (s.State == VrrpState.Backup && s.MasterDownTimer is { } down && now >= down && s.Eligible)
+        if (s.State == VrrpState.Backup && s.MasterDownTimer is { } down && now >= down && s.CanTakeOver)
         {
             var preempting = s.PreemptedMaster is not null && s.PreemptedHeardAt is { } heard && now - heard < DownInterval(s);
+            if (!preempting && AliveClusterMaster(s) is { } alive)
+            {
+                // No advert, yet the master is Up and reachable in the cluster: the VRRP path is
+                // broken, not the master. Taking over would make two masters; keep listening.
+                var again = s with { MasterDownTimer = now + DownInterval(s), SilentPathWarned = true };
+                return new VrrpTransition(again, s.SilentPathWarned ? [] :
+                [
+                    new Warn($"no VRRP advert for {Seconds(DownInterval(s))} s, but master {alive.Address} (priority {alive.Priority}) is up and reachable " +
+                             "in the cluster: not taking over. The VRRP path looks broken (IP protocol 112 filtered, multicast, or VRID/address mismatch)"),
+                ]);
+            }
             // LastAdvertAt is cleared by a priority-0 advert, so a master that left says so.
             var cause = preempting
                 ? $"preempt: priority {s.Priority} over master {s.PreemptedMaster} (priority {s.PreemptedPriority})"
@@ -265,7 +282,8 @@ public sealed class VrrpStateMachine
             [
                 new SendAdvertisement(s.Priority),
                 new AcquireVirtualAddresses(),
-                new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, previous, preempting),
+                new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, previous, preempting,
+                    !preempting && s.LastAdvertAt is { } heardLast && s.MasterAddress is not null ? now - heardLast : null),
             ]);
         }
         if (s.State == VrrpState.Master)
@@ -292,6 +310,56 @@ public sealed class VrrpStateMachine
         return new VrrpTransition(s, []);
     }
 
+    /// <summary>A reachable cluster peer claiming MASTER, other than one that announced it is leaving.</summary>
+    private static ClusterMaster? AliveClusterMaster(VrrpInstanceState s) =>
+        s.ClusterMasters?.FirstOrDefault(m => !m.Address.Equals(s.LeftMaster));
+
+    private VrrpTransition OnQuorum(VrrpInstanceState s, QuorumVerdict q, TimeSpan now)
+    {
+        var next = s with { Quorum = q.HasQuorum };
+        if (s.State == VrrpState.Master && !q.HasQuorum)
+        {
+            // A minority never holds the VIP: the majority side may already be taking over.
+            next = next with { State = VrrpState.Backup, AdverTimer = null, MasterDownTimer = null, MasterAddress = null, LastAdvertAt = null, LastRenewalAt = null };
+            return new VrrpTransition(next,
+            [
+                new SendAdvertisement(0),
+                new ReleaseVirtualAddresses(),
+                new StateChanged(VrrpState.Master, VrrpState.Backup, q.Cause, null, null),
+            ]);
+        }
+        if (s.State == VrrpState.Backup)
+        {
+            if (!q.HasQuorum)
+                next = next with { MasterDownTimer = null };
+            else if (!s.Quorum && next.CanTakeOver)
+                // Quorum (re)gained: Master_Down_Interval starts now, so a live master is heard first.
+                next = next with { MasterDownTimer = now + DownInterval(next) };
+        }
+        return new VrrpTransition(next, []);
+    }
+
+    private VrrpTransition OnClusterMasters(VrrpInstanceState s, ClusterMastersSeen c, TimeSpan now)
+    {
+        var next = s with { ClusterMasters = c.Masters };
+        if (s.State != VrrpState.Master) return new VrrpTransition(next, []);
+        // Two VRRP masters that cannot hear each other: the lower-ranked one (priority, then
+        // primary address, as RFC 5798 §6.4.3) steps down and follows the other.
+        var higher = c.Masters.FirstOrDefault(m => m.Priority > s.Priority || (m.Priority == s.Priority && Compare(m.Address, _primaryAddress) > 0));
+        if (higher is null) return new VrrpTransition(next, []);
+        next = ArmMasterDown(next with
+        {
+            State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = higher.Address, LastAdvertAt = now,
+            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds,
+        }, now);
+        return new VrrpTransition(next,
+        [
+            new ReleaseVirtualAddresses(),
+            new StateChanged(VrrpState.Master, VrrpState.Backup,
+                $"cluster shows master {higher.Address} with priority {higher.Priority} that our VRRP does not hear (VRRP path broken?)", higher.Address, higher.Address),
+        ]);
+    }
+
     private VrrpTransition OnHealth(VrrpInstanceState s, HealthChanged h, TimeSpan now)
     {
         var next = s with { Priority = h.EffectivePriority, Eligible = h.Eligible, InSync = h.InSync };
@@ -310,7 +378,7 @@ public sealed class VrrpStateMachine
         {
             if (!h.Eligible)
                 next = next with { MasterDownTimer = null };
-            else if (s.MasterDownTimer is null)
+            else if (s.MasterDownTimer is null && next.CanTakeOver)
                 // Eligible again: behave as if just started listening, so a live master is heard first.
                 next = next with { MasterDownTimer = now + DownInterval(next) };
         }

@@ -151,6 +151,28 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
         return Task.CompletedTask;
     }
 
+    public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout)
+    {
+        if (Down) throw new RedisCommandException($"CONFIG SET on {Endpoint}: connection refused");
+        Commands.Enqueue($"MIN-REPLICAS {count} {maxLagSeconds}");
+        return Task.CompletedTask;
+    }
+
+    public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout)
+    {
+        if (Down) throw new RedisCommandException($"CLIENT PAUSE on {Endpoint}: connection refused");
+        Commands.Enqueue("CLIENT PAUSE WRITE");
+        return Task.CompletedTask;
+    }
+
+    public Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout)
+    {
+        if (Down) throw new RedisCommandException($"CLIENT UNPAUSE on {Endpoint}: connection refused");
+        Commands.Enqueue("CLIENT UNPAUSE");
+        Commands.Enqueue("CLIENT KILL TYPE normal");
+        return Task.CompletedTask;
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 

@@ -406,6 +406,8 @@ public sealed partial class NamespaceLab : IDisposable
 
     public void Dispose()
     {
+        // Thaw frozen nodes and lift VRRP blocks first, so the nodes below can be killed and the lab torn down.
+        DisposeCluster();
         StopCapture();
         foreach (var (node, p) in _keepalived)
         {

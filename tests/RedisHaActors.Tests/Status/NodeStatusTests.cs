@@ -90,7 +90,7 @@ public sealed class NodeStatusTests : TestKit
         var flip = CreateTestProbe();
         var header = new NodeStatus("n1", DateTimeOffset.UnixEpoch, 1, "eth0", 51, 200, [], null, null, null);
 
-        var gathering = NodeStatusGatherer.GatherAsync(header, vrrp, silent, flip, TimeSpan.FromMilliseconds(300));
+        var gathering = NodeStatusGatherer.GatherAsync(header, vrrp, silent, flip, Akka.Actor.ActorRefs.Nobody, TimeSpan.FromMilliseconds(300));
         vrrp.ExpectMsg<GetVrrpStatus>();
         vrrp.Reply(new VrrpStatus(VrrpState.Backup, 200, true, IPAddress.Parse("192.0.2.2"), 0, new Dictionary<DropReason, long>()));
         silent.ExpectMsg<GetRedisStatus>();

@@ -85,7 +85,6 @@ public sealed class SettingsTests
         var s = HaSettings.Parse(Vip + """
             redis-ha.vrrp { priority = 254, virtual-router-id = 255, advert-interval = 200ms, preempt = off, vip-lease = 5s, garp-master-repeat = 1 }
             redis-ha.redis { port = 6380, password = "s3cret", check { weight = 30, rise = 1, fall = 100 } }
-            redis-ha.node.role = witness
             """);
         Assert.Equal(254, s.Vrrp.Priority);
         Assert.Equal(255, s.Vrrp.VirtualRouterId);
@@ -95,8 +94,70 @@ public sealed class SettingsTests
         Assert.Equal(1, s.Vrrp.GarpMasterRepeat);
         Assert.Equal(6380, s.Redis.Port);
         Assert.Equal((30, 1, 100), (s.Redis.Check.Weight, s.Redis.Check.Rise, s.Redis.Check.Fall));
-        Assert.Equal(NodeRole.Witness, s.Node.Role);
+        Assert.Equal(NodeRole.Data, s.Node.Role);
         Assert.DoesNotContain("s3cret", s.Redis.ToString());
+    }
+
+    private const string ThreeVoters = """
+        akka.cluster.seed-nodes = ["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053", "akka.tcp://redis-ha@192.0.2.3:4053"]
+
+        """;
+
+    [Fact]
+    public void A_witness_ignores_its_vrrp_and_redis_sections_and_needs_the_voters()
+    {
+        // No VIP, a bad priority: a witness never reads these sections.
+        var s = HaSettings.Parse(ThreeVoters + """
+            akka.remote.dot-netty.tcp.hostname = "192.0.2.3"
+            redis-ha.node { name = "w", role = witness }
+            redis-ha.vrrp.priority = 999
+            """);
+        Assert.Equal(NodeRole.Witness, s.Node.Role);
+        Assert.Equal(3, s.Cluster.Voters.Count);
+        Assert.StartsWith("node w (witness); cluster akka.tcp://redis-ha@192.0.2.3:4053, 3 voters (majority 2)", s.Summary());
+        var e = Assert.Throws<ConfigurationException>(() => HaSettings.Parse("redis-ha.node.role = witness"));
+        Assert.StartsWith("akka.cluster.seed-nodes = []: a witness needs the voters", e.Message);
+    }
+
+    [Fact]
+    public void Seed_nodes_are_the_voters_and_need_this_nodes_hostname()
+    {
+        var s = HaSettings.Parse(Vip + ThreeVoters + "akka.remote.dot-netty.tcp { hostname = \"192.0.2.1\", port = 4053 }");
+        Assert.True(s.Cluster.Enabled);
+        Assert.Equal(2, s.Cluster.Majority);
+        Assert.True(s.Cluster.QuorumRequired);
+        Assert.Equal("akka.tcp://redis-ha@192.0.2.1:4053", s.Cluster.SelfAddress.ToString());
+        Assert.Empty(s.ConfigWarnings);
+        var e = Assert.Throws<ConfigurationException>(() => HaSettings.Parse(Vip + ThreeVoters));
+        Assert.StartsWith("akka.remote.dot-netty.tcp.hostname = : this node's address", e.Message);
+    }
+
+    [Theory]
+    [InlineData("[\"192.0.2.1:4053\"]", "akka.cluster.seed-nodes = 192.0.2.1:4053: addresses like")]
+    [InlineData("[\"akka.tcp://other@192.0.2.1:4053\"]", "akka.cluster.seed-nodes = akka.tcp://other@192.0.2.1:4053: addresses like")]
+    [InlineData("[\"akka.tcp://redis-ha@192.0.2.1:4053\", \"akka.tcp://redis-ha@192.0.2.1:4053\"]", "akka.cluster.seed-nodes = akka.tcp://redis-ha@192.0.2.1:4053: each address once")]
+    public void Bad_seed_nodes_are_one_clear_line(string seeds, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() =>
+            HaSettings.Parse(Vip + $"akka.cluster.seed-nodes = {seeds}\nakka.remote.dot-netty.tcp.hostname = \"192.0.2.1\""));
+        Assert.StartsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void Two_voters_default_to_availability_with_a_warning_and_quorum_mode_requires_both()
+    {
+        const string two = """
+            akka.cluster.seed-nodes = ["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053"]
+            akka.remote.dot-netty.tcp.hostname = "192.0.2.1"
+
+            """;
+        var a = HaSettings.Parse(Vip + two);
+        Assert.False(a.Cluster.QuorumRequired);
+        Assert.Contains(a.ConfigWarnings, w => w.Contains("a partition can give two masters", StringComparison.Ordinal));
+        var q = HaSettings.Parse(Vip + two + "redis-ha.cluster.two-voter-mode = quorum");
+        Assert.True(q.Cluster.QuorumRequired);
+        Assert.Empty(q.ConfigWarnings);
+        Assert.Throws<ConfigurationException>(() => HaSettings.Parse(Vip + two + "redis-ha.cluster.two-voter-mode = maybe"));
     }
 
     // ---- includes ----
@@ -282,6 +343,7 @@ public sealed class SettingsTests
     {
         var s = HaSettings.Parse(Vip + """
             akka.cluster.seed-nodes = ["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053"]
+            akka.remote.dot-netty.tcp.hostname = "192.0.2.1"
             akka.loglevel = DEBUG
             """);
         Assert.Equal(["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053"], s.Config.GetStringList("akka.cluster.seed-nodes"));

@@ -7,12 +7,18 @@ namespace RedisHaActors.Tests.Unit;
 /// <summary>Holds one <see cref="VrrpStateMachine"/> and its state, and applies events in order.</summary>
 public sealed class VrrpDriver
 {
-    public VrrpDriver(VrrpSettings settings, IPAddress? primary = null)
+    public VrrpDriver(VrrpSettings settings, IPAddress? primary = null, bool guarded = false)
     {
         Settings = settings;
         Machine = new VrrpStateMachine(settings, primary ?? TestPackets.Node2);
-        State = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds);
+        State = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds, guarded);
     }
+
+    public IReadOnlyList<VrrpAction> Quorum(TimeSpan now, bool hasQuorum, string cause = "quorum") =>
+        Apply(new QuorumVerdict(hasQuorum, cause), now);
+
+    public IReadOnlyList<VrrpAction> ClusterMasters(TimeSpan now, params ClusterMaster[] masters) =>
+        Apply(new ClusterMastersSeen(masters), now);
 
     public VrrpSettings Settings { get; }
     public VrrpStateMachine Machine { get; }

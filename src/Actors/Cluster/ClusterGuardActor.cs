@@ -1,0 +1,188 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+using RedisHaActors.Configuration;
+
+namespace RedisHaActors.Cluster;
+
+/// <summary>
+/// Turns Akka cluster membership and reachability into a <see cref="QuorumView"/>
+/// (<see cref="QuorumPolicy"/>) and gossips every node's <see cref="PeerState"/> through Distributed
+/// Data. Tells its listener <see cref="QuorumChanged"/> and <see cref="PeersChanged"/>. Acts on
+/// each reachability event at once; downing itself stays with Akka's split-brain resolver.
+/// </summary>
+public sealed class ClusterGuardActor : ReceiveActor
+{
+    private sealed record Republish
+    {
+        public static Republish Instance { get; } = new();
+    }
+
+    /// <summary>How often this node's state is re-sent even when unchanged (new members, lost updates).</summary>
+    public static readonly TimeSpan RepublishInterval = TimeSpan.FromSeconds(2);
+
+    private static readonly LWWDictionaryKey<string, string> PeersKey = new("redis-ha-peers");
+
+    private readonly ClusterGuardSettings _settings;
+    private readonly IActorRef _listener;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster;
+    private readonly IActorRef _replicator;
+    private readonly Dictionary<Address, Member> _members = new();
+    private readonly HashSet<Address> _unreachable = new();
+    private IReadOnlyDictionary<string, PeerState> _gossiped = new Dictionary<string, PeerState>();
+    private QuorumView _view;
+    private IReadOnlyList<PeerView> _peers = [];
+    private PeerState? _local;
+    private string? _lastPublishedJson;
+    private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+    private ICancelable? _republish;
+
+    /// <summary>Creates the guard.</summary>
+    /// <param name="settings">Validated cluster settings (guard enabled).</param>
+    /// <param name="listener">Receives <see cref="QuorumChanged"/> and <see cref="PeersChanged"/>.</param>
+    public ClusterGuardActor(ClusterGuardSettings settings, IActorRef listener)
+    {
+        _settings = settings;
+        _listener = listener;
+        _cluster = Akka.Cluster.Cluster.Get(Context.System);
+        _replicator = DistributedData.Get(Context.System).Replicator;
+        _view = QuorumView.NotJoined(settings.Voters.Count, settings.QuorumRequired);
+        Receive<ClusterEvent.CurrentClusterState>(Handle);
+        Receive<ClusterEvent.IMemberEvent>(Handle);
+        Receive<ClusterEvent.ReachabilityEvent>(Handle);
+        Receive<Changed>(Handle);
+        Receive<PublishLocalState>(Handle);
+        Receive<Republish>(_ => Publish(force: true));
+        Receive<IUpdateResponse>(_ => { });
+        Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
+    }
+
+    /// <summary>Props for this actor.</summary>
+    public static Props Props(ClusterGuardSettings settings, IActorRef listener) =>
+        Akka.Actor.Props.Create<ClusterGuardActor>(settings, listener);
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        _replicator.Tell(Dsl.Subscribe(PeersKey, Self));
+        _republish = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(RepublishInterval, RepublishInterval, Self, Republish.Instance, Self);
+        _log.Info($"cluster guard: {_cluster.SelfAddress}, voters {string.Join(", ", _settings.Voters)} " +
+                  $"(majority {_settings.Majority}{(_settings.QuorumRequired ? "" : "; two voters, availability mode")}); {_view.Cause}");
+        _listener.Tell(new QuorumChanged(_view));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _republish?.Cancel();
+        _cluster.Unsubscribe(Self);
+    }
+
+    private void Handle(ClusterEvent.CurrentClusterState s)
+    {
+        _members.Clear();
+        _unreachable.Clear();
+        foreach (var m in s.Members) _members[m.Address] = m;
+        foreach (var m in s.Unreachable) _unreachable.Add(m.Address);
+        Recompute();
+    }
+
+    private void Handle(ClusterEvent.IMemberEvent e)
+    {
+        if (e is ClusterEvent.MemberRemoved removed)
+        {
+            _members.Remove(removed.Member.Address);
+            _unreachable.Remove(removed.Member.Address);
+        }
+        else
+            _members[e.Member.Address] = e.Member;
+        Recompute();
+    }
+
+    private void Handle(ClusterEvent.ReachabilityEvent e)
+    {
+        if (e is ClusterEvent.UnreachableMember) _unreachable.Add(e.Member.Address);
+        else _unreachable.Remove(e.Member.Address);
+        _members[e.Member.Address] = e.Member;
+        Recompute();
+    }
+
+    private void Handle(Changed c)
+    {
+        if (!c.Key.Equals(PeersKey)) return;
+        var map = c.Get(PeersKey);
+        var parsed = new Dictionary<string, PeerState>();
+        foreach (var (name, json) in map.Entries)
+            if (PeerState.FromJson(json) is { } p) parsed[name] = p;
+        _gossiped = parsed;
+        RecomputePeers();
+    }
+
+    private void Handle(PublishLocalState m)
+    {
+        _local = m.State;
+        Publish(force: false);
+    }
+
+    private void Publish(bool force)
+    {
+        if (_local is null || !IsJoined()) return;
+        var json = (_local with { Incarnation = 0 }).ToJson();
+        if (!force && json == _lastPublishedJson) return;
+        _lastPublishedJson = json;
+        var state = _local with { Incarnation = ++_incarnation };
+        var self = _cluster.SelfUniqueAddress;
+        // WriteLocal plus direct replication: gossip carries it to everyone within gossip-interval,
+        // and the replicator pushes the delta to all reachable nodes at once.
+        _replicator.Tell(Dsl.Update(PeersKey, LWWDictionary<string, string>.Empty, WriteLocal.Instance,
+            map => map.SetItem(self, state.Name, state.ToJson())));
+    }
+
+    private bool IsJoined() =>
+        _members.TryGetValue(_cluster.SelfAddress, out var me) && me.Status is MemberStatus.Up or MemberStatus.WeaklyUp;
+
+    private static bool Usable(Member m) => m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up;
+
+    private void Recompute()
+    {
+        var joined = IsJoined();
+        var views = _members.Values.Select(m => new MemberView(m.Address, Usable(m), !_unreachable.Contains(m.Address)));
+        var view = QuorumPolicy.Decide(_settings.Voters, _settings.QuorumRequired, joined, views);
+        if (view.HasQuorum != _view.HasQuorum || view.ReachableVoters != _view.ReachableVoters)
+        {
+            var verb = view.HasQuorum == _view.HasQuorum ? "quorum view" : view.HasQuorum ? "quorum gained" : "quorum LOST";
+            if (view.HasQuorum) _log.Info("{0}: {1}", verb, view.Cause);
+            else _log.Warning("{0}: {1}", verb, view.Cause);
+            _view = view;
+            _listener.Tell(new QuorumChanged(view));
+        }
+        else
+            _view = view;
+        if (joined && _lastPublishedJson is null) Publish(force: true);
+        RecomputePeers();
+    }
+
+    private void RecomputePeers()
+    {
+        var self = _cluster.SelfAddress.ToString();
+        var byAddress = _members.Values.ToDictionary(m => m.Address.ToString());
+        var peers = _gossiped.Values
+            .Where(p => p.ClusterAddress != self && byAddress.ContainsKey(p.ClusterAddress))
+            .Select(p => new PeerView(p, Usable(byAddress[p.ClusterAddress]) && !_unreachable.Contains(byAddress[p.ClusterAddress].Address)))
+            .OrderBy(p => p.State.Name, StringComparer.Ordinal)
+            .ToArray();
+        if (peers.SequenceEqual(_peers)) return;
+        _peers = peers;
+        _listener.Tell(new PeersChanged(peers));
+    }
+
+    private GuardStatus Status() => new(true, _view, _cluster.SelfAddress.ToString(),
+        _members.Values.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal)
+            .Select(m => $"{m.Address} {m.Status.ToString().ToLowerInvariant()}{(_unreachable.Contains(m.Address) ? " unreachable" : "")}")
+            .ToArray(),
+        _peers);
+}

@@ -1,0 +1,34 @@
+namespace RedisHaActors.Cluster;
+
+/// <summary>Sent by <see cref="ClusterGuardActor"/> to its listener whenever the quorum view changes.</summary>
+/// <param name="View">The new view.</param>
+public sealed record QuorumChanged(QuorumView View);
+
+/// <summary>A gossiped peer with its current reachability.</summary>
+/// <param name="State">Its last gossiped state.</param>
+/// <param name="Reachable">A usable cluster member that no failure detector reports unreachable.</param>
+public sealed record PeerView(PeerState State, bool Reachable);
+
+/// <summary>Sent by <see cref="ClusterGuardActor"/> when any peer's state or reachability changed.
+/// Only peers that are current cluster members; this node excluded.</summary>
+/// <param name="Peers">The other nodes.</param>
+public sealed record PeersChanged(IReadOnlyList<PeerView> Peers);
+
+/// <summary>Tells the guard this node's own public state, to gossip (rate-limited by the guard).</summary>
+/// <param name="State">The state; <see cref="PeerState.Incarnation"/> is set by the guard.</param>
+public sealed record PublishLocalState(PeerState State);
+
+/// <summary>Asks <see cref="ClusterGuardActor"/> for a <see cref="GuardStatus"/>.</summary>
+public sealed record GetGuardStatus
+{
+    /// <summary>The single instance.</summary>
+    public static GetGuardStatus Instance { get; } = new();
+}
+
+/// <summary>The guard's view for status output.</summary>
+/// <param name="Enabled">False when no seed nodes are configured.</param>
+/// <param name="Quorum">Current quorum view.</param>
+/// <param name="SelfAddress">This node's cluster address.</param>
+/// <param name="Members">"address status[ unreachable]" per member.</param>
+/// <param name="Peers">Gossiped peers.</param>
+public sealed record GuardStatus(bool Enabled, QuorumView Quorum, string SelfAddress, IReadOnlyList<string> Members, IReadOnlyList<PeerView> Peers);

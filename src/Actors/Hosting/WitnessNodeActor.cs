@@ -1,0 +1,61 @@
+using Akka.Actor;
+using Akka.Event;
+using RedisHaActors.Cluster;
+using RedisHaActors.Configuration;
+using RedisHaActors.Status;
+
+namespace RedisHaActors.Hosting;
+
+/// <summary>
+/// A witness node (<c>redis-ha.node.role = witness</c>): only the cluster guard (a vote, and a
+/// relay for the peers' gossip) and the status endpoint. No VRRP, no Redis, so two data nodes and
+/// one small witness make a majority of three.
+/// </summary>
+public sealed class WitnessNodeActor : ReceiveActor
+{
+    private readonly HaSettings _settings;
+    private readonly IMonotonicClock _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private IActorRef _guard = ActorRefs.Nobody;
+    private DateTimeOffset _startedAt;
+    private TimeSpan _startedClock;
+
+    /// <summary>Creates the witness.</summary>
+    /// <param name="settings">Validated settings (role witness, guard enabled).</param>
+    /// <param name="clock">Monotonic time for the uptime.</param>
+    public WitnessNodeActor(HaSettings settings, IMonotonicClock clock)
+    {
+        _settings = settings;
+        _clock = clock;
+        Receive<QuorumChanged>(_ => { });
+        Receive<PeersChanged>(_ => { });
+        Receive<GetNodeStatus>(Handle);
+        Receive<Terminated>(_ =>
+        {
+            _log.Error("cluster guard stopped after repeated failures; shutting the node down (exit code {0})", HaNodeActor.ExitChildFailed);
+            Environment.ExitCode = HaNodeActor.ExitChildFailed;
+            CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.UnknownReason.Instance);
+        });
+    }
+
+    /// <summary>Props for this actor.</summary>
+    public static Props Props(HaSettings settings, IMonotonicClock clock) => Akka.Actor.Props.Create<WitnessNodeActor>(settings, clock);
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _log.Info($"starting witness: {_settings.Summary()}");
+        _startedAt = DateTimeOffset.UtcNow;
+        _startedClock = _clock.Now;
+        _guard = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), "cluster-guard");
+        Context.Watch(_guard);
+        if (_settings.StatusEndpoint.Listen is { } listen)
+            Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
+    }
+
+    private void Handle(GetNodeStatus _)
+    {
+        var header = new NodeStatus(_settings.Node.Name, _startedAt, (_clock.Now - _startedClock).TotalSeconds, "", 0, 0, [], null, null, null);
+        NodeStatusGatherer.GatherAsync(header, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, _guard, HaNodeActor.ChildStatusTimeout).PipeTo(Sender);
+    }
+}

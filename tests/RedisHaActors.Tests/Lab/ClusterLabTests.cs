@@ -1,0 +1,169 @@
+using System.Globalization;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RedisHaActors.Tests.Lab;
+
+/// <summary>
+/// Two data nodes and a witness with the cluster guard on, real Redis and real VRRP, and in each
+/// data node a sampler that tries a write on its own Redis every 50 ms. End states and "never two
+/// writable masters" are asserted; the timings belong to bench/partition.sh.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class ClusterLabTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Fault = TimeSpan.FromSeconds(8);
+
+    private static void StartData(NamespaceLab lab, int node, int priority) =>
+        lab.StartNode(node, priority, preempt: true, extra: lab.ClusterHocon(node, voters: 3, witness: false));
+
+    private static void StartWitness(NamespaceLab lab) =>
+        lab.StartNode(3, priority: 100, preempt: true, extra: lab.ClusterHocon(3, voters: 3, witness: true));
+
+    private static void BootTrio(NamespaceLab lab)
+    {
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        StartData(lab, 1, 200);
+        StartData(lab, 2, 190);
+        StartWitness(lab);
+        WaitSettled(lab, 1, "boot");
+    }
+
+    private static void WaitSettled(NamespaceLab lab, int holder, string when)
+    {
+        var other = holder == 1 ? 2 : 1;
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([holder]) && lab.Role(holder) == "master"
+                            && lab.Role(other) == "slave" && lab.MasterHostOf(other) == $"192.0.2.{holder}",
+            Limit, $"{when}: n{holder} holds the VIP over the master Redis, n{other} a replica of it");
+    }
+
+    [Theory]
+    [InlineData("isolate")]   // the master's switch port is disabled: really cut off
+    [InlineData("sigstop")]   // the master's coordinator is frozen; its Redis still runs
+    [InlineData("vrrp-block")] // only IP protocol 112 is dropped: the master is alive in the cluster
+    public void A_fault_on_the_master_never_gives_two_writable_masters(string fault)
+    {
+        using var lab = new NamespaceLab(3);
+        BootTrio(lab);
+        // The replica is online (after Redis' diskless-sync delay) and the master fenced by min-replicas.
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis at min-replicas-to-write 1");
+        lab.StartSampler(1);
+        lab.StartSampler(2);
+        Thread.Sleep(500);
+        var faultAt = NamespaceLab.NowMs();
+        switch (fault)
+        {
+            case "isolate": lab.Isolate(1); break;
+            case "sigstop": lab.Freeze(1); break;
+            default: lab.BlockVrrp(1); break;
+        }
+        Thread.Sleep(Fault);
+        switch (fault)
+        {
+            case "isolate": lab.Rejoin(1); break;
+            case "sigstop": lab.Thaw(1); break;
+            default: lab.UnblockVrrp(1); break;
+        }
+        var healedAt = NamespaceLab.NowMs();
+        // After healing: one VIP holder, one master, the other a replica of it (n1 may preempt back).
+        lab.WaitUntil(() =>
+        {
+            var holders = lab.VipHolders();
+            if (holders.Length != 1) return false;
+            var h = holders[0];
+            var o = h == 1 ? 2 : 1;
+            return lab.Role(h) == "master" && lab.Role(o) == "slave" && lab.MasterHostOf(o) == $"192.0.2.{h}";
+        }, Limit, "healed: one VIP holder over the master Redis, the other a replica of it");
+        Thread.Sleep(500);
+        lab.StopSamplers();
+        var s1 = lab.SamplerLog(1);
+        var s2 = lab.SamplerLog(2);
+        var dual = NamespaceLab.DualWritableIntervals(s1, s2);
+        var takeover = NamespaceLab.SecondsUntilWritable(s2.Where(s => s.Ms < healedAt).ToArray(), faultAt);
+        output.WriteLine($"{fault}: dual-writable intervals [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
+                         $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
+        output.WriteLine(lab.AllLogs());
+        Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
+        Assert.Empty(dual);
+        if (fault == "vrrp-block")
+        {
+            // Alive in the cluster: the backup warns and does not take over.
+            Assert.Null(takeover);
+            Assert.Contains("is up and reachable in the cluster: not taking over", lab.NodeLog(2));
+        }
+        else
+        {
+            Assert.NotNull(takeover);
+            Assert.True(takeover < Fault.TotalSeconds, $"n2 took writes {takeover} s after the fault, before it healed");
+        }
+    }
+
+    [Fact]
+    public void A_data_node_alone_never_takes_the_VIP_and_the_cluster_survives_kills_and_restarts()
+    {
+        using var lab = new NamespaceLab(3);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        StartData(lab, 1, 200);
+        // Alone: one of three voters, no quorum, no VIP, and its Redis refuses writes.
+        Thread.Sleep(TimeSpan.FromSeconds(6));
+        Assert.Empty(lab.VipHolders());
+        Assert.Contains("READONLY", lab.RedisCli(1, "set", "alone", "1"));
+        Assert.Contains("not yet a cluster member", lab.NodeLog(1));
+
+        // The witness makes a majority: n1 forms the cluster and takes the VIP.
+        StartWitness(lab);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master", Limit, "n1 master once the witness is up");
+        StartData(lab, 2, 190);
+        WaitSettled(lab, 1, "n2 joined");
+
+        // The witness killed with -9: two of three voters remain, the master keeps the VIP.
+        lab.KillNode(3);
+        Thread.Sleep(TimeSpan.FromSeconds(4));
+        Assert.Equal([1], lab.VipHolders());
+        Assert.Equal("OK", lab.WriteThroughVip("witness-gone", "1"));
+        // Restarted at the same address: admitted again without an operator.
+        StartWitness(lab);
+        lab.WaitUntil(() => lab.NodeLog(3).Contains("quorum gained: sees 3 of 3 voters", StringComparison.Ordinal), Limit, "witness rejoined");
+
+        // The replica's node killed with -9 and restarted: it rejoins and follows n1 again.
+        lab.KillNode(2);
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        Assert.Equal([1], lab.VipHolders());
+        StartData(lab, 2, 190);
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("quorum gained: sees 3 of 3 voters", StringComparison.Ordinal), Limit, "n2 rejoined");
+        WaitSettled(lab, 1, "n2 restarted");
+        Assert.Equal("1", lab.RedisCli(2, "get", "witness-gone").Trim());
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
+    public void All_three_restarted_together_form_one_cluster_and_the_first_seed_is_not_needed()
+    {
+        using var lab = new NamespaceLab(3);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        // n1, the first seed, stays down: n2 and the witness are a majority and form the cluster.
+        StartData(lab, 2, 190);
+        StartWitness(lab);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 master without the first seed");
+        Assert.Contains("lowest address of 2 live voters: forming a new cluster", lab.NodeLog(2));
+        StartData(lab, 1, 200);
+        WaitSettled(lab, 1, "n1 joined and preempted");
+
+        // All three killed and restarted together: one cluster, one master.
+        lab.KillNode(1);
+        lab.KillNode(2);
+        lab.KillNode(3);
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        StartData(lab, 1, 200);
+        StartData(lab, 2, 190);
+        StartWitness(lab);
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("sees 3 of 3 voters", StringComparison.Ordinal)
+                            && lab.NodeLog(3).Contains("sees 3 of 3 voters", StringComparison.Ordinal), Limit, "one cluster of three");
+        lab.WaitUntil(() => lab.VipHolders().Length == 1, Limit, "one VIP holder");
+        output.WriteLine(lab.AllLogs());
+    }
+}
