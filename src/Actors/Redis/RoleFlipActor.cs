@@ -34,10 +34,11 @@ public sealed class RoleFlipActor : ReceiveActor
 
     /// <summary>
     /// Worst case from a master's last replica acknowledgement to its Redis refusing writes with
-    /// <c>min-replicas-to-write 1</c>: the lag counts in whole seconds (up to max-lag + 1 s) and
-    /// Redis re-counts good replicas once a second (+1 s).
+    /// <c>min-replicas-to-write 1</c>: the lag counts in whole seconds (up to max-lag + 1 s), Redis
+    /// re-counts good replicas once a second (+1 s), and its cached clock and cron run at hz 10
+    /// (+0.5 s margin: a lab run without it saw 20 ms of two writable masters).
     /// </summary>
-    public static readonly TimeSpan SelfFenceTime = TimeSpan.FromSeconds(MinReplicasMaxLagSeconds + 2);
+    public static readonly TimeSpan SelfFenceTime = TimeSpan.FromSeconds(MinReplicasMaxLagSeconds + 2.5);
 
     /// <summary>How often a guarded master re-asserts its min-replicas setting (a restarted Redis forgets it).</summary>
     private static readonly TimeSpan MinReplicasRefresh = TimeSpan.FromSeconds(5);
@@ -135,7 +136,7 @@ public sealed class RoleFlipActor : ReceiveActor
         _minReplicas = (m.Count, Stopwatch.GetTimestamp());
         if (changed)
             _log.Info(m.Count > 0
-                ? $"min-replicas-to-write {m.Count}, max-lag {MinReplicasMaxLagSeconds} s: cut off from its replica, this master's Redis refuses writes within {SelfFenceTime.TotalSeconds:0} s by itself"
+                ? $"min-replicas-to-write {m.Count}, max-lag {MinReplicasMaxLagSeconds} s: cut off from its replica, this master's Redis refuses writes within {SelfFenceTime.TotalSeconds:0.0} s by itself"
                 : "min-replicas-to-write 0: no online replica on a reachable peer, writes do not wait for one");
     }
 
