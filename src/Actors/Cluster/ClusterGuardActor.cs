@@ -14,14 +14,6 @@ namespace RedisHaActors.Cluster;
 /// </summary>
 public sealed class ClusterGuardActor : ReceiveActor
 {
-    private sealed record Republish
-    {
-        public static Republish Instance { get; } = new();
-    }
-
-    /// <summary>How often this node's state is re-sent even when unchanged (new members, lost updates).</summary>
-    public static readonly TimeSpan RepublishInterval = TimeSpan.FromSeconds(2);
-
     private static readonly LWWDictionaryKey<string, string> PeersKey = new("redis-ha-peers");
 
     private readonly ClusterGuardSettings _settings;
@@ -37,7 +29,6 @@ public sealed class ClusterGuardActor : ReceiveActor
     private PeerState? _local;
     private string? _lastPublishedJson;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-    private ICancelable? _republish;
 
     /// <summary>Creates the guard.</summary>
     /// <param name="settings">Validated cluster settings (guard enabled).</param>
@@ -54,7 +45,6 @@ public sealed class ClusterGuardActor : ReceiveActor
         Receive<ClusterEvent.ReachabilityEvent>(Handle);
         Receive<Changed>(Handle);
         Receive<PublishLocalState>(Handle);
-        Receive<Republish>(_ => Publish(force: true));
         Receive<IUpdateResponse>(_ => { });
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
     }
@@ -69,7 +59,6 @@ public sealed class ClusterGuardActor : ReceiveActor
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         _replicator.Tell(Dsl.Subscribe(PeersKey, Self));
-        _republish = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(RepublishInterval, RepublishInterval, Self, Republish.Instance, Self);
         _log.Info($"cluster guard: {_cluster.SelfAddress}, voters {string.Join(", ", _settings.Voters)} " +
                   $"(majority {_settings.Majority}{(_settings.QuorumRequired ? "" : "; two voters, availability mode")}); {_view.Cause}");
         _listener.Tell(new QuorumChanged(_view));
@@ -78,7 +67,6 @@ public sealed class ClusterGuardActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _republish?.Cancel();
         _cluster.Unsubscribe(Self);
     }
 
@@ -125,19 +113,19 @@ public sealed class ClusterGuardActor : ReceiveActor
     private void Handle(PublishLocalState m)
     {
         _local = m.State;
-        Publish(force: false);
+        Publish();
     }
 
-    private void Publish(bool force)
+    private void Publish()
     {
         if (_local is null || !IsJoined()) return;
         var json = (_local with { Incarnation = 0 }).ToJson();
-        if (!force && json == _lastPublishedJson) return;
+        if (json == _lastPublishedJson) return;
         _lastPublishedJson = json;
         var state = _local with { Incarnation = ++_incarnation };
         var self = _cluster.SelfUniqueAddress;
-        // WriteLocal plus direct replication: gossip carries it to everyone within gossip-interval,
-        // and the replicator pushes the delta to all reachable nodes at once.
+        // WriteLocal: the replicator's gossip carries it (and the whole map to nodes that join
+        // later) within gossip-interval, so nothing needs re-sending.
         _replicator.Tell(Dsl.Update(PeersKey, LWWDictionary<string, string>.Empty, WriteLocal.Instance,
             map => map.SetItem(self, state.Name, state.ToJson())));
     }
@@ -162,7 +150,7 @@ public sealed class ClusterGuardActor : ReceiveActor
         }
         else
             _view = view;
-        if (joined && _lastPublishedJson is null) Publish(force: true);
+        if (joined && _lastPublishedJson is null) Publish();
         RecomputePeers();
     }
 

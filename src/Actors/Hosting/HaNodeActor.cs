@@ -74,9 +74,15 @@ public sealed class HaNodeActor : ReceiveActor
         // A child stops only after the supervisor's retries ran out. A node without VRRP, its
         // monitor or its role flipper must not keep running half-alive: exit, so the service
         // manager restarts it from scratch (and removes nothing it should not: the VIP lease lapses).
-        _log.Error("{0} stopped after repeated failures; shutting the node down (exit code {1})", m.ActorRef.Path.Name, ExitChildFailed);
+        GiveUp(Context.System, _log, m.ActorRef.Path.Name);
+    }
+
+    /// <summary>Logs that <paramref name="child"/> kept failing and shuts the node down with <see cref="ExitChildFailed"/>.</summary>
+    internal static void GiveUp(ActorSystem system, ILoggingAdapter log, string child)
+    {
+        log.Error("{0} stopped after repeated failures; shutting the node down (exit code {1})", child, ExitChildFailed);
         Environment.ExitCode = ExitChildFailed;
-        CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.UnknownReason.Instance);
+        CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.UnknownReason.Instance);
     }
 
     /// <summary>Props for this actor.</summary>

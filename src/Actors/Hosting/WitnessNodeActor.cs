@@ -30,12 +30,7 @@ public sealed class WitnessNodeActor : ReceiveActor
         Receive<QuorumChanged>(_ => { });
         Receive<PeersChanged>(_ => { });
         Receive<GetNodeStatus>(Handle);
-        Receive<Terminated>(_ =>
-        {
-            _log.Error("cluster guard stopped after repeated failures; shutting the node down (exit code {0})", HaNodeActor.ExitChildFailed);
-            Environment.ExitCode = HaNodeActor.ExitChildFailed;
-            CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.UnknownReason.Instance);
-        });
+        Receive<Terminated>(m => HaNodeActor.GiveUp(Context.System, _log, m.ActorRef.Path.Name));
     }
 
     /// <summary>Props for this actor.</summary>

@@ -159,10 +159,11 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void Handle(QuorumChanged m)
     {
-        var noQuorum = m.View.HasQuorum ? null : m.View.Cause;
-        if (noQuorum == _noQuorum || (noQuorum is not null && _noQuorum is not null)) { _noQuorum = noQuorum; return; }
-        _noQuorum = noQuorum;
-        NewGeneration(noQuorum ?? "quorum regained");
+        var hadQuorum = _noQuorum is null;
+        _noQuorum = m.View.HasQuorum ? null : m.View.Cause;
+        // Only a change of verdict is a new decision; a new cause text is not.
+        if (hadQuorum == m.View.HasQuorum) return;
+        NewGeneration(_noQuorum ?? "quorum regained");
         Reconcile();
     }
 
@@ -256,10 +257,10 @@ public sealed class RoleFlipActor : ReceiveActor
             case PromoteLocal promote:
             {
                 _inFlight = new CancellationTokenSource();
-                var fenceDeadline = _fenceMargin is { } margin && _previousMasterSilentFor is { } silent
+                var fenceWait = _fenceMargin is { } margin && _previousMasterSilentFor is { } silent
                     ? SelfFenceTime + margin - silent
                     : (TimeSpan?)null;
-                PromoteAsync(generation, promote.PreviousMaster, _previousMasterAlive, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, fenceDeadline, _inFlight.Token)
+                PromoteAsync(generation, promote.PreviousMaster, _previousMasterAlive, _localFacts?.Offset ?? 0, _lastKnownMasterOffset, fenceWait, _inFlight.Token)
                     .PipeTo(Self, failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
                 break;
             }
