@@ -12,8 +12,17 @@ namespace RedisHaActors.Cluster;
 /// Data. Tells its listener <see cref="QuorumChanged"/> and <see cref="PeersChanged"/>. Acts on
 /// each reachability event at once; downing itself stays with Akka's split-brain resolver.
 /// </summary>
-public sealed class ClusterGuardActor : ReceiveActor
+public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
 {
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record DownIfStillUnreachable(Address Address);
+
+    /// <summary>Two voters in availability mode (no split-brain resolver there): an unreachable peer is
+    /// downed by the guard after this long, the same as the resolver's stable-after elsewhere.</summary>
+    public static readonly TimeSpan AvailabilityDownAfter = TimeSpan.FromSeconds(7);
+
     private static readonly LWWDictionaryKey<string, string> PeersKey = new("redis-ha-peers");
 
     private readonly ClusterGuardSettings _settings;
@@ -47,6 +56,7 @@ public sealed class ClusterGuardActor : ReceiveActor
         Receive<PublishLocalState>(Handle);
         Receive<IUpdateResponse>(_ => { });
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
+        Receive<DownIfStillUnreachable>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -93,10 +103,22 @@ public sealed class ClusterGuardActor : ReceiveActor
 
     private void Handle(ClusterEvent.ReachabilityEvent e)
     {
-        if (e is ClusterEvent.UnreachableMember) _unreachable.Add(e.Member.Address);
+        if (e is ClusterEvent.UnreachableMember)
+        {
+            _unreachable.Add(e.Member.Address);
+            if (!_settings.QuorumRequired)
+                Timers.StartSingleTimer(("down", e.Member.Address), new DownIfStillUnreachable(e.Member.Address), AvailabilityDownAfter);
+        }
         else _unreachable.Remove(e.Member.Address);
         _members[e.Member.Address] = e.Member;
         Recompute();
+    }
+
+    private void Handle(DownIfStillUnreachable m)
+    {
+        if (!_unreachable.Contains(m.Address) || !IsJoined()) return;
+        _log.Warning("downing {0}: unreachable for {1} s (two voters, availability mode)", m.Address, AvailabilityDownAfter.TotalSeconds);
+        _cluster.Down(m.Address);
     }
 
     private void Handle(Changed c)

@@ -168,4 +168,34 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.VipHolders().Length == 1, Limit, "one VIP holder");
         output.WriteLine(lab.AllLogs());
     }
+
+    [Fact]
+    public void Two_voters_in_availability_mode_survive_a_killed_peer_and_keep_the_VIP()
+    {
+        using var lab = new NamespaceLab(2);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(1, 200, preempt: true, extra: lab.ClusterHocon(1, voters: 2, witness: false));
+        lab.StartNode(2, 190, preempt: true, extra: lab.ClusterHocon(2, voters: 2, witness: false));
+        WaitSettled(lab, 1, "boot");
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("quorum view: sees 2 of 2 voters", StringComparison.Ordinal)
+                            || lab.NodeLog(2).Contains("sees 2 of 2 voters", StringComparison.Ordinal), Limit, "one cluster of two");
+        Assert.Contains("two voters and no witness", lab.NodeLog(1));
+        Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
+        lab.WaitUntil(() => lab.RedisCli(2, "get", "before").Trim() == "1", Limit, "replicated");
+
+        // n1's coordinator killed with -9 (its Redis keeps running): n2 alone still has quorum in
+        // availability mode, takes the VIP, and the split-brain resolver does not down it later.
+        lab.KillNode(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 took over");
+        lab.WaitUntil(() => lab.WriteThroughVip("after", "2") == "OK", Limit, "writes through the VIP");
+        Thread.Sleep(TimeSpan.FromSeconds(10)); // past stable-after (7 s)
+        Assert.Equal([2], lab.VipHolders());
+        Assert.Equal("master", lab.Role(2));
+        Assert.DoesNotContain("downed by the cluster", lab.NodeLog(2));
+        // The old master's Redis, still answering, was made a replica of n2 (no second writable master).
+        Assert.Equal("slave", lab.Role(1));
+        Assert.Equal("1", lab.RedisCli(2, "get", "before").Trim());
+        output.WriteLine(lab.AllLogs());
+    }
 }
