@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,6 +77,12 @@ internal static class Commands
                 return ExitEnvironment;
             }
         }
+        if (settings.Cluster.Enabled && ClusterPortProblem(settings.Cluster) is { } problem)
+        {
+            // Without the guard the node must never become MASTER; say why once instead of a stack trace.
+            Console.Error.WriteLine($"redis-ha: {problem}; the node does not start (it would never be eligible for MASTER)");
+            return ExitEnvironment;
+        }
         var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary?.ToString() ?? "";
         foreach (var warning in settings.ConfigWarnings)
             Console.Error.WriteLine($"redis-ha: warning: {warning}");
@@ -86,11 +93,21 @@ internal static class Commands
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
 
         // A node downed by the cluster's split-brain resolver stops its actor system (VIP released,
-        // Redis fenced on the way out) and starts a new one in-process, which rejoins through
-        // bootstrap: a host is never left without its coordinator.
+        // Redis fenced on the way out) and starts a new one in-process, which rejoins: a host is
+        // never left without its coordinator.
         for (var incarnation = 1; ; incarnation++)
         {
-            var downed = await RunOnceAsync(settings, primary, announceHost, ct).ConfigureAwait(false);
+            bool downed;
+            try
+            {
+                downed = await RunOnceAsync(settings, primary, announceHost, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Remoting or the cluster failed to start (the port was taken after the check above, ...).
+                Console.Error.WriteLine($"redis-ha: the actor system failed to start: {FirstLine(e.GetBaseException().Message)}; the node does not run");
+                return ExitEnvironment;
+            }
             if (!downed || ct.IsCancellationRequested) break;
             Console.Error.WriteLine($"redis-ha: this node was downed by the cluster (split-brain resolver); restarting its actor system to rejoin (incarnation {incarnation + 1})");
             Environment.ExitCode = 0;
@@ -98,6 +115,26 @@ internal static class Commands
         // 0 after a clean stop; HaNodeActor.ExitChildFailed (4) when the node gave up on a failing child.
         return Environment.ExitCode;
     }
+
+    /// <summary>Binds the cluster address once, so a taken port or a foreign address is one clear line.</summary>
+    private static string? ClusterPortProblem(ClusterGuardSettings cluster)
+    {
+        try
+        {
+            var addresses = Dns.GetHostAddresses(cluster.Hostname);
+            if (addresses.Length == 0) return $"akka.remote.dot-netty.tcp.hostname {cluster.Hostname} resolves to no address";
+            var listener = new TcpListener(addresses[0], cluster.Port);
+            listener.Start();
+            listener.Stop();
+            return null;
+        }
+        catch (SocketException e)
+        {
+            return $"cannot listen on the cluster address {cluster.Hostname}:{cluster.Port}: {e.Message}";
+        }
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
     /// <summary>Runs one actor system until it stops; true when it stopped because the cluster downed this node.</summary>
     private static async Task<bool> RunOnceAsync(HaSettings settings, IPAddress? primary, string announceHost, CancellationToken ct)

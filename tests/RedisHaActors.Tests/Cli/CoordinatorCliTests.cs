@@ -64,6 +64,27 @@ public sealed class CoordinatorCliTests : IDisposable
     }
 
     [Fact]
+    public void A_taken_cluster_port_exits_3_with_one_line_and_never_starts_the_node()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var file = Write("witness.conf", $$"""
+            redis-ha {
+              node { name = "w", role = witness }
+              status.listen = ""
+            }
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
+            akka.cluster.seed-nodes = ["akka.tcp://redis-ha@127.0.0.1:{{port}}", "akka.tcp://redis-ha@127.0.0.2:{{port}}", "akka.tcp://redis-ha@127.0.0.3:{{port}}"]
+            """);
+        var (exit, stdout, stderr) = RedisHa("run", "--config", file);
+        Assert.Equal(3, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal($"redis-ha: cannot listen on the cluster address 127.0.0.1:{port}: Address already in use; the node does not start (it would never be eligible for MASTER)",
+            stderr.Trim());
+    }
+
+    [Fact]
     public void Help_and_version_work()
     {
         var help = RedisHa("--help");
