@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Remote;
+using Akka.Remote.Transport;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using RedisHaActors.Cluster;
+using RedisHaActors.Configuration;
+using Xunit.Abstractions;
+using AkkaCluster = Akka.Cluster.Cluster;
+using MemberStatus = Akka.Cluster.MemberStatus;
+
+namespace RedisHaActors.Tests.Cluster;
+
+/// <summary>
+/// <see cref="ClusterGuardActor"/> and <see cref="ClusterFormationActor"/> across three in-process
+/// actor systems named <c>redis-ha</c> on 127.0.0.1, with the real failure detector and
+/// split-brain resolver settings (<see cref="ClusterConfig.For"/>, so the embedded
+/// <c>cluster.conf</c> applies). Partitions use Akka's throttler transport adapter
+/// (<c>applied-adapters = [trttl]</c>, <see cref="SetThrottle"/> with <see cref="Blackhole"/>)
+/// instead of the multi-node TestConductor, which is not served here. Each guard's listener is a
+/// <see cref="TestProbe"/> of its own system; the tests track the latest <see cref="QuorumChanged"/>
+/// and <see cref="PeersChanged"/> per node, so no notification is lost between assertions. Every
+/// wait is bounded and every system is terminated in <see cref="Dispose"/>.
+/// </summary>
+public sealed class ClusterGuardActorTests : TestKit
+{
+    /// <summary>Longest wait for a cluster to form or a gossiped state to arrive.</summary>
+    private static readonly TimeSpan FormWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>Longest wait for the failure detector's verdict (about 2 s here): well before the
+    /// split-brain resolver's stable-after of 7 s, so the guard is shown to act on reachability.</summary>
+    private static readonly TimeSpan DetectWait = TimeSpan.FromSeconds(6);
+
+    private readonly List<Node> _nodes = [];
+    private readonly ITestOutputHelper _output;
+
+    public ClusterGuardActorTests(ITestOutputHelper output) : base(output: output) => _output = output;
+
+    /// <summary>One actor system with its guard's listener and what the listener heard last.</summary>
+    private sealed class Node(string name, ActorSystem system, TestProbe listener)
+    {
+        public string Name { get; } = name;
+        public ActorSystem System { get; } = system;
+        public TestProbe Listener { get; } = listener;
+        public AkkaCluster Cluster => AkkaCluster.Get(System);
+        public Address Address => Cluster.SelfAddress;
+        public IActorRef? Guard { get; set; }
+        public QuorumView? Quorum { get; private set; }
+        public IReadOnlyList<PeerView> Peers { get; private set; } = [];
+
+        public void Record(object message)
+        {
+            if (message is QuorumChanged q) Quorum = q.View;
+            else if (message is PeersChanged p) Peers = p.Peers;
+        }
+
+        public PeerView? Peer(Node other) => Peers.FirstOrDefault(p => p.State.Name == other.Name);
+
+        public override string ToString() =>
+            $"{Name} ({Address}): quorum {Quorum}; peers [{string.Join(", ", Peers.Select(p => $"{p.State.Name} reachable={p.Reachable}"))}]";
+    }
+
+    // ---- 1. joining and gossip ------------------------------------------------------------------
+
+    [Fact]
+    public void Three_joined_nodes_each_see_quorum_of_three_and_the_other_two_gossiped_states()
+    {
+        var nodes = StartGuardedCluster();
+        foreach (var n in nodes)
+        {
+            AwaitListener(n, x => x.Quorum is { HasQuorum: true, ReachableVoters: 3, Voters: 3 }, FormWait, "quorum with 3 reachable voters");
+            AwaitListener(n, x => OthersGossipedAndReachable(x, nodes), FormWait, "the other two nodes' gossiped states, reachable");
+        }
+        foreach (var n in nodes)
+            foreach (var other in nodes.Where(o => o != n))
+            {
+                var peer = n.Peer(other)!;
+                Assert.Equal(State(other), peer.State with { Incarnation = 0 });
+                Assert.True(peer.State.Incarnation > 0, "the guard sets an incarnation");
+            }
+    }
+
+    // ---- 2 and 3. partition through the throttler, then heal -----------------------------------
+
+    [Fact]
+    public void A_blackholed_node_loses_quorum_within_seconds_the_majority_keeps_it_and_it_regains_quorum_when_lifted()
+    {
+        var nodes = StartGuardedCluster();
+        var (a, b, c) = (nodes[0], nodes[1], nodes[2]);
+        foreach (var n in nodes)
+        {
+            AwaitListener(n, x => x.Quorum is { HasQuorum: true, ReachableVoters: 3 }, FormWait, "quorum with 3 reachable voters");
+            AwaitListener(n, x => OthersGossipedAndReachable(x, nodes), FormWait, "the other two nodes' gossiped states, reachable");
+        }
+
+        // Cut A off from B and C, both directions, on both ends of each link.
+        var cut = Stopwatch.StartNew();
+        foreach (var other in new[] { b, c })
+        {
+            Throttle(a, other, Blackhole.Instance);
+            Throttle(other, a, Blackhole.Instance);
+        }
+
+        AwaitListener(a, x => x.Quorum is { HasQuorum: false, ReachableVoters: 1 }, DetectWait, "quorum lost (sees only itself)");
+        _output.WriteLine($"A lost quorum {cut.ElapsedMilliseconds} ms after the blackhole");
+        foreach (var n in new[] { b, c })
+        {
+            AwaitListener(n, x => x.Quorum is { HasQuorum: true, ReachableVoters: 2 }, DetectWait, "quorum kept with 2 reachable voters");
+            AwaitListener(n, x => x.Peer(a) is { Reachable: false }, DetectWait, "A gossiped as unreachable");
+            var third = n == b ? c : b;
+            Assert.True(n.Peer(third)?.Reachable, $"{n.Name} still reaches {third.Name}: {n}");
+        }
+        _output.WriteLine($"B and C saw A unreachable {cut.ElapsedMilliseconds} ms after the blackhole");
+        // The guard acted on the failure detector, not on downing: nobody was removed.
+        Assert.True(cut.Elapsed < TimeSpan.FromSeconds(7), $"verdicts took {cut.Elapsed}, the split-brain resolver's stable-after is 7 s");
+        Assert.Equal(MemberStatus.Up, a.Cluster.SelfMember.Status);
+
+        // Heal before the split-brain resolver downs A.
+        foreach (var other in new[] { b, c })
+        {
+            Throttle(a, other, Unthrottled.Instance);
+            Throttle(other, a, Unthrottled.Instance);
+        }
+        var healed = Stopwatch.StartNew();
+
+        foreach (var n in nodes)
+        {
+            AwaitListener(n, x => x.Quorum is { HasQuorum: true, ReachableVoters: 3 }, FormWait, "quorum with 3 reachable voters after the heal");
+            AwaitListener(n, x => OthersGossipedAndReachable(x, nodes), FormWait, "the other two nodes reachable after the heal");
+        }
+        _output.WriteLine($"all three back to quorum of 3 {healed.ElapsedMilliseconds} ms after the heal");
+        // A stayed the same member all along (not downed and restarted).
+        Assert.Equal(MemberStatus.Up, a.Cluster.SelfMember.Status);
+        AwaitAssert(() => Assert.Equal(3, b.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up)), FormWait);
+    }
+
+    // ---- 4. formation without a manual join -----------------------------------------------------
+
+    [Fact]
+    public void Formation_three_voters_started_together_form_one_cluster()
+    {
+        var voters = FreeVoterAddresses(3);
+        var nodes = voters.Select((v, i) => StartFormingNode($"n{i + 1}", voters, v)).ToArray();
+        foreach (var n in nodes)
+            AwaitAssert(() => Assert.Equal(voters.OrderBy(x => x.Port), UpMembers(n)), FormWait, TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Formation_two_of_three_voters_form_a_cluster_while_the_first_voter_is_missing()
+    {
+        var voters = FreeVoterAddresses(3);
+        // voters[0] (lowest address, the first seed) never starts; the lowest live voter forms.
+        var nodes = voters.Skip(1).Select((v, i) => StartFormingNode($"n{i + 2}", voters, v)).ToArray();
+        foreach (var n in nodes)
+            AwaitAssert(() => Assert.Equal(voters.Skip(1), UpMembers(n)), FormWait, TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Formation_a_lone_voter_of_three_never_forms_a_cluster()
+    {
+        var voters = FreeVoterAddresses(3);
+        var lone = StartFormingNode("n1", voters, voters[0]);
+        // Well past the first probe (2 s) and several probe rounds and InitJoin retries.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(6);
+        while (DateTime.UtcNow < until)
+        {
+            Assert.Empty(lone.Cluster.State.Members);
+            Assert.NotEqual(MemberStatus.Up, lone.Cluster.SelfMember.Status);
+            Thread.Sleep(250);
+        }
+        Assert.Empty(lone.Cluster.State.Members);
+        Assert.NotEqual(MemberStatus.Up, lone.Cluster.SelfMember.Status);
+        Assert.NotEqual(MemberStatus.Joining, lone.Cluster.SelfMember.Status);
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    /// <summary>Three systems with the throttler adapter on ephemeral ports, joined to the first,
+    /// each with a guard whose voters are the three actual addresses, each told its local state.</summary>
+    private Node[] StartGuardedCluster()
+    {
+        var nodes = new[] { "a", "b", "c" }.Select(name => StartNode(name, ClusterConfig.For(
+            new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum), NodeFile(throttler: true)))).ToArray();
+        // With the adapter the addresses are akka.trttl.tcp://redis-ha@127.0.0.1:port.
+        IReadOnlyList<Address> voters = nodes.Select(n => n.Address).ToArray();
+        Assert.All(voters, v => Assert.NotEqual(0, v.Port));
+        foreach (var n in nodes)
+        {
+            var settings = new ClusterGuardSettings(voters, "127.0.0.1", n.Address.Port!.Value, TwoVoterMode.Quorum);
+            n.Guard = n.System.ActorOf(ClusterGuardActor.Props(settings, n.Listener.Ref), "cluster-guard");
+            AwaitListener(n, x => x.Quorum is { HasQuorum: false, ReachableVoters: 0 }, FormWait, "the initial not-joined view");
+            n.Guard.Tell(new PublishLocalState(State(n)));
+        }
+        foreach (var n in nodes) n.Cluster.Join(nodes[0].Address);
+        return nodes;
+    }
+
+    private Node StartFormingNode(string name, IReadOnlyList<Address> voters, Address self)
+    {
+        var settings = new ClusterGuardSettings(voters, self.Host!, self.Port!.Value, TwoVoterMode.Quorum);
+        var node = StartNode(name, ClusterConfig.For(settings, NodeFile(throttler: false)));
+        Assert.Equal(self, node.Address);
+        node.System.ActorOf(ClusterFormationActor.Props(settings), "cluster-formation");
+        return node;
+    }
+
+    private Node StartNode(string name, Config config)
+    {
+        var system = ActorSystem.Create(ClusterGuardSettings.SystemName, config);
+        var node = new Node(name, system, CreateTestProbe(system, "listener"));
+        lock (_nodes) _nodes.Add(node);
+        return node;
+    }
+
+    private static Config NodeFile(bool throttler) => ConfigurationFactory.ParseString($$"""
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+          # Dispose terminates all systems at once; a graceful leave would only wait for peers that are going too.
+          coordinated-shutdown.run-by-actor-system-terminate = off
+          {{(throttler ? "remote.dot-netty.tcp.applied-adapters = [trttl]" : "")}}
+        }
+        """);
+
+    private static PeerState State(Node n) =>
+        new(n.Name, "data", n.Address.ToString(), "", "127.0.0.1", 6379, "backup", 100, 0, "replica", 0);
+
+    private static bool OthersGossipedAndReachable(Node n, IEnumerable<Node> all) =>
+        all.Where(o => o != n).All(o => n.Peer(o) is { Reachable: true }) && n.Peers.Count == 2;
+
+    private static Address[] UpMembers(Node n) => n.Cluster.State.Members
+        .Where(m => m.Status == MemberStatus.Up).Select(m => m.Address).OrderBy(a => a.Port).ToArray();
+
+    /// <summary>Reads the node's listener until <paramref name="condition"/> holds on what it heard last.</summary>
+    private static void AwaitListener(Node node, Func<Node, bool> condition, TimeSpan max, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition(node))
+        {
+            var left = max - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+                Assert.Fail($"{node.Name}: {what} not seen within {max.TotalSeconds:0.#} s; last heard: {node}");
+            var message = node.Listener.ReceiveOne(left);
+            if (message is not null) node.Record(message);
+        }
+    }
+
+    /// <summary>Sets the throttler mode on <paramref name="from"/>'s transport for its link to <paramref name="to"/>, both directions.</summary>
+    private static void Throttle(Node from, Node to, ThrottleMode mode)
+    {
+        // RARP is internal in Akka.NET 1.5; the provider interface exposes the same transport.
+        var provider = (IRemoteActorRefProvider)((ExtendedActorSystem)from.System).Provider;
+        var done = provider.Transport.ManagementCommand(new SetThrottle(to.Address, ThrottleTransportAdapter.Direction.Both, mode));
+        Assert.True(done.Wait(TimeSpan.FromSeconds(10)), $"{from.Name}: SetThrottle towards {to.Name} not acknowledged");
+        Assert.True(done.Result, $"{from.Name}: SetThrottle towards {to.Name} refused (is the trttl adapter applied?)");
+    }
+
+    /// <summary>Distinct free loopback ports (held open together while chosen), lowest first.</summary>
+    private static Address[] FreeVoterAddresses(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).Order()
+                .Select(p => new Address("akka.tcp", ClusterGuardSettings.SystemName, "127.0.0.1", p)).ToArray();
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Stop();
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        try
+        {
+            Node[] nodes;
+            lock (_nodes) nodes = _nodes.ToArray();
+            var terminations = nodes.Select(n => n.System.Terminate()).ToArray();
+            Task.WaitAll(terminations, TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            base.Dispose(disposing);
+        }
+    }
+}
