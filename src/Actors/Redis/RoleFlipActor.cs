@@ -29,6 +29,11 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record MinReplicasApplied(int Count, string? Error);
 
+    private sealed record StrayMastersSwept(IReadOnlyList<string> Fenced);
+
+    /// <summary>How often a guarded master looks for other Redis masters whose coordinator is gone.</summary>
+    public static readonly TimeSpan StrayMasterSweepInterval = TimeSpan.FromSeconds(1);
+
     /// <summary><c>min-replicas-max-lag</c> set on a guarded master, whole seconds (Redis' smallest useful value).</summary>
     public const int MinReplicasMaxLagSeconds = 1;
 
@@ -48,7 +53,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private readonly IRedisNodeFactory _peers;
     private readonly string _announceHost;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<IPAddress, IRedisNode> _peerNodes = new();
+    private readonly Dictionary<(string Host, int Port), IRedisNode> _peerNodes = new();
     private VrrpState _vrrp = VrrpState.Initialize;
     private bool _previousMasterAlive;
     private IPAddress? _master;
@@ -69,6 +74,9 @@ public sealed class RoleFlipActor : ReceiveActor
     private IReadOnlyList<PeerView> _clusterPeers = [];
     private (int Count, long At)? _minReplicas;
     private bool _minReplicasInFlight;
+    private readonly Dictionary<string, (string Host, int Port)> _knownDataPeers = new(StringComparer.Ordinal);
+    private long _lastSweep;
+    private bool _sweepInFlight;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
@@ -94,7 +102,8 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<MasterObserved>(Handle);
         Receive<GetRoleFlipStatus>(Handle);
         Receive<QuorumChanged>(Handle);
-        Receive<PeersChanged>(m => _clusterPeers = m.Peers);
+        Receive<PeersChanged>(Handle);
+        Receive<StrayMastersSwept>(Handle);
         Receive<MinReplicasApplied>(Handle);
     }
 
@@ -121,6 +130,65 @@ public sealed class RoleFlipActor : ReceiveActor
         _minReplicas = null;
         NewGeneration($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})");
         Reconcile();
+    }
+
+    private void Handle(PeersChanged m)
+    {
+        _clusterPeers = m.Peers;
+        // Remember every data peer's Redis, also after its node has left the cluster: its Redis may
+        // still run, and come back as a master, without a coordinator.
+        foreach (var p in m.Peers)
+            if (p.State.Role == "data" && p.State.AnnounceHost.Length > 0)
+                _knownDataPeers[p.State.Name] = (p.State.AnnounceHost, p.State.RedisPort);
+    }
+
+    private void Handle(StrayMastersSwept m)
+    {
+        _sweepInFlight = false;
+        foreach (var line in m.Fenced) _log.Warning(line);
+    }
+
+    /// <summary>
+    /// A guarded master with quorum fences every other data node's Redis that is a master while its
+    /// coordinator is not a reachable cluster member (dead, frozen, cut off): <c>REPLICAOF</c> us and
+    /// <c>CLIENT KILL TYPE normal</c>, so its clients stop writing to it and reconnect through the VIP.
+    /// A reachable peer's own coordinator keeps its Redis in line, and touching it could race a
+    /// legitimate hand-over.
+    /// </summary>
+    private void SweepStrayMasters()
+    {
+        if (_fenceMargin is null || _sweepInFlight || _vrrp != VrrpState.Master || _noQuorum is not null) return;
+        if (_localFacts is not { Role: RedisRole.Master }) return;
+        if (_lastSweep != 0 && Stopwatch.GetElapsedTime(_lastSweep) < StrayMasterSweepInterval) return;
+        var reachable = _clusterPeers.Where(p => p.Reachable).Select(p => p.State.Name).ToHashSet(StringComparer.Ordinal);
+        var targets = _knownDataPeers.Where(kv => !reachable.Contains(kv.Key) && kv.Value.Host != _announceHost)
+            .Select(kv => (kv.Value.Host, kv.Value.Port, Node: Peer(kv.Value.Host, kv.Value.Port))).ToArray();
+        if (targets.Length == 0) return;
+        _lastSweep = Stopwatch.GetTimestamp();
+        _sweepInFlight = true;
+        SweepAsync(targets).PipeTo(Self, failure: e => new StrayMastersSwept([$"stray master sweep failed: {e.Message}"]));
+    }
+
+    private async Task<StrayMastersSwept> SweepAsync(IReadOnlyList<(string Host, int Port, IRedisNode Node)> targets)
+    {
+        var timeout = _settings.Check.Timeout < MinPeerTimeout ? MinPeerTimeout : _settings.Check.Timeout;
+        var fenced = new List<string>();
+        foreach (var (host, port, node) in targets)
+        {
+            var probe = await node.ProbeAsync(timeout).ConfigureAwait(false);
+            if (!probe.Passed || probe.Facts is not { Role: RedisRole.Master }) continue;
+            try
+            {
+                await node.ReplicaOfAsync(_announceHost, _settings.Port, timeout).ConfigureAwait(false);
+                await node.UnpauseAndDisconnectClientsAsync(timeout).ConfigureAwait(false);
+                fenced.Add($"fenced stray master {host}:{port} (its coordinator is not in the cluster): REPLICAOF {_announceHost} {_settings.Port}, clients disconnected");
+            }
+            catch (RedisCommandException e)
+            {
+                fenced.Add($"cannot fence stray master {host}:{port}: {e.Message}");
+            }
+        }
+        return new StrayMastersSwept(fenced);
     }
 
     private void Handle(MinReplicasApplied m)
@@ -227,6 +295,7 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         if (_inFlight is not null) return;
         EnsureMinReplicas();
+        SweepStrayMasters();
         var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts, _noQuorum);
         // Facts observed before the last flip landed still show the old role; repeating the same
         // command within a check interval would only repeat an idempotent REPLICAOF.
@@ -388,10 +457,12 @@ public sealed class RoleFlipActor : ReceiveActor
             failure: _ => new MasterObserved(master, null));
     }
 
-    private IRedisNode Peer(IPAddress address)
+    private IRedisNode Peer(IPAddress address) => Peer(address.ToString(), _settings.Port);
+
+    private IRedisNode Peer(string host, int port)
     {
-        if (!_peerNodes.TryGetValue(address, out var node))
-            _peerNodes[address] = node = _peers.Create(address.ToString(), _settings.Port);
+        if (!_peerNodes.TryGetValue((host, port), out var node))
+            _peerNodes[(host, port)] = node = _peers.Create(host, port);
         return node;
     }
 

@@ -198,4 +198,26 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         Assert.Equal("1", lab.RedisCli(2, "get", "before").Trim());
         output.WriteLine(lab.AllLogs());
     }
+
+    [Fact]
+    public void A_Redis_whose_coordinator_is_dead_is_fenced_by_the_master_whenever_it_answers_as_a_master()
+    {
+        using var lab = new NamespaceLab(3);
+        BootTrio(lab);
+        Assert.Equal("OK", lab.WriteThroughVip("k", "1"));
+        lab.WaitUntil(() => lab.RedisCli(2, "get", "k").Trim() == "1", Limit, "replicated");
+
+        // n1's coordinator dies for good; its Redis keeps running and is handed over to n2.
+        lab.KillNode(1);
+        WaitSettled(lab, 2, "n2 took over from the dead coordinator");
+
+        // n1's Redis restarts as an empty, independent master with nobody on n1 to fix it: n2 fences it.
+        lab.KillRedis(1);
+        lab.StartRedis(1);
+        lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2", Limit, "n1's Redis re-pointed by n2");
+        Assert.Contains("fenced stray master 192.0.2.1:6379", lab.NodeLog(2));
+        lab.WaitUntil(() => lab.RedisCli(1, "get", "k").Trim() == "1", Limit, "n1 resynced from n2");
+        Assert.Equal("1", lab.RedisCli(2, "get", "k").Trim());
+        output.WriteLine(lab.AllLogs());
+    }
 }
