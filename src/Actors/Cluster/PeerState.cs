@@ -18,9 +18,10 @@ namespace RedisHaActors.Cluster;
 /// <param name="ReplOffset">The local Redis' replication offset (<c>master_repl_offset</c> or the replica's processed offset), bytes; -1 unknown.</param>
 /// <param name="RedisRole">"master", "replica" or "down".</param>
 /// <param name="Incarnation">Increases with every update from that node, so observers can tell fresh from stale.</param>
+/// <param name="Keys">Keys in its Redis (<c>INFO keyspace</c>); -1 unknown. An empty Redis is never promoted over a full one.</param>
 public sealed record PeerState(
     string Name, string Role, string ClusterAddress, string VrrpAddress, string AnnounceHost, int RedisPort,
-    string VrrpState, int Priority, long ReplOffset, string RedisRole, long Incarnation)
+    string VrrpState, int Priority, long ReplOffset, string RedisRole, long Incarnation, long Keys = -1)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 

@@ -36,6 +36,9 @@ public sealed class HaNodeActor : ReceiveActor
     private byte _priority;
     private ReplicationFacts? _redisFacts;
     private PeerState? _published;
+    private HealthChanged? _health;
+    private IReadOnlyList<PeerView> _peerViews = [];
+    private string? _defer;
     private long _publishedAt;
     private DateTimeOffset _startedAt;
     private TimeSpan _startedClock;
@@ -118,8 +121,24 @@ public sealed class HaNodeActor : ReceiveActor
     private void Handle(HealthChanged m)
     {
         _priority = m.EffectivePriority;
-        _vrrp.Forward(m);
+        _health = m;
+        _vrrp.Tell(Gated(m));
         PublishState();
+    }
+
+    /// <summary>The monitor's verdict, made ineligible while <see cref="DataPreference"/> defers.</summary>
+    private HealthChanged Gated(HealthChanged m) =>
+        _defer is null ? m : m with { Eligible = false, Cause = $"not eligible: {_defer}" };
+
+    private void UpdateDataPreference()
+    {
+        var defer = DataPreference.Defer(_redisFacts, _peerViews);
+        if (defer == _defer) return;
+        var was = _defer;
+        _defer = defer;
+        if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
+        else if (was is not null) _log.Info("eligible again: {0}", "no fuller Redis on a reachable peer");
+        if (_health is { } h) _vrrp.Tell(Gated(h));
     }
 
     private void Handle(VrrpStatusChanged m)
@@ -133,6 +152,7 @@ public sealed class HaNodeActor : ReceiveActor
     {
         _redisFacts = m.Probe.Passed ? m.Probe.Facts : null;
         _roleFlip.Forward(m);
+        UpdateDataPreference();
         PublishState();
     }
 
@@ -152,6 +172,8 @@ public sealed class HaNodeActor : ReceiveActor
         }
         _vrrp.Tell(new ClusterMastersSeen(masters));
         _roleFlip.Tell(m);
+        _peerViews = m.Peers;
+        UpdateDataPreference();
     }
 
     /// <summary>How often an unchanged state with a moving offset is re-gossiped.</summary>
@@ -162,9 +184,12 @@ public sealed class HaNodeActor : ReceiveActor
         if (_guard.IsNobody()) return;
         var state = new PeerState(_settings.Node.Name, "data", _settings.Cluster.SelfAddress.ToString(), _vrrpAddress?.ToString() ?? "",
             _announceHost, _settings.Redis.Port, _vrrpState.ToString().ToLowerInvariant(), _priority,
-            _redisFacts?.Offset ?? -1, _redisFacts is null ? "down" : _redisFacts.Role == RedisRole.Master ? "master" : "replica", 0);
-        // Role, VRRP state and priority go out at once; a moving offset about once a second.
-        var changed = _published is null || state with { ReplOffset = 0 } != _published with { ReplOffset = 0 };
+            _redisFacts?.Offset ?? -1, _redisFacts is null ? "down" : _redisFacts.Role == RedisRole.Master ? "master" : "replica", 0,
+            _redisFacts?.Keys ?? -1);
+        // Role, VRRP state, priority and empty/not empty go out at once; a moving offset or key
+        // count about once a second.
+        static PeerState Shape(PeerState p) => p with { ReplOffset = 0, Keys = Math.Sign(p.Keys) };
+        var changed = _published is null || Shape(state) != Shape(_published);
         if (!changed && (state == _published || Stopwatch.GetElapsedTime(_publishedAt) < OffsetPublishInterval)) return;
         _published = state;
         _publishedAt = Stopwatch.GetTimestamp();

@@ -26,6 +26,7 @@ public enum RedisRole
 /// <param name="ReplicationId"><c>master_replid</c>.</param>
 /// <param name="ConnectedReplicas"><c>connected_slaves</c>.</param>
 /// <param name="FailoverState"><c>master_failover_state</c> (Redis 6.2+), "no-failover" when idle.</param>
+/// <param name="Keys">Keys in all databases (<c>INFO keyspace</c>, <c>dbN:keys=K</c>); -1 when the section was not asked for.</param>
 /// <param name="OnlineReplicas">Master only: <c>slaveN:</c> lines with <c>state=online</c> (synced replicas that count for <c>min-replicas-to-write</c>).</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
@@ -37,7 +38,8 @@ public sealed record ReplicationFacts(
     string ReplicationId,
     int ConnectedReplicas,
     string FailoverState,
-    int OnlineReplicas = 0)
+    int OnlineReplicas = 0,
+    long Keys = -1)
 {
     /// <summary>The offset this node has: for a replica what it processed, for a master what it produced.</summary>
     public long Offset => Role == RedisRole.Replica ? Math.Max(ReplicaReplOffset, MasterReplOffset) : MasterReplOffset;
@@ -67,6 +69,18 @@ public sealed record ReplicationFacts(
             fields.GetValueOrDefault("master_replid") ?? "",
             (int)Long("connected_slaves"),
             fields.GetValueOrDefault("master_failover_state") ?? "no-failover",
-            fields.Count(f => f.Key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(f.Key[^1]) && f.Value.Contains("state=online", StringComparison.Ordinal)));
+            fields.Count(f => f.Key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(f.Key[^1]) && f.Value.Contains("state=online", StringComparison.Ordinal)),
+            info.Contains("# Keyspace", StringComparison.Ordinal) ? fields.Where(f => IsDatabase(f.Key)).Sum(f => KeysOf(f.Value)) : -1);
+    }
+
+    private static bool IsDatabase(string key) => key.Length > 2 && key.StartsWith("db", StringComparison.Ordinal) && key[2..].All(char.IsAsciiDigit);
+
+    /// <summary>"keys=12,expires=0,avg_ttl=0" -> 12.</summary>
+    private static long KeysOf(string value)
+    {
+        foreach (var part in value.Split(','))
+            if (part.StartsWith("keys=", StringComparison.Ordinal) && long.TryParse(part.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                return n;
+        return 0;
     }
 }

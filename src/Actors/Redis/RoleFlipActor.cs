@@ -77,6 +77,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private readonly Dictionary<string, (string Host, int Port)> _knownDataPeers = new(StringComparer.Ordinal);
     private long _lastSweep;
     private bool _sweepInFlight;
+    private string? _lastRefusal;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
@@ -296,7 +297,10 @@ public sealed class RoleFlipActor : ReceiveActor
         if (_inFlight is not null) return;
         EnsureMinReplicas();
         SweepStrayMasters();
-        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts, _noQuorum);
+        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts, _noQuorum, protectData: _fenceMargin is not null);
+        if (plan is KeepData keep && keep.Reason != _lastRefusal)
+            _log.Warning("{0}", keep.Reason);
+        _lastRefusal = (plan as KeepData)?.Reason;
         // Facts observed before the last flip landed still show the old role; repeating the same
         // command within a check interval would only repeat an idempotent REPLICAOF.
         if (_lastDone is { } done && Equals(done.Plan, plan) &&

@@ -25,6 +25,10 @@ public sealed record FollowMaster(string Host, int Port) : RolePlan;
 /// <param name="Reason">Why, for the log.</param>
 public sealed record FenceLocal(string Reason) : RolePlan;
 
+/// <summary>Do not follow the VRRP master: our Redis has data its empty Redis would wipe. Logged once.</summary>
+/// <param name="Reason">Why, for the log.</param>
+public sealed record KeepData(string Reason) : RolePlan;
+
 /// <summary>
 /// Level-triggered role decision: desired role from the VRRP state, actual role from the last
 /// <c>INFO replication</c>. Pure; called on every observation so a drifted role (a Redis
@@ -43,8 +47,10 @@ public static class RolePlanner
     /// replica (a new master that has not promoted yet) would chain replicas or loop them.</param>
     /// <param name="noQuorum">The cluster guard's cause when this node is in a minority, else null. A
     /// minority's Redis must refuse writes whatever VRRP says: the majority may be promoting.</param>
+    /// <param name="protectData">Guarded nodes: a Redis with keys never follows an empty master (it would
+    /// full-resync and lose them); <see cref="DataPreference"/> makes that master yield instead.</param>
     public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local,
-        ReplicationFacts? masterRedis, string? noQuorum = null)
+        ReplicationFacts? masterRedis, string? noQuorum = null, bool protectData = false)
     {
         if (local is null) return new RoleSteady("local redis does not answer");
         if (noQuorum is not null && vrrp != VrrpState.Master)
@@ -61,6 +67,8 @@ public static class RolePlanner
                 var host = master.ToString();
                 if (local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort)
                     return new RoleSteady($"replica of {host}:{masterPort}");
+                if (protectData && local.Keys > 0 && masterRedis is { Role: RedisRole.Master, Keys: 0 })
+                    return new KeepData($"not following {host}:{masterPort}: its Redis is empty and ours has {local.Keys} keys");
                 return masterRedis is { Role: RedisRole.Master }
                     ? new FollowMaster(host, masterPort)
                     : new RoleSteady($"waiting for {host}:{masterPort} to be a master ({(masterRedis is null ? "not seen" : "now " + masterRedis.Role.ToString().ToLowerInvariant())})");

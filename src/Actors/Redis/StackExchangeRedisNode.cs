@@ -100,6 +100,8 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
     }
 
+    private volatile bool _singleSectionInfo;
+
     private async Task<RedisProbe> ProbeCoreAsync()
     {
         var server = await ServerAsync().ConfigureAwait(false);
@@ -110,7 +112,8 @@ public sealed class StackExchangeRedisNode : IRedisNode
         // Both commands go out together (one round trip, one wake-up): the check runs several
         // times a second for as long as the node lives.
         var ping = server.ExecuteAsync("PING");
-        var info = server.ExecuteAsync("INFO", "replication");
+        // Redis 7 takes several sections at once; the keyspace tells an empty Redis from a full one.
+        var info = _singleSectionInfo ? server.ExecuteAsync("INFO", "replication") : server.ExecuteAsync("INFO", "replication", "keyspace");
         try
         {
             var pong = await ping.ConfigureAwait(false);
@@ -129,7 +132,17 @@ public sealed class StackExchangeRedisNode : IRedisNode
             Observe(info);
             throw;
         }
-        var text = await info.ConfigureAwait(false);
+        RedisResult text;
+        try
+        {
+            text = await info.ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (!_singleSectionInfo && e.Message.Contains("syntax", StringComparison.OrdinalIgnoreCase))
+        {
+            // Redis before 7.0: one section per INFO. Key counts are then unknown (-1).
+            _singleSectionInfo = true;
+            text = await server.ExecuteAsync("INFO", "replication").ConfigureAwait(false);
+        }
         return new RedisProbe(true, ReplicationFacts.Parse(text.ToString() ?? ""), "");
     }
 

@@ -220,4 +220,53 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         Assert.Equal("1", lab.RedisCli(2, "get", "k").Trim());
         output.WriteLine(lab.AllLogs());
     }
+
+    private static void WriteKeys(NamespaceLab lab, int node, int count)
+    {
+        for (var i = 0; i < count; i++)
+            Assert.Equal("OK", lab.RedisCli(node, "set", $"data:{i}", i.ToString(CultureInfo.InvariantCulture)).Trim());
+    }
+
+    [Fact]
+    public void Cold_boot_promotes_the_Redis_that_has_the_data_not_the_empty_higher_priority_one()
+    {
+        using var lab = new NamespaceLab(3);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        WriteKeys(lab, 2, 20); // n2's Redis has the data, n1's (priority 200) is empty
+        StartData(lab, 1, 200);
+        StartData(lab, 2, 190);
+        StartWitness(lab);
+        // Whoever ends up master (n1 may preempt once it has synced), the data survives everywhere.
+        lab.WaitUntil(() =>
+        {
+            var holders = lab.VipHolders();
+            if (holders.Length != 1) return false;
+            var h = holders[0];
+            var o = h == 1 ? 2 : 1;
+            return lab.Role(h) == "master" && lab.Role(o) == "slave" && lab.MasterHostOf(o) == $"192.0.2.{h}"
+                   && lab.RedisCli(h, "dbsize").Trim() == "20" && lab.RedisCli(o, "dbsize").Trim() == "20";
+        }, Limit, "one master with the 20 keys, the other a replica with them too");
+        Assert.Contains("not eligible for MASTER: own Redis is empty and n2's Redis has 20 keys", lab.NodeLog(1));
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
+    public void A_master_Redis_restarted_empty_within_the_fall_window_never_wipes_its_replica()
+    {
+        using var lab = new NamespaceLab(3);
+        BootTrio(lab);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
+        WriteKeys(lab, 1, 30);
+        lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "replicated");
+
+        // Restarted at once, without persistence: empty and master again, faster than the check's fall window.
+        lab.KillRedis(1);
+        lab.StartRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 (with the data) promoted");
+        lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2" && lab.RedisCli(1, "dbsize").Trim() == "30",
+            Limit, "n1's Redis resynced from n2");
+        Assert.Equal("30", lab.RedisCli(2, "dbsize").Trim());
+        output.WriteLine(lab.AllLogs());
+    }
 }

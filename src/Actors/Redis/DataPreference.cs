@@ -1,0 +1,29 @@
+using RedisHaActors.Cluster;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>
+/// Keeps an empty Redis from being promoted over a full one. Pure. A node whose Redis has no keys
+/// and is not syncing from a master (a cold boot, or a Redis restarted without persistence faster
+/// than the check's fall window) is not eligible while a reachable data peer's Redis holds keys: that peer takes
+/// the VIP and this Redis becomes its replica, instead of the peer resyncing from an empty master
+/// and losing its copy. Needs the cluster's gossip; without the guard it never defers.
+/// </summary>
+public static class DataPreference
+{
+    /// <summary>Why this node must not be master now, or null.</summary>
+    /// <param name="own">The local Redis' facts; null when it does not answer.</param>
+    /// <param name="peers">The other nodes as gossiped.</param>
+    public static string? Defer(ReplicationFacts? own, IReadOnlyList<PeerView> peers)
+    {
+        // Empty and not syncing: a master, or a replica without a live link (fenced at start-up).
+        if (own is not { Keys: 0 } || (own.Role == RedisRole.Replica && own.MasterLinkUp)) return null;
+        var fuller = peers
+            .Where(p => p.Reachable && p.State.Role == "data" && p.State.RedisRole != "down" && p.State.Keys > 0)
+            .OrderByDescending(p => p.State.Keys)
+            .FirstOrDefault();
+        return fuller is null
+            ? null
+            : $"own Redis is empty and {fuller.State.Name}'s Redis has {fuller.State.Keys} keys";
+    }
+}

@@ -1,0 +1,83 @@
+using RedisHaActors.Cluster;
+using RedisHaActors.Vrrp;
+using RedisHaActors.Redis;
+using Xunit;
+
+namespace RedisHaActors.Tests.Unit;
+
+/// <summary>An empty Redis is never promoted over a full one; the keyspace comes from INFO.</summary>
+public sealed class DataPreferenceTests
+{
+    private static ReplicationFacts Master(long keys) => new(RedisRole.Master, null, null, false, 100, 0, "r", 0, "no-failover", 0, keys);
+
+    private static ReplicationFacts Replica(long keys, bool linkUp) => new(RedisRole.Replica, "192.0.2.9", 6379, linkUp, 100, 100, "r", 0, "no-failover", 0, keys);
+
+    private static PeerView Peer(long keys, bool reachable = true, string redisRole = "replica", string role = "data") =>
+        new(new PeerState("n2", role, "akka.tcp://redis-ha@192.0.2.2:4053", "192.0.2.2", "192.0.2.2", 6379, "backup", 190, 500, redisRole, 1, keys), reachable);
+
+    [Fact]
+    public void An_empty_master_defers_to_a_reachable_peer_with_keys()
+    {
+        Assert.Equal("own Redis is empty and n2's Redis has 42 keys", DataPreference.Defer(Master(0), [Peer(42)]));
+    }
+
+    [Fact]
+    public void An_empty_replica_fenced_without_a_link_defers_too_but_a_syncing_one_does_not()
+    {
+        Assert.NotNull(DataPreference.Defer(Replica(0, linkUp: false), [Peer(42)]));
+        Assert.Null(DataPreference.Defer(Replica(0, linkUp: true), [Peer(42)]));
+    }
+
+    [Theory]
+    [InlineData(5, 42, true, "replica", "data")]   // own Redis has data
+    [InlineData(0, 0, true, "replica", "data")]    // both empty: a fresh set, someone must lead
+    [InlineData(0, 42, false, "replica", "data")]  // the full peer is unreachable
+    [InlineData(0, 42, true, "down", "data")]      // its Redis does not answer
+    [InlineData(0, 42, true, "replica", "witness")]
+    [InlineData(-1, 42, true, "replica", "data")]  // own key count unknown (Redis < 7)
+    public void Otherwise_it_does_not_defer(long ownKeys, long peerKeys, bool reachable, string redisRole, string role)
+    {
+        Assert.Null(DataPreference.Defer(Master(ownKeys), [Peer(peerKeys, reachable, redisRole, role)]));
+    }
+
+    [Fact]
+    public void A_local_Redis_that_does_not_answer_never_defers_here()
+    {
+        Assert.Null(DataPreference.Defer(null, [Peer(42)]));
+    }
+
+    [Fact]
+    public void Keyspace_counts_sum_over_databases_and_are_unknown_without_the_section()
+    {
+        const string info = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:10\r\n\r\n# Keyspace\r\ndb0:keys=12,expires=1,avg_ttl=0\r\ndb3:keys=5,expires=0,avg_ttl=0\r\n";
+        Assert.Equal(17, ReplicationFacts.Parse(info).Keys);
+        Assert.Equal(0, ReplicationFacts.Parse("# Replication\r\nrole:master\r\n\r\n# Keyspace\r\n").Keys);
+        Assert.Equal(-1, ReplicationFacts.Parse("# Replication\r\nrole:master\r\n").Keys);
+    }
+}
+
+/// <summary>The role planner's side of the same rule.</summary>
+public sealed class KeepDataPlanTests
+{
+    private static readonly System.Net.IPAddress Peer = System.Net.IPAddress.Parse("192.0.2.1");
+
+    private static ReplicationFacts Master(long keys) => new(RedisRole.Master, null, null, false, 100, 0, "r", 0, "no-failover", 0, keys);
+
+    [Fact]
+    public void A_guarded_Redis_with_keys_never_follows_an_empty_master()
+    {
+        var plan = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Master(20), Master(0), protectData: true);
+        Assert.Equal(new KeepData("not following 192.0.2.1:6379: its Redis is empty and ours has 20 keys"), plan);
+    }
+
+    [Theory]
+    [InlineData(20, 5, true)]    // the master has data: follow it
+    [InlineData(0, 0, true)]     // both empty
+    [InlineData(-1, 0, true)]    // own keys unknown
+    [InlineData(20, 0, false)]   // unguarded: as before
+    public void Otherwise_it_follows(long ownKeys, long masterKeys, bool guarded)
+    {
+        var plan = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Master(ownKeys), Master(masterKeys), protectData: guarded);
+        Assert.Equal(new FollowMaster("192.0.2.1", 6379), plan);
+    }
+}
