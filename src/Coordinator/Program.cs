@@ -40,10 +40,33 @@ var status = new Command("status", "Show a running node's VRRP and Redis state f
 status.SetAction((parse, ct) =>
     StatusCommand.RunAsync(parse.GetValue(statusConfigOption), parse.GetValue(endpointOption), parse.GetValue(jsonOption), ct));
 
+var toOption = new Option<string>("--to") { Description = "The node (redis-ha.node.name) to hand the VIP and the Redis master role to.", Required = true, HelpName = "NODE" };
+var switchoverConfigOption = new Option<FileInfo>("--config", "-c")
+{
+    Description = "This (master) node's configuration file; its redis-ha.status.listen names the endpoint.",
+    HelpName = "FILE",
+};
+var switchoverEndpointOption = new Option<IPEndPoint?>("--endpoint")
+{
+    Description = "The master's status endpoint (default: from --config, else 127.0.0.1:9680).",
+    HelpName = "ADDRESS:PORT",
+    CustomParser = endpointOption.CustomParser,
+};
+var switchover = new Command("switchover",
+    "Planned hand-over: the master pauses writes, waits until NODE's replica has every byte (else aborts, nothing changed), and yields the VIP to it. Run on the master's host.")
+{
+    toOption,
+    switchoverConfigOption,
+    switchoverEndpointOption,
+};
+switchover.SetAction((parse, ct) =>
+    SwitchoverCommand.RunAsync(parse.GetValue(toOption)!, parse.GetValue(switchoverConfigOption), parse.GetValue(switchoverEndpointOption), ct));
+
 var root = new RootCommand("redis-ha: one virtual IP on the writable Redis master, with safe automatic failover.")
 {
     run,
     checkConfig,
     status,
+    switchover,
 };
 return await root.Parse(args).InvokeAsync();

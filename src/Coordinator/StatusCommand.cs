@@ -27,25 +27,8 @@ internal static class StatusCommand
     /// <param name="ct">Cancelled by Ctrl-C.</param>
     public static async Task<int> RunAsync(FileInfo? config, IPEndPoint? endpoint, bool json, CancellationToken ct)
     {
-        if (endpoint is null && config is not null)
-        {
-            try
-            {
-                var settings = HaSettings.Load(config.FullName);
-                endpoint = settings.StatusEndpoint.Listen;
-                if (endpoint is null)
-                {
-                    Console.Error.WriteLine($"redis-ha: the status endpoint is off in {config.FullName} (redis-ha.status.listen = \"\")");
-                    return ExitNoAnswer;
-                }
-            }
-            catch (ConfigurationException e)
-            {
-                Console.Error.WriteLine($"redis-ha: {e.Message}");
-                return Commands.ExitBadConfig;
-            }
-        }
-        var url = new Uri($"http://{Connectable(endpoint ?? DefaultEndpoint)}/status");
+        if (ResolveEndpoint(config, endpoint, out var exit) is not { } resolved) return exit;
+        var url = new Uri($"http://{resolved}/status");
 
         string body;
         try
@@ -87,6 +70,36 @@ internal static class StatusCommand
             Console.Error.WriteLine($"redis-ha: {url} did not answer with a node status: {e.Message}");
             return ExitNoAnswer;
         }
+    }
+
+    /// <summary>
+    /// The endpoint to ask: <paramref name="endpoint"/>, else the file's <c>redis-ha.status.listen</c>,
+    /// else <see cref="DefaultEndpoint"/>; wildcard addresses through loopback. Null with
+    /// <paramref name="exit"/> set (after one line on stderr) when the file is bad or turns it off.
+    /// </summary>
+    internal static IPEndPoint? ResolveEndpoint(FileInfo? config, IPEndPoint? endpoint, out int exit)
+    {
+        exit = 0;
+        if (endpoint is null && config is not null)
+        {
+            try
+            {
+                endpoint = HaSettings.Load(config.FullName).StatusEndpoint.Listen;
+                if (endpoint is null)
+                {
+                    Console.Error.WriteLine($"redis-ha: the status endpoint is off in {config.FullName} (redis-ha.status.listen = \"\")");
+                    exit = ExitNoAnswer;
+                    return null;
+                }
+            }
+            catch (ConfigurationException e)
+            {
+                Console.Error.WriteLine($"redis-ha: {e.Message}");
+                exit = Commands.ExitBadConfig;
+                return null;
+            }
+        }
+        return Connectable(endpoint ?? DefaultEndpoint);
     }
 
     /// <summary>A wildcard listen address (0.0.0.0, ::) is reached through loopback.</summary>

@@ -20,8 +20,11 @@ namespace RedisHaActors.Hosting;
 /// <see cref="GetNodeStatus"/> by asking its children, and runs the status endpoint when
 /// <see cref="HaSettings.StatusEndpoint"/> has an address.
 /// </summary>
-public sealed class HaNodeActor : ReceiveActor
+public sealed class HaNodeActor : ReceiveActor, IWithTimers
 {
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private readonly HaSettings _settings;
     private readonly NodeIo _io;
     private readonly string _announceHost;
@@ -39,6 +42,18 @@ public sealed class HaNodeActor : ReceiveActor
     private HealthChanged? _health;
     private IReadOnlyList<PeerView> _peerViews = [];
     private string? _defer;
+    private Handover? _handover;
+    private bool _handoverPreparing;
+    // After a switchover away from this node it must not preempt the VIP back (it stays eligible
+    // for a real failover) until it restarts or is switched over to.
+    private bool _switchedAway;
+    private long _handoverIds;
+
+    private sealed record Handover(long Id, string To, IPAddress? ToVrrp, IActorRef ReplyTo, long StartedAt, string Detail);
+
+    private sealed record HandoverReady(string To, IPAddress? ToVrrp, IActorRef ReplyTo, long StartedAt, string Detail);
+
+    private sealed record HandoverTimedOut(long Id);
     private long _publishedAt;
     private DateTimeOffset _startedAt;
     private TimeSpan _startedClock;
@@ -61,7 +76,11 @@ public sealed class HaNodeActor : ReceiveActor
         Receive<GetVrrpStatus>(m => _vrrp.Forward(m));
         Receive<HealthChanged>(Handle);
         Receive<VrrpStatusChanged>(Handle);
-        Receive<VrrpMasterChanged>(m => _roleFlip.Forward(m));
+        Receive<VrrpMasterChanged>(Handle);
+        Receive<Switchover>(Handle);
+        Receive<HandoverReady>(Handle);
+        Receive<HandoverTimedOut>(Handle);
+        Receive<SwitchoverResult>(Handle);
         Receive<LocalRedisObserved>(Handle);
         Receive<QuorumChanged>(Handle);
         Receive<PeersChanged>(Handle);
@@ -115,7 +134,7 @@ public sealed class HaNodeActor : ReceiveActor
         Context.Watch(_vrrp);
         Context.Watch(_monitor);
         if (_settings.StatusEndpoint.Listen is { } listen)
-            Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
+            Context.ActorOf(StatusEndpointActor.Props(listen, Self, _settings.Redis.SyncTimeout + TimeSpan.FromSeconds(15)), "status");
     }
 
     private void Handle(HealthChanged m)
@@ -126,9 +145,105 @@ public sealed class HaNodeActor : ReceiveActor
         PublishState();
     }
 
-    /// <summary>The monitor's verdict, made ineligible while <see cref="DataPreference"/> defers.</summary>
-    private HealthChanged Gated(HealthChanged m) =>
-        _defer is null ? m : m with { Eligible = false, Cause = $"not eligible: {_defer}" };
+    /// <summary>The monitor's verdict, made ineligible while <see cref="DataPreference"/> defers or a
+    /// switchover hands the VIP away, and never preempting after one.</summary>
+    private HealthChanged Gated(HealthChanged m)
+    {
+        if (_handover is { } h) return m with { Eligible = false, Cause = $"switchover to {h.To}" };
+        if (_defer is not null) return m with { Eligible = false, Cause = $"not eligible: {_defer}" };
+        return _switchedAway ? m with { InSync = false } : m;
+    }
+
+    private void Handle(VrrpMasterChanged m)
+    {
+        _roleFlip.Forward(m);
+        CompleteHandover(m.Master);
+    }
+
+    private void Handle(Switchover m)
+    {
+        var refusal = SwitchoverRefusal(m.To, out var target);
+        if (refusal is not null)
+        {
+            Sender.Tell(new SwitchoverResult(false, refusal));
+            return;
+        }
+        _handoverPreparing = true;
+        var replyTo = Sender;
+        var started = Stopwatch.GetTimestamp();
+        var toVrrp = IPAddress.TryParse(target!.VrrpAddress, out var a) ? a : null;
+        _log.Info("switchover to {0} requested: pausing writes and waiting for its replica to catch up", m.To);
+        SwitchoverPreparation.RunAsync(_localRedis!, _io.Redis, target.AnnounceHost, target.RedisPort, _settings.Redis.SyncTimeout, _settings.Redis.Check.Timeout)
+            .PipeTo(Self, success: detail => detail.Ready
+                    ? new HandoverReady(m.To, toVrrp, replyTo, started, detail.Message)
+                    : (object)new SwitchoverResult(false, detail.Message),
+                failure: e => new SwitchoverResult(false, $"aborted: {e.Message}"));
+        // A failed preparation comes back as a SwitchoverResult to forward.
+        _pendingReply = replyTo;
+    }
+
+    private IActorRef? _pendingReply;
+
+    private string? SwitchoverRefusal(string to, out PeerState? target)
+    {
+        target = null;
+        if (_guard.IsNobody()) return "refused: a switchover needs the cluster guard (akka.cluster.seed-nodes), which knows the peers";
+        if (_handover is not null || _handoverPreparing) return "refused: a switchover is already in progress";
+        if (to == _settings.Node.Name) return $"refused: {to} is this node";
+        if (_vrrpState != VrrpState.Master) return $"refused: this node is not the master (VRRP {_vrrpState.ToString().ToUpperInvariant()}); run the switchover on the master's node";
+        if (_redisFacts is not { Role: RedisRole.Master }) return "refused: the local Redis is not a master";
+        var peer = _peerViews.FirstOrDefault(p => p.State.Name == to);
+        if (peer is null)
+            return $"refused: no node named {to} in the cluster (known: {string.Join(", ", _peerViews.Select(p => p.State.Name))})";
+        if (peer.State.Role != "data") return $"refused: {to} is a witness";
+        if (!peer.Reachable) return $"refused: {to} is unreachable";
+        if (peer.State.RedisRole != "replica") return $"refused: {to}'s Redis is {peer.State.RedisRole}, not a replica";
+        target = peer.State;
+        return null;
+    }
+
+    private void Handle(SwitchoverResult m)
+    {
+        // Only a failed preparation arrives here: nothing changed, writes already resumed.
+        _handoverPreparing = false;
+        _log.Warning("switchover {0}", m.Message);
+        _pendingReply?.Tell(m);
+        _pendingReply = null;
+    }
+
+    private void Handle(HandoverReady m)
+    {
+        _handoverPreparing = false;
+        _pendingReply = null;
+        var id = ++_handoverIds;
+        _handover = new Handover(id, m.To, m.ToVrrp, m.ReplyTo, m.StartedAt, m.Detail);
+        _log.Info("switchover to {0}: {1}; yielding the VIP", m.To, m.Detail);
+        if (_health is { } h) _vrrp.Tell(Gated(h));
+        Timers.StartSingleTimer("handover", new HandoverTimedOut(id), _settings.Redis.SyncTimeout + TimeSpan.FromSeconds(5));
+    }
+
+    private void CompleteHandover(IPAddress? newMaster)
+    {
+        if (_handover is not { } h || newMaster is null || !newMaster.Equals(h.ToVrrp)) return;
+        _handover = null;
+        _switchedAway = true;
+        var ms = Stopwatch.GetElapsedTime(h.StartedAt).TotalMilliseconds;
+        var text = $"switchover to {h.To} done in {ms:0} ms ({h.Detail}); this node does not preempt back until it restarts or is switched over to";
+        _log.Info(text);
+        h.ReplyTo.Tell(new SwitchoverResult(true, text));
+        if (_health is { } health) _vrrp.Tell(Gated(health));
+    }
+
+    private void Handle(HandoverTimedOut m)
+    {
+        if (_handover is not { } h || h.Id != m.Id) return;
+        _handover = null;
+        var text = $"switchover to {h.To} failed: it did not take the VIP within {(_settings.Redis.SyncTimeout + TimeSpan.FromSeconds(5)).TotalSeconds:0} s; writes resumed here";
+        _log.Warning(text);
+        _localRedis!.ResumeWritesAsync(_settings.Redis.Check.Timeout).ContinueWith(_ => { }, TaskScheduler.Default);
+        h.ReplyTo.Tell(new SwitchoverResult(false, text));
+        if (_health is { } health) _vrrp.Tell(Gated(health));
+    }
 
     private void UpdateDataPreference()
     {
@@ -145,6 +260,7 @@ public sealed class HaNodeActor : ReceiveActor
     {
         _vrrpState = m.State;
         _roleFlip.Forward(m);
+        CompleteHandover(m.State == VrrpState.Backup ? m.Master : null);
         PublishState();
     }
 

@@ -44,6 +44,9 @@ public sealed class WitnessNodeActor : ReceiveActor
         _startedClock = _clock.Now;
         _guard = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), "cluster-guard");
         Context.Watch(_guard);
+        // Gossiped once joined, so peers' status lists the witness by name.
+        _guard.Tell(new PublishLocalState(new PeerState(_settings.Node.Name, "witness", _settings.Cluster.SelfAddress.ToString(), "", "", 0,
+            "none", 0, -1, "none", 0)));
         if (_settings.StatusEndpoint.Listen is { } listen)
             Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
     }

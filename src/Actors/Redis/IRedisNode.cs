@@ -35,6 +35,10 @@ public interface IRedisNode : IAsyncDisposable
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
     Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout);
 
+    /// <summary><c>CLIENT UNPAUSE</c>: writes go on (an aborted hand-over).</summary>
+    /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
+    Task ResumeWritesAsync(TimeSpan timeout);
+
     /// <summary><c>CLIENT UNPAUSE</c> then <c>CLIENT KILL TYPE normal</c>: paused writers retry on a
     /// replica (READONLY) and reconnect through the VIP.</summary>
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>

@@ -176,6 +176,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
         CommandAsync(timeout, "CLIENT", "PAUSE", ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "WRITE");
 
     /// <inheritdoc />
+    public Task ResumeWritesAsync(TimeSpan timeout) => CommandAsync(timeout, "CLIENT", "UNPAUSE");
+
+    /// <inheritdoc />
     public async Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout)
     {
         await CommandAsync(timeout, "CLIENT", "UNPAUSE").ConfigureAwait(false);

@@ -19,19 +19,22 @@ public sealed class StatusEndpointActor : ReceiveActor
     private readonly IActorRef _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private StatusHttpServer? _server;
+    private readonly TimeSpan? _switchoverTimeout;
 
     /// <summary>Creates the actor; the listener is bound in <see cref="PreStart"/>.</summary>
     /// <param name="listen">Address and port to serve on (<c>redis-ha.status.listen</c>).</param>
-    /// <param name="node">Answers <see cref="GetNodeStatus"/>.</param>
-    public StatusEndpointActor(IPEndPoint listen, IActorRef node)
+    /// <param name="node">Answers <see cref="GetNodeStatus"/> (and <see cref="Hosting.Switchover"/> on a data node).</param>
+    /// <param name="switchoverTimeout">Longest wait for a switchover's outcome; null = <c>POST /switchover</c> is not served (witness).</param>
+    public StatusEndpointActor(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout)
     {
         _listen = listen;
         _node = node;
+        _switchoverTimeout = switchoverTimeout;
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(IPEndPoint listen, IActorRef node) =>
-        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node);
+    public static Props Props(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout = null) =>
+        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node, switchoverTimeout);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -40,10 +43,12 @@ public sealed class StatusEndpointActor : ReceiveActor
         var log = _log;
         try
         {
+            var switchoverTimeout = _switchoverTimeout;
             _server = StatusHttpServer.Start(_listen,
                 ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
-                line => log.Warning(line));
-            _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics)", _listen);
+                line => log.Warning(line),
+                switchoverTimeout is { } t ? (to, ct) => node.Ask<Hosting.SwitchoverResult>(new Hosting.Switchover(to), t, ct) : null);
+            _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics{1})", _listen, _switchoverTimeout is null ? "" : ", POST /switchover?to=NODE");
         }
         catch (Exception e) when (e is HttpListenerException or ArgumentException)
         {

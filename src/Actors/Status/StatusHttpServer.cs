@@ -19,13 +19,16 @@ public sealed class StatusHttpServer : IDisposable
     private readonly StatusMetrics _metrics = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly Func<string, CancellationToken, Task<Hosting.SwitchoverResult>>? _switchover;
 
-    private StatusHttpServer(IPEndPoint endpoint, HttpListener listener, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn)
+    private StatusHttpServer(IPEndPoint endpoint, HttpListener listener, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
+        Func<string, CancellationToken, Task<Hosting.SwitchoverResult>>? switchover)
     {
         Endpoint = endpoint;
         _listener = listener;
         _status = status;
         _warn = warn;
+        _switchover = switchover;
         _accepting = AcceptAsync();
     }
 
@@ -37,9 +40,12 @@ public sealed class StatusHttpServer : IDisposable
     /// cannot parse an IPv6 prefix.</param>
     /// <param name="status">Gets a fresh status; may throw (answered as 503).</param>
     /// <param name="warn">Receives one line per unexpected request failure.</param>
+    /// <param name="switchover">Runs a planned switchover to the named node (<c>POST /switchover?to=NODE</c>:
+    /// 200 done, 409 refused or aborted); null = not served.</param>
     /// <exception cref="HttpListenerException">The port is in use, or the address is not local or not supported.</exception>
     /// <exception cref="ArgumentException">An IPv6 address, or one the listener does not accept as a prefix.</exception>
-    public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn)
+    public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
+        Func<string, CancellationToken, Task<Hosting.SwitchoverResult>>? switchover = null)
     {
         if (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
             throw new ArgumentException("only IPv4 addresses are supported");
@@ -56,7 +62,7 @@ public sealed class StatusHttpServer : IDisposable
             listener.Close();
             throw;
         }
-        return new StatusHttpServer(endpoint, listener, status, warn);
+        return new StatusHttpServer(endpoint, listener, status, warn, switchover);
     }
 
     /// <summary>Stops listening; requests in progress are aborted.</summary>
@@ -97,6 +103,11 @@ public sealed class StatusHttpServer : IDisposable
         var response = context.Response;
         try
         {
+            if (context.Request.HttpMethod == "POST" && context.Request.Url?.AbsolutePath == "/switchover" && _switchover is not null)
+            {
+                await ServeSwitchoverAsync(context).ConfigureAwait(false);
+                return;
+            }
             var route = context.Request.HttpMethod == "GET" ? context.Request.Url?.AbsolutePath : null;
             if (route is not ("/status" or "/metrics"))
             {
@@ -139,6 +150,27 @@ public sealed class StatusHttpServer : IDisposable
         {
             try { response.Close(); } catch (Exception) { /* the client or the listener is gone */ }
         }
+    }
+
+    private async Task ServeSwitchoverAsync(HttpListenerContext context)
+    {
+        var to = context.Request.QueryString["to"];
+        if (string.IsNullOrWhiteSpace(to))
+        {
+            await WriteTextAsync(context.Response, 400, "POST /switchover?to=NODE: the target node's name is missing\n").ConfigureAwait(false);
+            return;
+        }
+        Hosting.SwitchoverResult result;
+        try
+        {
+            result = await _switchover!(to, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            await WriteTextAsync(context.Response, 503, $"the node did not answer: {e.Message}\n").ConfigureAwait(false);
+            return;
+        }
+        await WriteTextAsync(context.Response, result.Done ? 200 : 409, result.Message + "\n").ConfigureAwait(false);
     }
 
     private static async Task WriteTextAsync(HttpListenerResponse response, int statusCode, string text)

@@ -165,6 +165,13 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
         return Task.CompletedTask;
     }
 
+    public Task ResumeWritesAsync(TimeSpan timeout)
+    {
+        if (Down) throw new RedisCommandException($"CLIENT UNPAUSE on {Endpoint}: connection refused");
+        Commands.Enqueue("CLIENT UNPAUSE");
+        return Task.CompletedTask;
+    }
+
     public Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout)
     {
         if (Down) throw new RedisCommandException($"CLIENT UNPAUSE on {Endpoint}: connection refused");

@@ -269,4 +269,51 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         Assert.Equal("30", lab.RedisCli(2, "dbsize").Trim());
         output.WriteLine(lab.AllLogs());
     }
+
+    [Fact]
+    public void Switchover_hands_the_VIP_to_the_named_replica_without_losing_an_acked_write()
+    {
+        using var lab = new NamespaceLab(3);
+        BootTrio(lab);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
+
+        var (exit, _, stderr) = lab.RedisHaCli(2, "switchover", "--to", "n1");
+        Assert.Equal(1, exit);
+        Assert.Contains("refused: this node is not the master", stderr);
+        (exit, _, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n3");
+        Assert.Equal(1, exit);
+        Assert.Contains("refused: n3 is a witness", stderr);
+
+        // Writes through the VIP all along; every acked one must be on the new master.
+        var acked = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var stop = new CancellationTokenSource();
+        var writer = new Thread(() =>
+        {
+            for (var i = 0; i < 10_000 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    if (lab.WriteThroughVip($"sw:{i}", "1") == "OK") acked.Add(i);
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
+            }
+        });
+        writer.Start();
+        Thread.Sleep(1000);
+        var (done, stdout, err) = lab.RedisHaCli(1, "switchover", "--to", "n2");
+        Thread.Sleep(1000);
+        stop.Cancel();
+        Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "writer stopped");
+        output.WriteLine(stdout + err);
+        Assert.True(done == 0, $"switchover exit {done}: {err}");
+        Assert.Contains("switchover to n2 done", stdout);
+        WaitSettled(lab, 2, "after the switchover");
+        Assert.True(acked.Count > 10, $"the writer got {acked.Count} acks");
+        var missing = acked.Where(i => lab.RedisCli(2, "exists", $"sw:{i}").Trim() != "1").ToArray();
+        Assert.Empty(missing);
+        // n1 (priority 200, preempt on) does not take the VIP back.
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        Assert.Equal([2], lab.VipHolders());
+        output.WriteLine(lab.AllLogs());
+    }
 }

@@ -69,6 +69,22 @@ public sealed partial class NamespaceLab : IDisposable
         throw new InvalidOperationException("redis-ha.dll is not built; run `dotnet build -c Release` at the repository root");
     }
 
+    /// <summary>Runs <c>redis-ha ARGS</c> inside node's namespace (its endpoint is on that namespace's loopback).</summary>
+    public (int Exit, string Stdout, string Stderr) RedisHaCli(int node, params string[] args)
+    {
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["netns", "exec", $"{Prefix}n{node}", "dotnet", CoordinatorDll(), .. args]) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"redis-ha {string.Join(' ', args)} in n{node} did not finish");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>Runs a lab.sh function; returns stdout. Throws on a non-zero exit.</summary>
     public string Lab(params string[] args) => Run("bash", [Path.Combine(RepoRoot, "lab/lab.sh"), .. args]);
 

@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text;
 using RedisHaActors.Redis;
-using RedisHaActors.Status;
 using RedisHaActors.Vrrp;
 
-namespace RedisHaActors.Coordinator;
+namespace RedisHaActors.Status;
 
 /// <summary>The compact, human-readable form of a <see cref="NodeStatus"/> printed by <c>redis-ha status</c>. Pure.</summary>
-internal static class StatusText
+public static class StatusText
 {
     /// <summary>A few lines: VRRP state and cause, priorities and VIP, Redis role, offset and health, role flip, drops.</summary>
     /// <param name="s">The node's status.</param>
@@ -15,7 +14,11 @@ internal static class StatusText
     public static string Format(NodeStatus s, DateTimeOffset now)
     {
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"node {s.Node}, up {Duration(TimeSpan.FromSeconds(s.UptimeSeconds))}; vrid {s.VirtualRouterId} on {s.Interface}\n");
+        var witness = s.Interface.Length == 0;
+        var what = witness ? "witness (cluster vote only)" : string.Create(CultureInfo.InvariantCulture, $"vrid {s.VirtualRouterId} on {s.Interface}");
+        b.Append(CultureInfo.InvariantCulture, $"node {s.Node}, up {Duration(TimeSpan.FromSeconds(s.UptimeSeconds))}; {what}\n");
+        AppendCluster(b, s.Cluster);
+        if (witness) return b.ToString();
 
         if (s.Vrrp is { } v)
         {
@@ -60,6 +63,27 @@ internal static class StatusText
         return b.ToString();
     }
 
+    private static void AppendCluster(StringBuilder b, RedisHaActors.Cluster.GuardStatus? c)
+    {
+        if (c is null)
+        {
+            b.Append("cluster: guard off or no answer\n");
+            return;
+        }
+        b.Append(CultureInfo.InvariantCulture, $"cluster: {(c.Quorum.HasQuorum ? "quorum" : "NO QUORUM")} ({c.Quorum.Cause})\n");
+        foreach (var p in c.Peers)
+        {
+            var st = p.State;
+            var reach = p.Reachable ? "" : ", UNREACHABLE";
+            var keys = st.Keys < 0 ? "keys unknown" : string.Create(CultureInfo.InvariantCulture, $"{st.Keys} keys");
+            if (st.Role == "witness")
+                b.Append(CultureInfo.InvariantCulture, $"peer:   {st.Name} witness{reach}\n");
+            else
+                b.Append(CultureInfo.InvariantCulture,
+                    $"peer:   {st.Name} {st.VrrpState.ToUpperInvariant()} priority {st.Priority}, redis {st.RedisRole} at {st.AnnounceHost}:{st.RedisPort}, offset {st.ReplOffset}, {keys}{reach}\n");
+        }
+    }
+
     private static string Role(ReplicationFacts? f) => f switch
     {
         null => "role unknown",
@@ -73,7 +97,7 @@ internal static class StatusText
     private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     /// <summary>"45 s", "12m05s", "3h12m", "2d04h".</summary>
-    internal static string Duration(TimeSpan d)
+    public static string Duration(TimeSpan d)
     {
         if (d < TimeSpan.Zero) d = TimeSpan.Zero;
         return d.TotalMinutes < 1 ? $"{(int)d.TotalSeconds} s"

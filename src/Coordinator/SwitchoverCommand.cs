@@ -1,0 +1,47 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RedisHaActors.Coordinator;
+
+/// <summary>
+/// <c>redis-ha switchover --to NODE</c>: asks the running master (through its local endpoint,
+/// <c>POST /switchover?to=NODE</c>) to hand the VIP and the Redis master role to NODE without
+/// losing a write. Exit codes: 0 done, 1 refused or aborted (nothing changed), 2 bad
+/// configuration file, 3 no endpoint answered.
+/// </summary>
+internal static class SwitchoverCommand
+{
+    /// <summary>Exit code when the node refused or aborted the switchover.</summary>
+    public const int ExitRefused = 1;
+
+    public static async Task<int> RunAsync(string to, FileInfo? config, IPEndPoint? endpoint, CancellationToken ct)
+    {
+        if (StatusCommand.ResolveEndpoint(config, endpoint, out var exit) is not { } resolved) return exit;
+        var url = new Uri($"http://{resolved}/switchover?to={Uri.EscapeDataString(to)}");
+        try
+        {
+            // The node bounds the wait itself (sync-timeout plus the takeover); this is a backstop.
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(11) };
+            using var response = await http.PostAsync(url, content: null, ct).ConfigureAwait(false);
+            var body = (await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).Trim();
+            switch ((int)response.StatusCode)
+            {
+                case 200:
+                    Console.Out.WriteLine(body);
+                    return 0;
+                case 409:
+                    Console.Error.WriteLine($"redis-ha: switchover {body}");
+                    return ExitRefused;
+                default:
+                    Console.Error.WriteLine($"redis-ha: {url} answered {(int)response.StatusCode} {response.ReasonPhrase}: {body.Split('\n', 2)[0]}");
+                    return StatusCommand.ExitNoAnswer;
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            var reason = e.InnerException is SocketException s ? s.Message : e.Message;
+            Console.Error.WriteLine($"redis-ha: no node answers at {url}: {reason} (run it on the master's host, with redis-ha.status.listen at this address)");
+            return StatusCommand.ExitNoAnswer;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using RedisHaActors.Cluster;
+using RedisHaActors.Status;
+using Xunit;
+
+namespace RedisHaActors.Tests.Cli;
+
+/// <summary>The cluster lines of <c>redis-ha status</c>.</summary>
+public sealed class StatusTextTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(1);
+
+    private static GuardStatus Guard(bool quorum, params PeerView[] peers) =>
+        new(true, new QuorumView(quorum, quorum ? 3 : 1, 3, quorum ? "sees 3 of 3 voters" : "no quorum: sees 1 of 3 voters, needs 2"),
+            "akka.tcp://redis-ha@192.0.2.1:4053", [], peers);
+
+    private static PeerView Data(string name, bool reachable) =>
+        new(new PeerState(name, "data", "akka.tcp://redis-ha@192.0.2.2:4053", "192.0.2.2", "192.0.2.2", 6379, "backup", 190, 1234, "replica", 7, 42), reachable);
+
+    private static PeerView Witness() =>
+        new(new PeerState("w", "witness", "akka.tcp://redis-ha@192.0.2.3:4053", "", "", 0, "none", 0, -1, "none", 3), true);
+
+    [Fact]
+    public void A_data_node_shows_its_quorum_view_and_each_peer()
+    {
+        var s = new NodeStatus("n1", Now, 5, "eth0", 51, 200, ["192.0.2.100/24"], null, null, null, Guard(true, Data("n2", true), Witness()));
+        var text = StatusText.Format(s, Now);
+        Assert.Contains("cluster: quorum (sees 3 of 3 voters)\n", text);
+        Assert.Contains("peer:   n2 BACKUP priority 190, redis replica at 192.0.2.2:6379, offset 1234, 42 keys\n", text);
+        Assert.Contains("peer:   w witness\n", text);
+        Assert.Contains("vrrp:   (no answer)", text);
+    }
+
+    [Fact]
+    public void A_minority_node_says_so_and_marks_unreachable_peers()
+    {
+        var s = new NodeStatus("n1", Now, 5, "eth0", 51, 200, [], null, null, null, Guard(false, Data("n2", false)));
+        var text = StatusText.Format(s, Now);
+        Assert.Contains("cluster: NO QUORUM (no quorum: sees 1 of 3 voters, needs 2)\n", text);
+        Assert.Contains("42 keys, UNREACHABLE\n", text);
+    }
+
+    [Fact]
+    public void A_witness_shows_only_the_cluster_and_a_node_without_the_guard_says_so()
+    {
+        var w = new NodeStatus("w", Now, 5, "", 0, 0, [], null, null, null, Guard(true, Data("n2", true)));
+        var text = StatusText.Format(w, Now);
+        Assert.StartsWith("node w, up 5 s; witness (cluster vote only)\ncluster: quorum", text);
+        Assert.DoesNotContain("vrrp:", text);
+        var off = StatusText.Format(new NodeStatus("n1", Now, 5, "eth0", 51, 200, [], null, null, null), Now);
+        Assert.Contains("cluster: guard off or no answer\n", off);
+    }
+}
