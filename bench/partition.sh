@@ -22,8 +22,8 @@
 # the VIP from the client namespace (a SET every 10 ms, own key prefix per fault), applies the fault
 # for PARTITION_FAULT_SECONDS, heals it, waits (bounded) for one VIP holder / one master again,
 # stops the writer and verifies every acked write on the master (labwriter verify). Then:
-#   two masters  seconds during which both samplers' latest samples were OK (a sample stands for its
-#                50 ms slot), from the fault start to 1 s after the set settled again; target 0.00
+#   two masters  seconds during which both samplers' latest samples were OK (a sample stands for the
+#                time from its start to its reply), from the fault start to 1 s after the set settled again; target 0.000
 #   takeover     seconds from the fault start to the other data node's first OK sample after it had
 #                been failing (READONLY...), or "no takeover"; target < 3 s where the master is
 #                really cut off (isolate, stop) and "no takeover" for vrrp
@@ -36,7 +36,7 @@
 #   PARTITION_HEAL=60                      s to wait after healing for one VIP holder / one master
 #   BENCH_SKIP_BUILD=1                     use the existing Release build
 #   PARTITION_KEEP_LOGS=DIR                copy configs, node, sampler and writer logs to DIR
-# Exit status: 0 every fault met its targets (0.00 s of two masters, 0 acked writes lost, settled
+# Exit status: 0 every fault met its targets (0.000 s of two masters, 0 acked writes lost, settled
 # again, takeover exactly where expected); 1 a target was missed; 2 setup failed.
 set -euo pipefail
 
@@ -53,6 +53,7 @@ FAULT_SECONDS=${PARTITION_FAULT_SECONDS:-8}
 SETTLE_TIMEOUT=${PARTITION_SETTLE:-90}
 HEAL_TIMEOUT=${PARTITION_HEAL:-60}
 PERIOD_MS=50 # sampler period
+REPLY_TIMEOUT_MS=40 # sampler connect and reply timeout: an OK's write landed within [start, start + this)
 AKKA_PORT=4053
 for n in "$FAULT_SECONDS" "$SETTLE_TIMEOUT" "$HEAL_TIMEOUT"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "partition: PARTITION_FAULT_SECONDS, PARTITION_SETTLE and PARTITION_HEAL must be positive integers" >&2; exit 2; }
@@ -214,19 +215,20 @@ wait_for() { # seconds condition... ; gives up early when a node exited
 json_num() { sed -n "s/.*\"$1\":\([0-9-]*\).*/\1/p" "$2" | head -n 1; }
 
 # Seconds (2 decimals) during which both sampler logs' latest samples were OK within [from, to) ms.
-# A sample stands for [t, t + period), cut short by the same node's next sample. With a fifth
+# An OK sample stands for [start, reply]: its write landed in that window (the sampler prints the
+# reply time; without it, start + reply timeout), cut short by the same node's next sample. With a fifth
 # argument, the overlapping stretches go to that file as "start_ms end_ms" (relative to from).
 dual_writable() { # log1 log2 from_ms to_ms [intervals-file]
     [[ -z ${5:-} ]] || : >"$5"
-    { awk '$2 == "OK" || $2 == "ERR" { print $1, 1, ($2 == "OK") }' "$1"
-      awk '$2 == "OK" || $2 == "ERR" { print $1, 2, ($2 == "OK") }' "$2"; } \
+    { awk '$2 == "OK" || $2 == "ERR" { print $1, 1, ($2 == "OK"), ($2 == "OK" && $3 ~ /^[0-9]+$/ ? $3 + 1 : $1 + '"$REPLY_TIMEOUT_MS"') }' "$1"
+      awk '$2 == "OK" || $2 == "ERR" { print $1, 2, ($2 == "OK"), ($2 == "OK" && $3 ~ /^[0-9]+$/ ? $3 + 1 : $1 + '"$REPLY_TIMEOUT_MS"') }' "$2"; } \
         | sort -n -s -k1,1 \
-        | awk -v from="$3" -v to="$4" -v period="$PERIOD_MS" -v out="${5:-/dev/null}" '
+        | awk -v from="$3" -v to="$4" -v period="$REPLY_TIMEOUT_MS" -v out="${5:-/dev/null}" '
             function add(upto,   s, e) {
                 if (!(ok[1] && ok[2])) return
                 s = prev; if (s < from) s = from
-                e = upto; if (e > last[1] + period) e = last[1] + period
-                if (e > last[2] + period) e = last[2] + period
+                e = upto; if (e > end[1]) e = end[1]
+                if (e > end[2]) e = end[2]
                 if (e > to) e = to
                 if (e <= s) return
                 total += e - s
@@ -234,8 +236,8 @@ dual_writable() { # log1 log2 from_ms to_ms [intervals-file]
                 if (n) print cs - from, ce - from > out
                 cs = s; ce = e; n++
             }
-            { if (NR > 1) add($1); ok[$2] = $3; last[$2] = $1; prev = $1 }
-            END { if (NR > 0) add(to); if (n) print cs - from, ce - from > out; printf "%.2f\n", total / 1000 }'
+            { if (NR > 1) add($1); ok[$2] = $3; end[$2] = $4; prev = $1 }
+            END { if (NR > 0) add(to); if (n) print cs - from, ce - from > out; printf "%.3f\n", total / 1000 }'
 }
 # Seconds from the fault to the node's first OK after a failure (or no sample), or "no takeover".
 until_writable() { # log fault_ms
@@ -286,7 +288,8 @@ MASTER="" OTHER=""
 wait_for "$SETTLE_TIMEOUT" settled || die "the set did not settle within ${SETTLE_TIMEOUT}s: $(describe)"
 say "settled: $(describe)"
 for i in 1 2; do
-    start_bg "$T/sampler-n$i.log" "$i" dotnet "$WRITER_DLL" sample --period-ms "$PERIOD_MS"
+    start_bg "$T/sampler-n$i.log" "$i" dotnet "$WRITER_DLL" sample --period-ms "$PERIOD_MS" \
+        --connect-timeout-ms "$REPLY_TIMEOUT_MS" --reply-timeout-ms "$REPLY_TIMEOUT_MS"
 done
 deadline=$((SECONDS + 20))
 until [[ -s $T/sampler-n1.log && -s $T/sampler-n2.log ]]; do
@@ -390,7 +393,7 @@ for fault in $FAULTS; do
     printf '%-26s %-6s %-12s %-22s %-9s %-7s %-8s %-12s %s\n' "$what" "${R_TARGET[$fault]}" "${R_DUAL[$fault]} s" "$tk" \
         "$([[ ${R_EXPECT[$fault]} == yes ]] && echo takeover || echo none)" "${R_ACKED[$fault]}" "${R_LOST[$fault]}" "${R_OUTAGE[$fault]} ms" "${R_HEALED[$fault]}"
     ok=1
-    [[ ${R_DUAL[$fault]} == 0.00 && ${R_LOST[$fault]} == 0 && ${R_HEALED[$fault]} != no ]] || ok=0
+    [[ ${R_DUAL[$fault]} == 0.000 && ${R_LOST[$fault]} == 0 && ${R_HEALED[$fault]} != no ]] || ok=0
     if [[ ${R_EXPECT[$fault]} == yes ]]; then [[ ${R_TAKEOVER[$fault]} =~ ^[0-9.]+$ ]] || ok=0; else [[ ${R_TAKEOVER[$fault]} == "no takeover" ]] || ok=0; fi
     ((ok)) || FAILED=1
 done

@@ -11,7 +11,7 @@ namespace LabWriter;
 /// Writability sampler for split-brain tests: runs in a data node's namespace and tries
 /// <c>SET prefix:n unix-ms</c> on that node's own Redis every period, each attempt bounded by short
 /// connect/reply timeouts, and prints one line per attempt, flushed at once:
-/// <c>UNIX_MS OK</c> or <c>UNIX_MS ERR REASON</c> (REASON is one word: the error reply's code such as
+/// <c>UNIX_MS OK REPLY_UNIX_MS</c> or <c>UNIX_MS ERR REASON</c> (REASON is one word: the error reply's code such as
 /// READONLY or NOREPLICAS, or timeout, connect-timeout, refused, io, protocol, reply).
 /// UNIX_MS is the wall-clock time the attempt started (the write, if accepted, happened after it), so
 /// two samplers on one host line up. Stops after --duration-ms, on SIGTERM/SIGINT, or (with
@@ -86,7 +86,10 @@ internal static class SampleMode
                 var (reason, c) = await AttemptAsync(conn, endpoint, s, n, startMs).ConfigureAwait(false);
                 conn = c;
                 stdout.Write(startMs.ToString(CultureInfo.InvariantCulture));
-                stdout.Write(reason is null ? " OK\n" : " ERR " + reason + "\n");
+                // An OK also carries when its reply came: the write landed between the two.
+                stdout.Write(reason is null
+                    ? " OK " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + "\n"
+                    : " ERR " + reason + "\n");
                 stdout.Flush();
 
                 // Fixed cadence on the period grid; after a slow attempt go again at once, never burst.

@@ -77,6 +77,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<HealthChanged>(Handle);
         Receive<VrrpStatusChanged>(Handle);
         Receive<VrrpMasterChanged>(Handle);
+        Receive<VrrpLeaseRenewed>(m => _roleFlip.Forward(m));
         Receive<Switchover>(Handle);
         Receive<HandoverReady>(Handle);
         Receive<HandoverTimedOut>(Handle);

@@ -16,8 +16,11 @@ public static class DataPreference
     /// <param name="peers">The other nodes as gossiped.</param>
     public static string? Defer(ReplicationFacts? own, IReadOnlyList<PeerView> peers)
     {
-        // Empty and not syncing: a master, or a replica without a live link (fenced at start-up).
-        if (own is not { Keys: 0 } || (own.Role == RedisRole.Replica && own.MasterLinkUp)) return null;
+        // Empty and not syncing: a master, or a replica without a live link (fenced at start-up). A
+        // master with an online replica is not compared with it: the replica's keys came from here
+        // (a first write can reach the replica's count before our next check sees it).
+        if (own is not { Keys: 0 } || (own.Role == RedisRole.Replica && own.MasterLinkUp)
+            || (own.Role == RedisRole.Master && own.OnlineReplicas > 0)) return null;
         var fuller = peers
             .Where(p => p.Reachable && p.State.Role == "data" && p.State.RedisRole != "down" && p.State.Keys > 0)
             .OrderByDescending(p => p.State.Keys)

@@ -78,6 +78,8 @@ public sealed class RoleFlipActor : ReceiveActor
     private long _lastSweep;
     private bool _sweepInFlight;
     private string? _lastRefusal;
+    private VrrpLeaseRenewed? _lease;
+    private bool _leaseWarned;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
@@ -104,6 +106,11 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<GetRoleFlipStatus>(Handle);
         Receive<QuorumChanged>(Handle);
         Receive<PeersChanged>(Handle);
+        Receive<VrrpLeaseRenewed>(m =>
+        {
+            _lease = m;
+            _leaseWarned = false;
+        });
         Receive<StrayMastersSwept>(Handle);
         Receive<MinReplicasApplied>(Handle);
     }
@@ -128,6 +135,7 @@ public sealed class RoleFlipActor : ReceiveActor
         if (m.PreviousMaster is not null) _previousMaster = m.PreviousMaster;
         _previousMasterAlive = m.PreviousMasterAlive;
         _previousMasterSilentFor = m.PreviousMasterSilentFor;
+        if (m.State != VrrpState.Master) _lease = null;
         _minReplicas = null;
         NewGeneration($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})");
         Reconcile();
@@ -327,6 +335,14 @@ public sealed class RoleFlipActor : ReceiveActor
                     failure: e => new FlipFinished(generation, e.Message, true));
                 break;
             }
+            case PromoteLocal when _lease is { } lease && Stopwatch.GetElapsedTime(lease.At) >= lease.Lease:
+                // Woken from a stall: the MASTER state we hold has lapsed with the VIP lease; VRRP
+                // re-checks first (it goes BACKUP), and a real master promotes on fresh news.
+                if (!_leaseWarned)
+                    _log.Warning("not promoting: the VIP lease was last renewed {0:0.00} s ago (process stalled?); waiting for VRRP",
+                        Stopwatch.GetElapsedTime(lease.At).TotalSeconds);
+                _leaseWarned = true;
+                break;
             case PromoteLocal promote:
             {
                 _inFlight = new CancellationTokenSource();

@@ -198,9 +198,11 @@ public sealed class VrrpActor : ReceiveActor
                 break;
             case AcquireVirtualAddresses:
                 _vips!.Acquire();
+                _listener.Tell(new VrrpLeaseRenewed(System.Diagnostics.Stopwatch.GetTimestamp(), _settings.VipLease));
                 break;
             case RenewVirtualAddresses:
                 _vips!.Renew();
+                _listener.Tell(new VrrpLeaseRenewed(System.Diagnostics.Stopwatch.GetTimestamp(), _settings.VipLease));
                 break;
             case ReleaseVirtualAddresses:
                 _vips!.Release();

@@ -22,7 +22,9 @@ namespace RedisHaActors.Vrrp;
 /// <param name="StartedAt">When <see cref="Startup"/> was handled (preempt-delay counts from here).</param>
 /// <param name="Quorum">The cluster guard's verdict: false = never master (see <see cref="QuorumVerdict"/>).</param>
 /// <param name="ClusterMasters">Reachable cluster peers that claim MASTER.</param>
-/// <param name="LeftMaster">The master that announced it is leaving (priority 0); its stale MASTER gossip is ignored.</param>
+/// <param name="LeftMaster">The master that announced it is leaving (priority 0); its MASTER gossip is
+/// ignored for <see cref="VrrpStateMachine.LeftMasterGrace"/> after <paramref name="LeftAt"/> (gossip still in flight).</param>
+/// <param name="LeftAt">When <paramref name="LeftMaster"/>'s priority-0 advert arrived.</param>
 /// <param name="SilentPathWarned">The "VRRP silent but master alive in the cluster" warning was logged (once per episode).</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
@@ -42,7 +44,8 @@ public sealed record VrrpInstanceState(
     bool Quorum = true,
     IReadOnlyList<ClusterMaster>? ClusterMasters = null,
     IPAddress? LeftMaster = null,
-    bool SilentPathWarned = false)
+    bool SilentPathWarned = false,
+    TimeSpan? LeftAt = null)
 {
     /// <summary>May take over: the Redis check passed and the guard sees a quorum.</summary>
     public bool CanTakeOver => Eligible && Quorum;

@@ -12,6 +12,15 @@ namespace RedisHaActors.Vrrp;
 public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAddress? PreviousMaster, string Cause, bool PreviousMasterAlive = false,
     TimeSpan? PreviousMasterSilentFor = null);
 
+/// <summary>
+/// Published by <see cref="VrrpActor"/> each time a MASTER acquires or renews the VIP lease. The role
+/// flipper promotes only while the last renewal is younger than the lease, so a process that wakes
+/// from a stall (SIGSTOP, a long pause) never promotes on a MASTER state that has lapsed.
+/// </summary>
+/// <param name="At"><see cref="System.Diagnostics.Stopwatch"/> timestamp of the renewal (same process).</param>
+/// <param name="Lease">The lease length (<see cref="Configuration.VrrpSettings.VipLease"/>).</param>
+public sealed record VrrpLeaseRenewed(long At, TimeSpan Lease);
+
 /// <summary>Published by <see cref="VrrpActor"/> when a BACKUP starts following another master.</summary>
 /// <param name="Master">The master's primary address (advert source).</param>
 public sealed record VrrpMasterChanged(IPAddress Master);

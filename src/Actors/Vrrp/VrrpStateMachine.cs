@@ -201,7 +201,7 @@ public sealed class VrrpStateMachine
                 {
                     // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
                     var timer = s.CanTakeOver ? now + Skew(s) : (TimeSpan?)null;
-                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source, LeftMaster = p.Source }, []);
+                    return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source, LeftMaster = p.Source, LeftAt = now }, []);
                 }
                 if (advert.Priority >= s.Priority || !PreemptAllowed(s, now))
                 {
@@ -250,7 +250,7 @@ public sealed class VrrpStateMachine
         if (s.State == VrrpState.Backup && s.MasterDownTimer is { } down && now >= down && s.CanTakeOver)
         {
             var preempting = s.PreemptedMaster is not null && s.PreemptedHeardAt is { } heard && now - heard < DownInterval(s);
-            if (!preempting && AliveClusterMaster(s) is { } alive)
+            if (!preempting && AliveClusterMaster(s, now) is { } alive)
             {
                 // No advert, yet the master is Up and reachable in the cluster: the VRRP path is
                 // broken, not the master. Taking over would make two masters; keep listening.
@@ -310,9 +310,13 @@ public sealed class VrrpStateMachine
         return new VrrpTransition(s, []);
     }
 
-    /// <summary>A reachable cluster peer claiming MASTER, other than one that announced it is leaving.</summary>
-    private static ClusterMaster? AliveClusterMaster(VrrpInstanceState s) =>
-        s.ClusterMasters?.FirstOrDefault(m => !m.Address.Equals(s.LeftMaster));
+    /// <summary>How long after a priority-0 advert that master's MASTER gossip is taken as stale: gossip
+    /// (500 ms rounds) may still carry the old state; later it is news (it came back as master).</summary>
+    public static readonly TimeSpan LeftMasterGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>A reachable cluster peer claiming MASTER, other than one that just announced it is leaving.</summary>
+    private static ClusterMaster? AliveClusterMaster(VrrpInstanceState s, TimeSpan now) =>
+        s.ClusterMasters?.FirstOrDefault(m => !(m.Address.Equals(s.LeftMaster) && s.LeftAt is { } left && now - left < LeftMasterGrace));
 
     private VrrpTransition OnQuorum(VrrpInstanceState s, QuorumVerdict q, TimeSpan now)
     {
@@ -350,7 +354,7 @@ public sealed class VrrpStateMachine
         next = ArmMasterDown(next with
         {
             State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = higher.Address, LastAdvertAt = now,
-            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds,
+            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds, LeftMaster = null, LeftAt = null,
         }, now);
         return new VrrpTransition(next,
         [

@@ -42,6 +42,25 @@ public sealed class RoleFlipActorTests : TestKit
     }
 
     [Fact]
+    public void A_master_state_whose_VIP_lease_lapsed_during_a_stall_is_not_acted_on_until_VRRP_renews()
+    {
+        var flip = Start();
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 100);
+        // The last renewal is 3 s old with a 2 s lease: the process was frozen in between.
+        var stale = System.Diagnostics.Stopwatch.GetTimestamp() - 3 * System.Diagnostics.Stopwatch.Frequency;
+        flip.Tell(new VrrpLeaseRenewed(stale, TimeSpan.FromSeconds(2)));
+        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, null, "stale"));
+        Observe(flip);
+        Observe(flip);
+        Thread.Sleep(300);
+        Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+        // VRRP renews (it really is master): the promotion goes ahead.
+        flip.Tell(new VrrpLeaseRenewed(System.Diagnostics.Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(2)));
+        Observe(flip);
+        AwaitAssert(() => Assert.Contains("REPLICAOF NO ONE", _local.Commands), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
     public void Promotion_waits_for_the_old_masters_offset_then_promotes_and_repoints_the_old_master()
     {
         var old = _redis.Get("192.0.2.1");

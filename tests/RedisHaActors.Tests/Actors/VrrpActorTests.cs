@@ -11,6 +11,9 @@ public sealed class VrrpActorTests : TestKit
     private static readonly IPAddress Self = IPAddress.Parse("192.0.2.1");
     private static readonly IPAddress Peer = IPAddress.Parse("192.0.2.2");
 
+    // Lease renewals go to the role flipper; these tests follow the state changes.
+    public VrrpActorTests() => IgnoreMessages<VrrpLeaseRenewed>();
+
     private (IActorRef Vrrp, FakeTransport Transport, FakeVirtualAddresses Vips) Start(byte priority = 200, bool preempt = true)
     {
         var transport = new FakeTransport(Self);

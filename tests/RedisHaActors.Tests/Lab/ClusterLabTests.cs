@@ -80,9 +80,9 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.StopSamplers();
         var s1 = lab.SamplerLog(1);
         var s2 = lab.SamplerLog(2);
-        // An OK sample proves its write landed between the attempt's start and its 40 ms reply
-        // timeout; overlaps of those windows are writes that may have been accepted by both.
-        var dual = NamespaceLab.DualWritableIntervals(s1, s2, periodMs: 40);
+        // An OK sample's write landed between the attempt's start and its reply; overlaps of those
+        // windows are moments at which both Redis may have accepted a write.
+        var dual = NamespaceLab.Overlaps(NamespaceLab.AcceptedWindows(lab.SamplerLines(1)), NamespaceLab.AcceptedWindows(lab.SamplerLines(2)));
         var takeover = NamespaceLab.SecondsUntilWritable(s2.Where(s => s.Ms < healedAt).ToArray(), faultAt);
         output.WriteLine($"{fault}: dual-writable intervals [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
                          $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");

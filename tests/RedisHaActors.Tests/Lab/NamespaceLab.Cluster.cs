@@ -120,6 +120,53 @@ public sealed partial class NamespaceLab
         return ParseSamples(lines);
     }
 
+    /// <summary>
+    /// The windows in which the node's accepted writes landed: from each OK attempt's start to its
+    /// reply (the third field; start + <paramref name="fallbackMs"/> when absent), merged.
+    /// </summary>
+    public static List<(long Start, long End)> AcceptedWindows(IEnumerable<string> lines, int fallbackMs = 40)
+    {
+        var windows = new List<(long Start, long End)>();
+        foreach (var line in lines)
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length < 2 || parts[1] != "OK" || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var start)) continue;
+            var end = parts.Length >= 3 && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var done) ? done + 1 : start + fallbackMs;
+            windows.Add((start, Math.Max(end, start + 1)));
+        }
+        windows.Sort();
+        var merged = new List<(long Start, long End)>();
+        foreach (var w in windows)
+        {
+            if (merged.Count > 0 && merged[^1].End >= w.Start) merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, w.End));
+            else merged.Add(w);
+        }
+        return merged;
+    }
+
+    /// <summary>Intersections of two merged window lists: moments at which both nodes may have accepted a write.</summary>
+    public static List<(long Start, long End)> Overlaps(IReadOnlyList<(long Start, long End)> x, IReadOnlyList<(long Start, long End)> y)
+    {
+        var both = new List<(long Start, long End)>();
+        int i = 0, j = 0;
+        while (i < x.Count && j < y.Count)
+        {
+            var start = Math.Max(x[i].Start, y[j].Start);
+            var end = Math.Min(x[i].End, y[j].End);
+            if (end > start) both.Add((start, end));
+            if (x[i].End < y[j].End) i++;
+            else j++;
+        }
+        return both;
+    }
+
+    /// <summary>The node sampler's raw lines so far.</summary>
+    public IReadOnlyList<string> SamplerLines(int node)
+    {
+        var sampler = _samplers[node];
+        lock (sampler.Lines) return sampler.Lines.ToArray();
+    }
+
     /// <summary>Parses sampler lines; anything that is not "MS OK" or "MS ERR ..." is skipped.</summary>
     public static IReadOnlyList<(long Ms, bool Ok)> ParseSamples(IEnumerable<string> lines)
     {

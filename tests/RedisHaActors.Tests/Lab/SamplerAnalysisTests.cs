@@ -107,4 +107,19 @@ public sealed class SamplerAnalysisTests
         Assert.Equal("n3", witness.GetString("redis-ha.node.name"));
         Assert.Equal("192.0.2.3", witness.GetString("akka.remote.dot-netty.tcp.hostname"));
     }
+
+    [Fact]
+    public void Accepted_windows_run_from_start_to_reply_and_only_real_overlaps_count()
+    {
+        // n1's last write landed 1000..1002; n2's first 1010..1011: ordered, no overlap even though
+        // both are within one 40 ms timeout window.
+        var n1 = NamespaceLab.AcceptedWindows(["1000 OK 1002", "1050 ERR READONLY"]);
+        var n2 = NamespaceLab.AcceptedWindows(["960 ERR READONLY", "1010 OK 1011"]);
+        Assert.Equal([(1000L, 1003L)], n1);
+        Assert.Empty(NamespaceLab.Overlaps(n1, n2));
+        // Concurrent acceptance is found; a line without a reply time counts for the fallback window.
+        var a = NamespaceLab.AcceptedWindows(["2000 OK 2005"]);
+        var b = NamespaceLab.AcceptedWindows(["2003 OK"]);
+        Assert.Equal([(2003L, 2006L)], NamespaceLab.Overlaps(a, b));
+    }
 }

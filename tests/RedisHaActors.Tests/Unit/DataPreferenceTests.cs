@@ -22,6 +22,13 @@ public sealed class DataPreferenceTests
     }
 
     [Fact]
+    public void A_master_with_an_online_replica_is_not_compared_with_it()
+    {
+        var withReplica = Master(0) with { OnlineReplicas = 1 };
+        Assert.Null(DataPreference.Defer(withReplica, [Peer(1)]));
+    }
+
+    [Fact]
     public void An_empty_replica_fenced_without_a_link_defers_too_but_a_syncing_one_does_not()
     {
         Assert.NotNull(DataPreference.Defer(Replica(0, linkUp: false), [Peer(42)]));

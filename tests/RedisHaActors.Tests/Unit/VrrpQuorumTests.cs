@@ -88,6 +88,22 @@ public sealed class VrrpQuorumTests
         Assert.Contains("State(Backup->Master)", Describe(d.Timer(d.State.MasterDownTimer!.Value)));
     }
 
+    [Fact]
+    public void A_master_that_left_and_is_master_again_in_the_cluster_blocks_a_takeover_once_its_old_gossip_has_passed()
+    {
+        var d = Guarded(190);
+        d.Quorum(At(0), true);
+        d.EligibleBackup(At(0));
+        d.Advert(At(100), 200, TestPackets.Node1);
+        d.Advert(At(200), 0, TestPackets.Node1); // it yields...
+        d.ClusterMasters(At(3000), new ClusterMaster(TestPackets.Node1, 200)); // ...and later is master again, VRRP unheard
+        d.Apply(new ClusterMastersSeen([new ClusterMaster(TestPackets.Node1, 200)]), At(3000));
+        var deadline = d.State.MasterDownTimer!.Value;
+        var actions = d.Timer(deadline > At(3000) ? deadline : At(3000));
+        Assert.Equal(VrrpState.Backup, d.State.State);
+        Assert.IsType<Warn>(Assert.Single(actions));
+    }
+
     [Theory]
     [InlineData(210, "192.0.2.1", true)]   // higher priority
     [InlineData(200, "192.0.2.3", true)]   // equal priority, higher address than ours (192.0.2.2)
