@@ -88,7 +88,22 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
                          $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
         output.WriteLine(lab.AllLogs());
         Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
-        Assert.Empty(dual);
+        if (fault == "sigstop")
+        {
+            // Exact for the paused hand-over: the old master's writes are paused before the new one
+            // reads its final offset, so every write the old master acknowledged is on the new master;
+            // one that is missing was accepted after the promotion (two writable masters). The
+            // windows above are only an upper bound there (a reply can reach the sampler late).
+            var finalMaster = lab.VipHolders()[0];
+            var present = lab.RedisCli(finalMaster, "keys", NamespaceLab.SamplePrefix(1) + ":*")
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+            var accepted = lab.AcceptedAttempts(1);
+            Assert.True(accepted.Count > 20, $"the old master acknowledged {accepted.Count} sampler writes");
+            var lost = accepted.Where(n => !present.Contains($"{NamespaceLab.SamplePrefix(1)}:{n}")).ToArray();
+            Assert.True(lost.Length == 0, $"writes acknowledged by the old master and missing on the new one: {string.Join(",", lost)}");
+        }
+        else
+            Assert.Empty(dual);
         if (fault == "vrrp-block")
         {
             // Alive in the cluster: the backup warns and does not take over.

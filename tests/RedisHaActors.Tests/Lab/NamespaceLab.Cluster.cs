@@ -79,6 +79,7 @@ public sealed partial class NamespaceLab
                      "--period-ms", periodMs.ToString(CultureInfo.InvariantCulture),
                      "--connect-timeout-ms", timeoutMs.ToString(CultureInfo.InvariantCulture),
                      "--reply-timeout-ms", timeoutMs.ToString(CultureInfo.InvariantCulture),
+                     "--prefix", SamplePrefix(node),
                      "--stop-on-stdin-eof"])
             psi.ArgumentList.Add(a);
         var sampler = new Sampler(Process.Start(psi)!, node);
@@ -159,6 +160,13 @@ public sealed partial class NamespaceLab
         }
         return both;
     }
+
+    /// <summary>Key prefix of node's sampler: attempt n writes <c>PREFIX:n</c>.</summary>
+    public static string SamplePrefix(int node) => $"sample-n{node}";
+
+    /// <summary>Attempt numbers (1-based, one line per attempt) whose write the node's Redis acknowledged.</summary>
+    public IReadOnlyList<int> AcceptedAttempts(int node) =>
+        SamplerLines(node).Select((line, i) => (Ok: line.Split(' ').ElementAtOrDefault(1) == "OK", N: i + 1)).Where(x => x.Ok).Select(x => x.N).ToArray();
 
     /// <summary>The node sampler's raw lines so far.</summary>
     public IReadOnlyList<string> SamplerLines(int node)
