@@ -8,9 +8,10 @@ namespace RedisHaActors.Redis;
 
 /// <summary>
 /// Checks the local Redis every <see cref="RedisCheckSettings.Interval"/> (PING + INFO
-/// replication, bounded by the check timeout), scores it with rise/fall/weight, tells the VRRP
-/// actor when the effective priority or eligibility changes, and publishes every result to the
-/// role flipper. At most one check is in flight; a check that is still running when the next
+/// replication, keyspace and server, bounded by the check timeout), scores it with
+/// rise/fall/weight, notices restarts (<see cref="RestartWatch"/>: a Redis that came back empty
+/// is held back from MASTER), tells the VRRP actor when the effective priority or eligibility
+/// changes, and publishes every result to the role flipper. At most one check is in flight; a check that is still running when the next
 /// is due makes that tick a no-op.
 /// </summary>
 public sealed class RedisMonitorActor : ReceiveActor
@@ -32,8 +33,10 @@ public sealed class RedisMonitorActor : ReceiveActor
     private PreciseTimer? _timer;
     private bool _inFlight;
     private long _checks;
-    private (byte Priority, bool Healthy, bool InSync)? _announced;
+    private (byte Priority, bool Eligible, bool InSync)? _announced;
     private ReplicationFacts? _lastFacts;
+    private RestartWatch _restarts = RestartWatch.Initial;
+    private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
@@ -105,16 +108,26 @@ public sealed class RedisMonitorActor : ReceiveActor
         else if (!probe.Passed && _score.Failures == 1 && _score.Healthy)
             _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.Error);
 
+        var (restarts, restarted, released) = _restarts.Observe(probe.Facts, System.Diagnostics.Stopwatch.GetElapsedTime(_startedAt));
+        _restarts = restarts;
+        if (restarted is not null)
+            _log.Warning("redis {0} restarted: {1}{2}", _local.Endpoint, restarted, _restarts.Held ? "; " + _restarts.HeldReason : "");
+        if (released is not null)
+            _log.Info("redis {0} eligible again after its empty restart: {1}", _local.Endpoint, released);
+
         var priority = _score.EffectivePriority(_basePriority, _settings.Check.Weight);
+        var eligible = _score.Healthy && !_restarts.Held;
         // Keep the last verdict while the check fails: a dead Redis is not eligible anyway.
         var inSync = probe.Facts is { } facts ? facts is { Role: RedisRole.Replica, MasterLinkUp: true } : _announced?.InSync ?? false;
-        if (_announced != (priority, _score.Healthy, inSync))
+        if (_announced != (priority, eligible, inSync))
         {
-            _announced = (priority, _score.Healthy, inSync);
-            var cause = _score.Healthy
-                ? $"redis check OK (priority {priority})"
-                : $"redis check failed {_score.Failures} times: {_score.LastError} (priority {priority})";
-            _vrrp.Tell(new HealthChanged(priority, _score.Healthy, cause, inSync));
+            _announced = (priority, eligible, inSync);
+            var cause = !_score.Healthy
+                ? $"redis check failed {_score.Failures} times: {_score.LastError} (priority {priority})"
+                : _restarts.Held
+                    ? $"redis {_restarts.HeldReason}"
+                    : $"redis check OK (priority {priority})";
+            _vrrp.Tell(new HealthChanged(priority, eligible, cause, inSync));
         }
         _roleFlip.Tell(new LocalRedisObserved(probe, _score.Healthy));
     }

@@ -112,8 +112,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
         // Both commands go out together (one round trip, one wake-up): the check runs several
         // times a second for as long as the node lives.
         var ping = server.ExecuteAsync("PING");
-        // Redis 7 takes several sections at once; the keyspace tells an empty Redis from a full one.
-        var info = _singleSectionInfo ? server.ExecuteAsync("INFO", "replication") : server.ExecuteAsync("INFO", "replication", "keyspace");
+        // Redis 7 takes several sections at once: the keyspace tells an empty Redis from a full one,
+        // and run_id (server) a restarted one.
+        var info = _singleSectionInfo ? server.ExecuteAsync("INFO", "replication") : server.ExecuteAsync("INFO", "replication", "keyspace", "server");
         try
         {
             var pong = await ping.ConfigureAwait(false);

@@ -105,6 +105,38 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_master_Redis_restarted_empty_within_the_fall_window_is_noticed_by_run_id_and_its_replica_keeps_every_key()
+    {
+        // No cluster guard: nothing but the monitor's run_id check protects the replica here.
+        using var lab = new NamespaceLab();
+        BootPair(lab, preempt1: false, preempt2: false);
+        for (var i = 0; i < 30; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
+        lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "n2 has all 30 keys");
+
+        using (var watch = new KeyCountWatch(lab, 2, floor: 30))
+        {
+            // Killed and started again at once, without persistence: empty and a master again,
+            // faster than the check's fall window (2 x 200 ms).
+            lab.KillRedis(1);
+            lab.StartRedis(1);
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 (with the data) promoted");
+            lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2" && lab.RedisCli(1, "dbsize").Trim() == "30",
+                Limit, "n1's Redis resynced from n2");
+            Thread.Sleep(1500); // a replication retry or two after the end state
+            Assert.True(watch.Drops.Count == 0, $"n2's key count dropped: {string.Join(", ", watch.Drops)}\n{lab.AllLogs()}");
+            Assert.True(watch.Samples > 5, $"only {watch.Samples} samples");
+        }
+        var log1 = lab.NodeLog(1);
+        // Noticed on the first check that answered. "it restarted empty" (the hold) follows unless
+        // the restart outlasted the fall window, when the failed checks had made n1 yield already.
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(log1,
+            @"redis \S+ restarted: run_id \w+ -> \w+, master_repl_offset \d+ -> \d+, keys 30 -> 0"), log1);
+        Assert.Contains("MASTER -> BACKUP", log1);
+        Assert.Equal([2], lab.VipHolders());
+        output.WriteLine(lab.AllLogs());
+    }
+
+    [Fact]
     public void A_wrong_Redis_password_is_one_clear_log_line_and_the_node_stays_up_without_the_VIP()
     {
         using var lab = new NamespaceLab();

@@ -1,0 +1,62 @@
+namespace RedisHaActors.Tests.Lab;
+
+/// <summary>
+/// Samples one lab Redis's DBSIZE in the background (bounded: at most 2,000 samples), so a test
+/// can assert that a replica's key count never dropped, not only that it ended right. An answer
+/// that is not a number (LOADING during a full resync, a refused connection) counts as a drop.
+/// </summary>
+public sealed class KeyCountWatch : IDisposable
+{
+    private readonly Thread _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<string> _drops = [];
+    private long _min = long.MaxValue;
+
+    public KeyCountWatch(NamespaceLab lab, int node, long floor)
+    {
+        _thread = new Thread(() =>
+        {
+            for (var i = 0; i < 2_000 && !_stop.IsCancellationRequested; i++)
+            {
+                string reply;
+                try
+                {
+                    reply = lab.RedisCli(node, "dbsize").Trim();
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+                {
+                    reply = e.Message;
+                }
+                Samples++;
+                var count = long.TryParse(reply, out var n) ? n : -1;
+                lock (_drops)
+                {
+                    _min = Math.Min(_min, count);
+                    if (count < floor) _drops.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {reply}");
+                }
+                _stop.Token.WaitHandle.WaitOne(50);
+            }
+        }) { IsBackground = true };
+        _thread.Start();
+    }
+
+    public int Samples { get; private set; }
+
+    /// <summary>Samples below the floor, with their time and answer.</summary>
+    public IReadOnlyList<string> Drops
+    {
+        get { lock (_drops) return _drops.ToArray(); }
+    }
+
+    public long Min
+    {
+        get { lock (_drops) return _min; }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread.Join(TimeSpan.FromSeconds(10));
+        _stop.Dispose();
+    }
+}
