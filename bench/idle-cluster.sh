@@ -6,6 +6,7 @@
 #
 #   sudo bench/idle-cluster.sh                   # 30 s window after a 20 s warm-up
 #   sudo IDLE_SECONDS=60 bench/idle-cluster.sh
+#   sudo IDLE_EXTRA_HOCON='akka.cluster.failure-detector.heartbeat-interval = 1s' bench/idle-cluster.sh   # try a setting
 # Exit status: 0 measured, 1 a node died or the VIP holder changed, 2 setup failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,7 @@ redis-ha {
 }
 akka.remote.dot-netty.tcp { hostname = "192.0.2.$i", port = 4053 }
 akka.cluster.seed-nodes = ["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053", "akka.tcp://redis-ha@192.0.2.3:4053"]
+${IDLE_EXTRA_HOCON:-}
 CONF
     ip netns exec "$(lab_ns "$P" "$i")" dotnet "$NODE_DLL" run --config "$T/n$i.conf" >"$T/node-n$i.log" 2>&1 &
     echo $! >"$T/pid$i"
