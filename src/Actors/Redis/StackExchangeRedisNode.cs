@@ -42,6 +42,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
             AsyncTimeout = ms,
             ConnectRetry = 1,
             KeepAlive = 1,
+            // The library notices timed-out commands and reconnects a dropped connection only on its
+            // heartbeat (1 s by default): a Redis waking from a hang would stay unreachable that long.
+            HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Min(1000, Math.Max(100, ms))),
             ClientName = "redis-ha",
             BacklogPolicy = BacklogPolicy.FailFast,
             User = string.IsNullOrEmpty(user) ? null : user,

@@ -50,7 +50,7 @@ public sealed partial class NamespaceLab
     // ---------------------------------------------------------------------------------------
     // Samplers.
 
-    private static string WriterDll()
+    internal static string WriterDll()
     {
         foreach (var config in new[] { "Release", "Debug" })
         {
