@@ -336,4 +336,40 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         Assert.Equal([2], lab.VipHolders());
         output.WriteLine(lab.AllLogs());
     }
+
+    [Fact]
+    public void A_switchover_whose_target_cannot_catch_up_aborts_with_writes_resumed_on_the_old_master()
+    {
+        using var lab = new NamespaceLab(3);
+        BootTrio(lab);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
+        // n2's replication stream stalls (what n1's Redis sends it is dropped) while its link
+        // still counts as up (repl-timeout is 60 s): it can no longer catch up.
+        string[] rule = ["INPUT", "-p", "tcp", "-s", "192.0.2.1", "--sport", "6379", "-j", "DROP"];
+        NamespaceLab.Run("ip", ["netns", "exec", $"{lab.Prefix}n2", "iptables", "-w", "5", "-I", .. rule]);
+        try
+        {
+            // min-replicas-max-lag is 1 s: these are accepted while n2's last ack is still fresh.
+            for (var i = 0; i < 5; i++) Assert.Equal("OK", lab.WriteThroughVip($"ahead:{i}", "1"));
+            var (exit, stdout, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n2");
+            output.WriteLine(stdout + stderr);
+            Assert.Equal(1, exit);
+            Assert.Contains("aborted", stdout + stderr);
+            Assert.Contains("within sync-timeout", stdout + stderr);
+            // Nothing changed: n1 keeps the VIP and its Redis is an unpaused master.
+            Assert.Equal([1], lab.VipHolders());
+            Assert.Equal("master", lab.Role(1));
+            Assert.Equal("1", lab.RedisCli(1, "get", "ahead:4").Trim());
+        }
+        finally
+        {
+            NamespaceLab.Run("ip", ["netns", "exec", $"{lab.Prefix}n2", "iptables", "-w", "5", "-D", .. rule], check: false);
+        }
+        // Healed: the replica catches up, writes go through the VIP again, n1 still the master.
+        lab.WaitUntil(() => lab.RedisCli(2, "get", "ahead:4").Trim() == "1", Limit, "n2 caught up after the heal");
+        lab.WaitUntil(() => lab.WriteThroughVip("after", "1") == "OK", Limit, "writes through the VIP on n1");
+        WaitSettled(lab, 1, "after the aborted switchover");
+        Assert.Contains("switchover aborted: ", lab.NodeLog(1));
+        output.WriteLine(lab.AllLogs());
+    }
 }
