@@ -158,7 +158,7 @@ internal static class Commands
             var io = new NodeIo(
                 () => RawVrrpSocket.Open(settings.Vrrp.Interface),
                 () => new NetlinkVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
-                new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout),
+                new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout, settings.Redis.Tls),
                 new StopwatchClock());
             akka.AddHocon(AkkaConfig, HoconAddMode.Prepend)
                 .AddSetup(new HostLoggerSetup(loggerFactory))

@@ -39,7 +39,8 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
         var dataSource = node.Role == NodeRole.Witness ? WitnessPlaceholder : merged;
         var vrrp = VrrpSettings.Create(new SettingsReader(dataSource, $"{Root}.vrrp"), new SettingsReader(dataSource, $"{Root}.vrrp.authentication"),
             node.Role == NodeRole.Witness ? [] : warnings);
-        var redis = RedisSettings.Create(new SettingsReader(dataSource, $"{Root}.redis"), new SettingsReader(dataSource, $"{Root}.redis.check"));
+        var redis = RedisSettings.Create(new SettingsReader(dataSource, $"{Root}.redis"), new SettingsReader(dataSource, $"{Root}.redis.check"),
+            new SettingsReader(dataSource, $"{Root}.redis.tls"), node.Role == NodeRole.Witness ? [] : warnings);
         var status = StatusSettings.Create(new SettingsReader(merged, $"{Root}.status"));
         var guard = ClusterGuardSettings.Create(merged, new SettingsReader(merged, $"{Root}.cluster"), warnings);
         if (node.Role == NodeRole.Witness && !guard.Enabled)

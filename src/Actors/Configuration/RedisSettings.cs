@@ -26,11 +26,15 @@ public sealed record RedisCheckSettings(TimeSpan Interval, TimeSpan Timeout, int
 /// <param name="AnnounceHost">Address peers use for REPLICAOF; empty = the VRRP interface address.</param>
 /// <param name="Check">Health check timing and weight.</param>
 /// <param name="SyncTimeout">Longest catch-up wait before promoting, 0..10 min.</param>
+/// <param name="Tls">TLS to the local and the peers' Redis; null = off.</param>
 public sealed record RedisSettings(
     string Host, int Port, string Password, string User, string AnnounceHost,
-    RedisCheckSettings Check, TimeSpan SyncTimeout)
+    RedisCheckSettings Check, TimeSpan SyncTimeout, RedisTlsSettings? Tls = null)
 {
-    internal static RedisSettings Create(SettingsReader r, SettingsReader check)
+    /// <summary>TLS in effect (never null).</summary>
+    public RedisTlsSettings TlsInEffect => Tls ?? RedisTlsSettings.Off;
+
+    internal static RedisSettings Create(SettingsReader r, SettingsReader check, SettingsReader tls, List<string> warnings)
     {
         var host = r.String("host");
         if (string.IsNullOrWhiteSpace(host)) throw r.Error("host", host, "a host name or address is required");
@@ -39,10 +43,11 @@ public sealed record RedisSettings(
             throw r.Error("announce-host", announce, "an IPv4 address or host name");
         return new RedisSettings(host, r.Int("port", 1, 65535), r.String("password"), r.String("user"), announce,
             RedisCheckSettings.Create(check),
-            r.Duration("sync-timeout", TimeSpan.Zero, TimeSpan.FromMinutes(10), "allowed 0s..10m"));
+            r.Duration("sync-timeout", TimeSpan.Zero, TimeSpan.FromMinutes(10), "allowed 0s..10m"),
+            RedisTlsSettings.Create(tls, warnings));
     }
 
     /// <summary>Passwords never reach logs.</summary>
     public override string ToString() =>
-        $"RedisSettings {{ Host = {Host}, Port = {Port}, User = {User}, Password = {(Password.Length > 0 ? "***" : "")}, AnnounceHost = {AnnounceHost}, Check = {Check}, SyncTimeout = {SyncTimeout} }}";
+        $"RedisSettings {{ Host = {Host}, Port = {Port}, User = {User}, Password = {(Password.Length > 0 ? "***" : "")}, AnnounceHost = {AnnounceHost}, Check = {Check}, SyncTimeout = {SyncTimeout}, Tls = {TlsInEffect} }}";
 }

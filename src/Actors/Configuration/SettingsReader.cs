@@ -19,6 +19,9 @@ internal sealed class SettingsReader
         _config = root.GetConfig(path) ?? throw new ConfigurationException(path, null, "section is missing");
     }
 
+    /// <summary>The section's full path, e.g. <c>redis-ha.redis.tls</c>.</summary>
+    public string Path => _path;
+
     private string Key(string name) => $"{_path}.{name}";
 
     private string Raw(string name)

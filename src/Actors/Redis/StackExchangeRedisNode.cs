@@ -1,4 +1,5 @@
 using System.Net;
+using RedisHaActors.Configuration;
 using StackExchange.Redis;
 
 namespace RedisHaActors.Redis;
@@ -25,7 +26,8 @@ public sealed class StackExchangeRedisNode : IRedisNode
     /// <param name="user">ACL user or empty.</param>
     /// <param name="password">AUTH password or empty.</param>
     /// <param name="timeout">Connect and command timeout (ms precision).</param>
-    public StackExchangeRedisNode(string host, int port, string user, string password, TimeSpan timeout)
+    /// <param name="tls">TLS settings; null or disabled = plain TCP.</param>
+    public StackExchangeRedisNode(string host, int port, string user, string password, TimeSpan timeout, RedisTlsSettings? tls = null)
     {
         Endpoint = $"{host}:{port}";
         _user = user;
@@ -54,6 +56,16 @@ public sealed class StackExchangeRedisNode : IRedisNode
             ConfigurationChannel = "",
             CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE" }, available: false),
         };
+        if (tls is { Enabled: true }) UseTls(_options, tls);
+    }
+
+    private static void UseTls(ConfigurationOptions options, RedisTlsSettings tls)
+    {
+        options.Ssl = true;
+        if (tls.ServerName.Length > 0) options.SslHost = tls.ServerName;
+        if (tls.CaFile.Length > 0) options.TrustIssuer(tls.CaFile);
+        if (tls.CertFile.Length > 0) options.SetUserPemCertificate(tls.CertFile, tls.KeyFile);
+        if (!tls.Verify) options.CertificateValidation += static (_, _, _, _) => true;
     }
 
     /// <inheritdoc />
@@ -247,8 +259,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
 /// <param name="user">ACL user or empty.</param>
 /// <param name="password">Password or empty.</param>
 /// <param name="timeout">Connect and command timeout.</param>
-public sealed class StackExchangeRedisNodeFactory(string user, string password, TimeSpan timeout) : IRedisNodeFactory
+/// <param name="tls">TLS settings; null or disabled = plain TCP.</param>
+public sealed class StackExchangeRedisNodeFactory(string user, string password, TimeSpan timeout, RedisTlsSettings? tls = null) : IRedisNodeFactory
 {
     /// <inheritdoc />
-    public IRedisNode Create(string host, int port) => new StackExchangeRedisNode(host, port, user, password, timeout);
+    public IRedisNode Create(string host, int port) => new StackExchangeRedisNode(host, port, user, password, timeout, tls);
 }

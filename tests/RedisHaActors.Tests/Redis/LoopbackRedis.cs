@@ -10,9 +10,14 @@ public sealed class LoopbackRedis : IDisposable
     private readonly Process _process;
     private readonly string _dir;
 
-    public LoopbackRedis(params string[] extra)
+    public LoopbackRedis(params string[] extra) : this(FreePort(), extra)
     {
-        Port = FreePort();
+    }
+
+    /// <summary>On <paramref name="port"/>; later <paramref name="extra"/> arguments override earlier ones (TLS: "--port 0 --tls-port PORT").</summary>
+    public LoopbackRedis(int port, string[] extra)
+    {
+        Port = port;
         _dir = Directory.CreateTempSubdirectory("redis-ha-test-").FullName;
         var psi = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir, "--daemonize", "no" })

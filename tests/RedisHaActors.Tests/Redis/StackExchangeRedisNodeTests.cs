@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RedisHaActors.Configuration;
 using RedisHaActors.Redis;
 
 namespace RedisHaActors.Tests.Redis;
@@ -46,6 +47,44 @@ public sealed class StackExchangeRedisNodeTests
         await using var right = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "s3cret", Timeout);
         var ok = await right.ProbeAsync(Timeout);
         Assert.True(ok.Passed, ok.Error);
+    }
+
+    [Fact]
+    public async Task TLS_with_the_CA_and_a_client_certificate_passes_and_each_missing_piece_fails_with_a_reason()
+    {
+        using var certs = new TestCertificates();
+        var port = LoopbackRedis.FreePort();
+        using var redis = new LoopbackRedis(port, certs.RedisArgs(port));
+        var full = new RedisTlsSettings(true, certs.CaFile, certs.ClientCertFile, certs.ClientKeyFile, "", true);
+
+        await using (var node = new StackExchangeRedisNode("127.0.0.1", port, "", "", Timeout, full))
+        {
+            var probe = await node.ProbeAsync(Timeout);
+            Assert.True(probe.Passed, probe.Error);
+            Assert.Equal(RedisRole.Master, probe.Facts!.Role);
+            // Role changes go over the same TLS connection.
+            await node.SetMinReplicasAsync(0, 1, Timeout);
+        }
+
+        // Plain TCP against the TLS port, a server certificate from another CA, no client certificate.
+        foreach (var (what, tls) in new (string, RedisTlsSettings?)[]
+                 {
+                     ("plain TCP", null),
+                     ("another CA", full with { CaFile = certs.OtherCaFile }),
+                     ("no client certificate", full with { CertFile = "", KeyFile = "" }),
+                 })
+        {
+            await using var node = new StackExchangeRedisNode("127.0.0.1", port, "", "", TimeSpan.FromSeconds(1), tls);
+            var probe = await node.ProbeAsync(TimeSpan.FromSeconds(2));
+            Assert.False(probe.Passed, what);
+            Assert.False(string.IsNullOrWhiteSpace(probe.Error), what);
+        }
+
+        // verify = off: encryption without checking who answers (warned at check-config).
+        await using var unverified = new StackExchangeRedisNode("127.0.0.1", port, "", "", Timeout,
+            full with { CaFile = certs.OtherCaFile, Verify = false });
+        var accepted = await unverified.ProbeAsync(Timeout);
+        Assert.True(accepted.Passed, accepted.Error);
     }
 
     [Fact]

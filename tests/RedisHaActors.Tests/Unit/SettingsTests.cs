@@ -241,6 +241,18 @@ public sealed class SettingsTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Fact]
+    public void Redis_TLS_is_off_by_default_and_verify_off_is_warned()
+    {
+        var plain = HaSettings.Parse(Vip);
+        Assert.False(plain.Redis.TlsInEffect.Enabled);
+        Assert.DoesNotContain(plain.ConfigWarnings, w => w.Contains("tls", StringComparison.Ordinal));
+
+        var s = HaSettings.Parse(Vip + "redis-ha.redis.tls { enabled = on, verify = off, server-name = \"redis.example\" }");
+        Assert.Equal(new RedisTlsSettings(true, "", "", "", "redis.example", false), s.Redis.Tls);
+        Assert.Contains(s.ConfigWarnings, w => w.StartsWith("redis-ha.redis.tls.verify = off: any server certificate is accepted", StringComparison.Ordinal));
+    }
+
     // ---- bad values: the full key, the value and what is allowed ----
 
     public static TheoryData<string, string, string?, string> BadValues => new()
@@ -279,6 +291,10 @@ public sealed class SettingsTests
         { "redis-ha.redis.check.weight = -255", "redis-ha.redis.check.weight", "-255", "-254..254" },
         { "redis-ha.redis.sync-timeout = 11m", "redis-ha.redis.sync-timeout", "11m", "0s..10m" },
         { "redis-ha.redis.announce-host = \"not a host!\"", "redis-ha.redis.announce-host", "not a host!", "IPv4 address or host name" },
+        { "redis-ha.redis.tls { enabled = on, ca-file = \"/nonexistent/ca.crt\" }", "redis-ha.redis.tls.ca-file", "/nonexistent/ca.crt", "not found" },
+        { "redis-ha.redis.tls { enabled = on, cert-file = \"/etc/hostname\" }", "redis-ha.redis.tls.key-file", "", "cert-file and key-file go together" },
+        { "redis-ha.redis.tls.enabled = sometimes", "redis-ha.redis.tls.enabled", "sometimes", "on|off" },
+        { "redis-ha.redis.tls.cafile = \"x\"", "redis-ha.redis.tls.cafile", null, "unknown key" },
         { "redis-ha.vrrp.prioriti = 200", "redis-ha.vrrp.prioriti", null, "unknown key" },
         { "redis-ha.redis.check.wieght = -20", "redis-ha.redis.check.wieght", null, "unknown key" },
         { "redis-ha.vrrps.priority = 200", "redis-ha.vrrps.priority", null, "unknown key" },

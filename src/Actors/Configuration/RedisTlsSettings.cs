@@ -1,0 +1,37 @@
+namespace RedisHaActors.Configuration;
+
+/// <summary>
+/// The <c>redis-ha.redis.tls</c> section: TLS from this coordinator to its own Redis and to its
+/// peers' Redis (checks, role changes, hand-overs), through StackExchange.Redis. Replication
+/// between the Redis servers themselves is Redis's own <c>tls-replication yes</c>.
+/// </summary>
+/// <param name="Enabled">Connect with TLS.</param>
+/// <param name="CaFile">PEM file of the CA that signed the servers' certificates; empty = the system trust store.</param>
+/// <param name="CertFile">PEM client certificate for <c>tls-auth-clients yes</c>; empty = none.</param>
+/// <param name="KeyFile">PEM private key of <paramref name="CertFile"/>.</param>
+/// <param name="ServerName">Name the servers' certificates must carry (SNI); empty = the host connected to.</param>
+/// <param name="Verify">Verify the server certificate; off accepts any (testing only, warned).</param>
+public sealed record RedisTlsSettings(bool Enabled, string CaFile, string CertFile, string KeyFile, string ServerName, bool Verify)
+{
+    /// <summary>No TLS.</summary>
+    public static RedisTlsSettings Off { get; } = new(false, "", "", "", "", true);
+
+    internal static RedisTlsSettings Create(SettingsReader r, List<string> warnings)
+    {
+        var enabled = r.Bool("enabled");
+        var ca = r.String("ca-file");
+        var cert = r.String("cert-file");
+        var key = r.String("key-file");
+        var verify = r.Bool("verify");
+        if (!enabled) return Off with { Verify = verify };
+        // A missing file fails here, at check-config, not at the first connection.
+        foreach (var (name, path) in new[] { ("ca-file", ca), ("cert-file", cert), ("key-file", key) })
+            if (path.Length > 0 && !File.Exists(path))
+                throw r.Error(name, path, "a readable PEM file (not found)");
+        if (cert.Length > 0 != key.Length > 0)
+            throw r.Error(cert.Length > 0 ? "key-file" : "cert-file", "", "cert-file and key-file go together (client certificate and its key)");
+        if (!verify)
+            warnings.Add($"{r.Path}.verify = off: any server certificate is accepted, so TLS does not authenticate the Redis servers");
+        return new RedisTlsSettings(true, ca, cert, key, r.String("server-name"), verify);
+    }
+}
