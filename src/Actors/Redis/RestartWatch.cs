@@ -47,7 +47,7 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
             if (facts is { Role: RedisRole.Master, Keys: 0 } && last.Keys > 0)
                 return (next with
                 {
-                    HeldReason = $"it restarted empty (it had {last.Keys} keys): not eligible for MASTER until it syncs from a master " +
+                    HeldReason = $"restarted empty (it had {last.Keys} keys): not eligible for MASTER until it syncs from a master " +
                                  $"(at most {EmptyRestartHold.TotalSeconds:0} s)",
                     HeldUntil = now + EmptyRestartHold,
                 }, restarted, null);

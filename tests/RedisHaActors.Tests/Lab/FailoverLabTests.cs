@@ -11,13 +11,13 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    private static void BootPair(NamespaceLab lab, bool preempt1, bool preempt2, params string[] redisArgs)
+    private static void BootPair(NamespaceLab lab, bool preempt1, bool preempt2, string nodeExtra = "", params string[] redisArgs)
     {
         lab.StartRedis(1, redisArgs);
         lab.StartRedis(2, redisArgs);
-        lab.StartNode(1, priority: 200, preempt: preempt1);
+        lab.StartNode(1, priority: 200, preempt: preempt1, nodeExtra);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
-        lab.StartNode(2, priority: 190, preempt: preempt2);
+        lab.StartNode(2, priority: 190, preempt: preempt2, nodeExtra);
         lab.WaitUntil(() => lab.Role(1) == "master" && lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1",
             Limit, "n1 master, n2 replica of n1");
     }
@@ -104,12 +104,14 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         output.WriteLine(lab.AllLogs());
     }
 
-    [Fact]
-    public void A_master_Redis_restarted_empty_within_the_fall_window_is_noticed_by_run_id_and_its_replica_keeps_every_key()
+    [Theory]
+    [InlineData(200)]
+    [InlineData(500)] // the longest check interval README promises this for
+    public void A_master_Redis_restarted_empty_within_the_fall_window_is_noticed_by_run_id_and_its_replica_keeps_every_key(int checkMs)
     {
         // No cluster guard: nothing but the monitor's run_id check protects the replica here.
         using var lab = new NamespaceLab();
-        BootPair(lab, preempt1: false, preempt2: false);
+        BootPair(lab, preempt1: false, preempt2: false, $"redis-ha.redis.check {{ interval = {checkMs}ms, timeout = 200ms }}");
         for (var i = 0; i < 30; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "n2 has all 30 keys");
 
@@ -127,7 +129,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             Assert.True(watch.Samples > 5, $"only {watch.Samples} samples");
         }
         var log1 = lab.NodeLog(1);
-        // Noticed on the first check that answered. "it restarted empty" (the hold) follows unless
+        // Noticed on the first check that answered. "restarted empty" (the hold) follows unless
         // the restart outlasted the fall window, when the failed checks had made n1 yield already.
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(log1,
             @"redis \S+ restarted: run_id \w+ -> \w+, master_repl_offset \d+ -> \d+, keys 30 -> 0"), log1);
@@ -148,7 +150,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     /// <summary>BootPair, then wait for the replica's first sync (Redis delays a diskless sync by 5 s): before it, every write is at risk.</summary>
     private static void BootSyncedPair(NamespaceLab lab, params string[] redisArgs)
     {
-        BootPair(lab, preempt1: false, preempt2: false, redisArgs);
+        BootPair(lab, preempt1: false, preempt2: false, "", redisArgs);
         lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
     }
 

@@ -33,7 +33,7 @@ public sealed class RestartWatchTests
         var (held, restarted, _) = w.Observe(Master("bbbbbbbb22", 0, 0, "r9"), T0 + TimeSpan.FromMilliseconds(400));
         Assert.Equal("run_id aaaaaaaa -> bbbbbbbb, master_repl_offset 500 -> 0, keys 30 -> 0", restarted);
         Assert.True(held.Held);
-        Assert.StartsWith("it restarted empty (it had 30 keys)", held.HeldReason);
+        Assert.StartsWith("restarted empty (it had 30 keys)", held.HeldReason);
     }
 
     [Fact]
