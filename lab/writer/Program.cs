@@ -32,6 +32,7 @@ namespace LabWriter
         public const string Usage =
             "usage: labwriter write  --host H --port P --duration-ms D --acked FILE [--interval-ms 10] [--prefix w]\n" +
             "                        [--connect-timeout-ms 200] [--reply-timeout-ms 200] [--verbose]\n" +
+            "                        [--errors FILE]   (one 'ms outcome' line per failed attempt)\n" +
             "       labwriter verify --host H --port P --acked FILE [--prefix w] [--timeout-ms 2000] [--batch 500]\n" +
             "       labwriter sample [--host 127.0.0.1] [--port 6379] [--period-ms 50] [--duration-ms 3600000]\n" +
             "                        [--prefix sample] [--connect-timeout-ms 40] [--reply-timeout-ms 40] [--stop-on-stdin-eof]\n" +

@@ -18,7 +18,7 @@ internal static class WriteMode
 {
     internal sealed record Settings(
         string Host, int Port, int IntervalMs, int DurationMs, string AckedFile, string Prefix,
-        int ConnectTimeoutMs, int ReplyTimeoutMs, bool Verbose)
+        int ConnectTimeoutMs, int ReplyTimeoutMs, bool Verbose, string? ErrorsFile)
     {
         public static Settings From(Options o)
         {
@@ -31,7 +31,8 @@ internal static class WriteMode
                 o.Str("--prefix") ?? "w",
                 o.Int("--connect-timeout-ms", 200, 1, 60_000),
                 o.Int("--reply-timeout-ms", 200, 1, 60_000),
-                o.Flag("--verbose"));
+                o.Flag("--verbose"),
+                o.Str("--errors"));
             o.RejectUnknown();
             return s;
         }
@@ -54,6 +55,11 @@ internal static class WriteMode
         using var acked = new StreamWriter(
             new FileStream(s.AckedFile, FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
 
+        // Optional: one line per failed attempt, "ms outcome" (ms since start, same clock as the acks),
+        // so a timeline can show when READONLY or refused replies happened, not only how many.
+        using var errors = s.ErrorsFile is null ? null : new StreamWriter(
+            new FileStream(s.ErrorsFile, FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+
         var counts = new long[Enum.GetValues<Outcome>().Length];
         long attempts = 0, ackedCount = 0, seq = 0;
         long firstAck = -1, lastAck = -1, longestGap = 0, gapStart = -1, gapEnd = -1;
@@ -61,6 +67,8 @@ internal static class WriteMode
         var failing = false;
         RespConnection? conn = null;
 
+        // Wall-clock anchor of the Stopwatch, so "ms since start" can be put on other tools' timelines.
+        var startUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var sw = Stopwatch.StartNew();
         double nextDue = 0;
         try
@@ -101,6 +109,14 @@ internal static class WriteMode
                 else
                 {
                     lastError = detail;
+                    if (errors is not null)
+                    {
+                        errors.Write(now.ToString(CultureInfo.InvariantCulture));
+                        errors.Write(' ');
+                        errors.Write(Snake(outcome));
+                        errors.Write('\n');
+                        errors.Flush();
+                    }
                     if (!failing && s.Verbose)
                     {
                         Console.Error.WriteLine($"labwriter: t={now}ms failing: {detail}");
@@ -132,6 +148,7 @@ internal static class WriteMode
         {
             conn?.Dispose();
             acked.Flush();
+            errors?.Flush();
         }
 
         var elapsed = sw.ElapsedMilliseconds;
@@ -149,6 +166,7 @@ internal static class WriteMode
             WriteNullable(j, "last_ack_ms", lastAck);
             j.WriteNumber("elapsed_ms", elapsed);
             j.WriteNumber("interval_ms", s.IntervalMs);
+            j.WriteNumber("start_unix_ms", startUnixMs);
             j.WriteStartObject("errors");
             foreach (var o in Enum.GetValues<Outcome>())
             {
