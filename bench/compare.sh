@@ -24,13 +24,13 @@
 #   ours      redis-ha as in lab/demo.sh (hocon/ samples: preempt on, priority 200/190, no cluster
 #             guard), advert-interval = check interval = check timeout = each of
 #             COMPARE_INTERVALS (ms; default "200 100"), labelled ours200, ours100.
-# Cases (on the master, always n1 once settled), all kill -9:
+# Cases (on the settled master: n1 unless n2 won the start, as the article's nopreempt allows), all kill -9:
 #   1  the coordinator and Redis (article: keepalived; sentinel: keepalived and sentinel;
 #      ours: redis-ha)        2  only the coordinator        3  only Redis
 #   keepalived is crashed like bench/takeover.sh does it (parent SIGSTOPped, VRRP child and parent
 #   SIGKILLed): a SIGKILL to the parent alone lets the child send a priority-0 advert on its way out.
-# Per run: wait (<= COMPARE_SETTLE s) for n1 to hold the VIP with a master Redis and n2 a linked
-# replica of it (sentinel: also every Sentinel seeing 3 sentinels and 1 replica), start labwriter
+# Per run: wait (<= COMPARE_SETTLE s) for one node to hold the VIP with a master Redis and the other
+# a linked replica of it (sentinel: also every Sentinel seeing 3 sentinels and 1 replica), start labwriter
 # write through the VIP in the client namespace (SET every 10 ms), 2 s later apply the fault, wait
 # until the end state is right for 1 s (or COMPARE_LIMIT s have passed), write 1.5 s more, stop the
 # writer and verify every acked write (labwriter verify) on the Redis the client reaches (the
@@ -170,7 +170,7 @@ fi
 OUT=${BENCH_OUT:-$ROOT/bench/out/compare-$(date '+%Y%m%d-%H%M%S')}
 mkdir -p "$OUT/data"
 RESULTS=$OUT/runs.tsv
-printf 'label\tcase\trun\toutage_ms\tcensored\tacked\tlost\treadonly\tend_right\tend_state\tverified_on\n' >"$RESULTS"
+printf 'label\tcase\trun\toutage_ms\tcensored\tacked\tlost\treadonly\tend_right\tend_state\tverified_on\tmaster\n' >"$RESULTS"
 
 # ---------------------------------------------------------------------------------------------
 # Helpers.
@@ -235,8 +235,8 @@ sampler() { # prefix file max_seconds
         fi
     done
 }
-# Is a sample line's state right? sample_right "LINE" KILLED (KILLED=1: n1's Redis was killed by
-# the fault, so "down" is its right state).
+# Is a sample line's state right? sample_right "LINE" KILLED (KILLED = index of the node whose Redis
+# the fault killed, so "down" is its right state; 0 = none).
 sample_right() {
     local ts h arp r1 r2 o ro
     read -r ts h arp r1 r2 <<<"$1"
@@ -246,7 +246,7 @@ sample_right() {
     o=$((3 - h))
     ro=${R[$o]}
     [[ $ro == "S$h+" ]] && return 0
-    [[ $ro == D && $2 == 1 && $o == 1 ]] && return 0
+    [[ $ro == D && $o == "$2" ]] && return 0
     return 1
 }
 last_sample() { tail -n 1 "$1" 2>/dev/null || true; }
@@ -410,67 +410,71 @@ EOF
     esac
 }
 # Extra readiness: every Sentinel knows the replica and the two other Sentinels.
-sentinels_ready() {
+sentinels_ready() { # master node
     local i info
     for i in 1 2 3; do
         info=$(LAB_CLI_TIMEOUT=1 lab_exec "$P" "$i" timeout -k 0.2 1 redis-cli -h 127.0.0.1 -p 26379 info sentinel 2>/dev/null | tr -d '\r') || return 1
-        [[ $info == *"name=mymaster,status=ok,address=$LAB_NET.1:6379,slaves=1,sentinels=3"* ]] || return 1
+        [[ $info == *"name=mymaster,status=ok,address=$LAB_NET.$1:6379,slaves=1,sentinels=3"* ]] || return 1
     done
 }
 # keepalived's parent or redis-ha's process on both nodes (NODE_PID: what start_setup launched).
 coordinators_alive() { pid_alive "${NODE_PID[1]}" && pid_alive "${NODE_PID[2]}"; }
-apply_fault() { # label case dir  (the master is n1)
-    local label=$1 c=$2 d=$3 pid
+apply_fault() { # label case dir master
+    local label=$1 c=$2 d=$3 m=$4 pid
     if [[ $c == 1 || $c == 2 ]]; then
         case $label in
-            article) ka_crash "$P" 1 || return 1 ;;
+            article) ka_crash "$P" "$m" || return 1 ;;
             sentinel)
-                ka_crash "$P" 1 || return 1
-                pid=$(cat "$d/sentinel-n1.pid" 2>/dev/null) && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]] || return 1
+                ka_crash "$P" "$m" || return 1
+                # The pid file names the daemonized sentinel.
+                pid=$(cat "$d/sentinel-n$m.pid" 2>/dev/null) && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == redis-server* ]] || return 1
                 kill -9 "$pid"
                 ;;
-            ours*) kill -9 "${NODE_PID[1]}" || return 1 ;;
+            ours*) kill -9 "${NODE_PID[$m]}" || return 1 ;;
         esac
+        # Reap the killed job quietly (bash would report "Killed" on stderr later).
+        { wait "${NODE_PID[$m]}" || true; } 2>/dev/null
     fi
     if [[ $c == 1 || $c == 3 ]]; then
-        "${LAB[@]}" redis_kill "$P" 1 "$d" || return 1
+        "${LAB[@]}" redis_kill "$P" "$m" "$d" || return 1
     fi
 }
 
 # ---------------------------------------------------------------------------------------------
 # One run. Appends a line to RESULTS; returns 2 if the lab never settled.
 run_one() { # label case run
-    local label=$1 c=$2 r=$3 d tl killed=0 deadline t_fault line right_since=0 reached=0 now
+    local label=$1 c=$2 r=$3 d tl killed=0 deadline t_fault line right_since=0 reached=0 now m=0
     RUNIDX=$((RUNIDX + 1))
     P="rc$(($$ % 10000))x$RUNIDX"
     d=$T/$label-c$c-r$r
     mkdir -p "$d"
     tl=$d/timeline.txt
-    [[ $c == 1 || $c == 3 ]] && killed=1
     say "$label case $c run $r: lab $P"
     if ! start_setup "$label" "$d"; then
         teardown_run
-        printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\tsetup failed\t-\n' "$label" "$c" "$r" >>"$RESULTS"
+        printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\tsetup failed\t-\t-\n' "$label" "$c" "$r" >>"$RESULTS"
         return 2
     fi
     sampler "$P" "$tl" $((SETTLE + PRE + LIMIT + 30)) &
     PIDS+=("$!")
 
-    # Settled start: n1 holds the VIP, its Redis master, n2 a linked replica of it.
+    # Settled start: one node holds the VIP, its Redis master, the other a linked replica of it. Which
+    # node wins is the setup's business (the article's nopreempt makes it a start-up race).
     deadline=$((SECONDS + SETTLE))
     reached=0
     while ((SECONDS < deadline)); do
         coordinators_alive || { say "$label: a coordinator exited during start-up"; break; }
         line=$(last_sample "$tl")
-        if [[ -n $line ]] && sample_right "$line" 0 && [[ $(awk '{print $2}' <<<"$line") == 1 ]]; then
-            if [[ $label != sentinel ]] || sentinels_ready; then reached=1; break; fi
+        if [[ -n $line ]] && sample_right "$line" 0; then
+            m=$(awk '{print $2}' <<<"$line")
+            if [[ $label != sentinel ]] || sentinels_ready "$m"; then reached=1; break; fi
         fi
         nap 0.2
     done
     if ((!reached)); then
         say "$label case $c run $r: did not settle within ${SETTLE}s (last sample: $(last_sample "$tl"))"
         teardown_run
-        printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\tnever settled\t-\n' "$label" "$c" "$r" >>"$RESULTS"
+        printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\tnever settled\t-\t-\n' "$label" "$c" "$r" >>"$RESULTS"
         return 2
     fi
 
@@ -484,19 +488,21 @@ run_one() { # label case run
         if ((SECONDS >= deadline)) || ! pid_alive "$wpid"; then
             say "$label case $c run $r: writer got no ack ($(tail -n 2 "$d/writer.log" 2>/dev/null))"
             teardown_run
-            printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\twriter got no ack\t-\n' "$label" "$c" "$r" >>"$RESULTS"
+            printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\twriter got no ack\t-\tn%s\n' "$label" "$c" "$r" "$m" >>"$RESULTS"
             return 2
         fi
         nap 0.1
     done
     nap "$PRE"
 
+    [[ $c == 1 || $c == 3 ]] && killed=$m
+    echo "$m" >"$d/master"
     t_fault=$(now_ms)
     echo "$t_fault" >"$d/fault_ms"
-    if ! apply_fault "$label" "$c" "$d"; then
+    if ! apply_fault "$label" "$c" "$d" "$m"; then
         say "$label case $c run $r: could not apply the fault"
         teardown_run
-        printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\tfault failed\t-\n' "$label" "$c" "$r" >>"$RESULTS"
+        printf '%s\t%s\t%s\tsetup-failed\t0\t0\t0\t0\tno\tfault failed\t-\tn%s\n' "$label" "$c" "$r" "$m" >>"$RESULTS"
         return 2
     fi
 
@@ -556,9 +562,9 @@ run_one() { # label case run
         END { for (b in seen) printf "%.1f %d %d %d\n", b / 10, ok[b] + 0, ro[b] + 0, er[b] + 0 }' \
         "$d/acked.txt" "${d}/errors.txt" | sort -n >"$OUT/data/$key.writes"
     awk -v f="$t_fault" 'NR > 1 { print (p - f) / 1000, ($1 - f) / 1000, ph, pa, pr1, pr2 } { p = $1; ph = $2; pa = $3; pr1 = $4; pr2 = $5 }' "$tl" >"$OUT/data/$key.states"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$c" "$r" "$outage" "$censored" "$acked" "$lost" \
-        "${ro_n:-0}" "$end_right" "vip=${h} arp=${arp} n1=${r1} n2=${r2}" "${vnode:+n$vnode}" >>"$RESULTS"
-    say "$label case $c run $r: outage ${outage} ms$( ((censored)) && echo ' (writes never came back)'), acked $acked, lost $lost, READONLY ${ro_n:-0}, end $end_right (vip=$h arp=$arp n1=$r1 n2=$r2)"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$c" "$r" "$outage" "$censored" "$acked" "$lost" \
+        "${ro_n:-0}" "$end_right" "vip=${h} arp=${arp} n1=${r1} n2=${r2}" "${vnode:+n$vnode}" "n$m" >>"$RESULTS"
+    say "$label case $c run $r (master n$m): outage ${outage} ms$( ((censored)) && echo ' (writes never came back)'), acked $acked, lost $lost, READONLY ${ro_n:-0}, end $end_right (vip=$h arp=$arp n1=$r1 n2=$r2)"
     return 0
 }
 
@@ -578,21 +584,21 @@ ELAPSED=$((SECONDS - START))
 
 # ---------------------------------------------------------------------------------------------
 # Table.
-stats() { # label case -> "median runs censored lost readonly right okruns medianrun"
+stats() { # label case -> "median runs censored lost readonly right/RUNS medianrun its-master"
     awk -F'\t' -v l="$1" -v c="$2" -v runs="$RUNS" '
         NR > 1 && $1 == l && $2 == c {
             if ($4 == "setup-failed") { list = list (list == "" ? "" : ",") "fail"; next }
-            n++; v[n] = $4; rr[n] = $3; list = list (list == "" ? "" : ",") $4 ($5 == 1 ? "+" : "")
+            n++; v[n] = $4; rr[n] = $3; mm[n] = $12; list = list (list == "" ? "" : ",") $4 ($5 == 1 ? "+" : "")
             if ($5 == 1) cens++
             if ($7 == "?") unk = 1; else lost += $7
             ro += $8; if ($9 == "yes") right++
         }
         END {
-            if (!n) { print "- " (list == "" ? "-" : list) " 0 - 0 0/" runs " 0"; exit }
+            if (!n) { print "- " (list == "" ? "-" : list) " 0 - 0 0/" runs " 0 -"; exit }
             for (i = 1; i <= n; i++) { o[i] = v[i]; idx[i] = i }
             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (o[j] < o[i]) { t = o[i]; o[i] = o[j]; o[j] = t; t = idx[i]; idx[i] = idx[j]; idx[j] = t }
             m = int((n + 1) / 2)
-            print o[m], list, cens + 0, (unk ? lost "+?" : lost), ro + 0, (right + 0) "/" runs, rr[idx[m]]
+            print o[m], list, cens + 0, (unk ? lost "+?" : lost), ro + 0, (right + 0) "/" runs, rr[idx[m]], mm[idx[m]]
         }' "$RESULTS"
 }
 declare -A MED
@@ -603,7 +609,7 @@ echo "outage = longest gap between acked writes (ms), '+' = writes never came ba
 printf '%-9s %4s %11s  %-26s %6s %9s %8s\n' setup case "median ms" "runs (ms)" lost READONLY "end right"
 for c in $CASES; do
     for label in "${LABELS[@]}"; do
-        read -r med list cens lost ro right mrun <<<"$(stats "$label" "$c")"
+        read -r med list cens lost ro right mrun mmaster <<<"$(stats "$label" "$c")"
         MED[$label,$c]=$med
         printf '%-9s %4s %11s  %-26s %6s %9s %8s\n' "$label" "$c" "$med$([[ $cens != 0 && $med != - ]] && echo '+' || true)" "$list" "$lost" "$ro" "$right"
     done
@@ -622,25 +628,30 @@ for c in $CASES; do
     done
     echo "$line"
 done
+echo
+echo "end states (VIP holders, client's ARP target for the VIP, ROLE of each Redis: M master, S<h>+ linked replica of nh,"
+echo "S<h>- replica with the link down, D down / no answer), counted over the runs:"
+awk -F'\t' 'NR > 1 { k = sprintf("  %-9s case %s (master %s): %s", $1, $2, $12, $10); n[k]++; if (!(k in o)) o[k] = ++c; key[o[k]] = k }
+    END { for (i = 1; i <= c; i++) printf "%s  x%d\n", key[i], n[key[i]] }' "$RESULTS"
 echo "run time: ${ELAPSED}s; per-run results: $RESULTS"
 
 # ---------------------------------------------------------------------------------------------
 # Plots: one PNG per case, one panel per setup (its median run).
 plot_case() { # case
-    local c=$1 label n=0 gp png key mrun med list cens lost ro right y
+    local c=$1 label n=0 gp png key mrun med list cens lost ro right y mmaster
     png=$OUT/compare-case$c.png
     gp=$OUT/data/case$c.gp
     local labels_here=()
     for label in "${LABELS[@]}"; do
-        read -r med list cens lost ro right mrun <<<"$(stats "$label" "$c")"
-        [[ $med != - && -s $OUT/data/$label-c$c-r$mrun.states ]] && labels_here+=("$label:$mrun:$med:$cens:$right")
+        read -r med list cens lost ro right mrun mmaster <<<"$(stats "$label" "$c")"
+        [[ $med != - && -s $OUT/data/$label-c$c-r$mrun.states ]] && labels_here+=("$label:$mrun:$med:$cens:$right:$mmaster")
     done
     ((${#labels_here[@]})) || return 0
     local names=([1]="coordinator + Redis killed" [2]="coordinator killed, Redis alive" [3]="Redis killed")
     {
         echo "set terminal pngcairo size 1400,$((330 * ${#labels_here[@]} + 60)) font 'DejaVu Sans,10'"
         echo "set output '$png'"
-        echo "set multiplot layout ${#labels_here[@]},1 title 'case $c: ${names[$c]} on the master (n1), kill -9 at t = 0 (median run of each setup)' font 'DejaVu Sans,13'"
+        echo "set multiplot layout ${#labels_here[@]},1 title 'case $c: ${names[$c]} on the VIP holder, kill -9 at t = 0 (median run of each setup)' font 'DejaVu Sans,13'"
         echo "set xlabel 'seconds from the fault'"
         echo "set ylabel 'writes per 100 ms'"
         echo "set yrange [0:17.2]"
@@ -654,11 +665,11 @@ plot_case() { # case
         echo 'rc(s) = s eq "M" ? 0x1f4e9c : (s[1:1] eq "S" ? (s[3:3] eq "+" ? 0x8fbde8 : 0xf0a040) : 0x303030)'
         echo 'ac(s) = s eq "1" ? 0x7b3fa0 : (s eq "2" ? 0x2a9d8f : 0xffffff)'
         for key in "${labels_here[@]}"; do
-            IFS=: read -r label mrun med cens right <<<"$key"
+            IFS=: read -r label mrun med cens right mmaster <<<"$key"
             local st=$OUT/data/$label-c$c-r$mrun.states wr=$OUT/data/$label-c$c-r$mrun.writes
             local xmax
             xmax=$(awk 'END { printf "%.1f", $2 + 0.3 }' "$st")
-            echo "set title '$label: outage $med ms$([[ $cens != 0 ]] && echo ' (writes never came back)' || true), end state right in $right runs (run $mrun shown)'"
+            echo "set title '$label: outage $med ms$([[ $cens != 0 ]] && echo ' (writes never came back)' || true), end state right in $right runs (run $mrun shown, master was $mmaster)'"
             echo "set xrange [-2.5:$xmax]"
             echo "plot '$wr' using (\$1+0.05):2 with boxes lc rgb '#2ca02c' title 'acked', \\"
             echo "  '' using (\$1+0.05):3 with boxes lc rgb '#d62728' title 'READONLY', \\"
@@ -684,7 +695,7 @@ for c in $CASES; do plot_case "$c"; done
 RC=0
 for c in $CASES; do
     for label in "${LABELS[@]}"; do
-        read -r med list cens lost ro right mrun <<<"$(stats "$label" "$c")"
+        read -r med list cens lost ro right mrun mmaster <<<"$(stats "$label" "$c")"
         [[ $label == ours* ]] || continue
         iv=${label#ours}
         miss=()
@@ -705,7 +716,7 @@ done
 [[ " ${LABELS[*]}" != *" ours"* ]] || ((RC)) || echo "ours met its targets in every case"
 for c in $CASES; do
     for label in "${LABELS[@]}"; do
-        read -r med list cens lost ro right mrun <<<"$(stats "$label" "$c")"
+        read -r med list cens lost ro right mrun mmaster <<<"$(stats "$label" "$c")"
         echo "COMPARE_RESULT setup=$label case=$c median_outage_ms=$med runs=$list censored=$cens lost=$lost readonly=$ro end_right=$right"
     done
 done
