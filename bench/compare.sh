@@ -17,7 +17,8 @@
 #             vrrp_version 3: the same advert rate as ours at 200 ms; the article has 5 s).
 #   sentinel  Redis Sentinel (redis-server --sentinel) on n1, n2 and n3 (n3 holds no Redis),
 #             "sentinel monitor mymaster 192.0.2.1 6379 2", down-after-milliseconds
-#             COMPARE_SENTINEL_DOWN_AFTER (1000), failover-timeout COMPARE_SENTINEL_FAILOVER_TIMEOUT
+#             COMPARE_SENTINEL_DOWN_AFTER (1000; Sentinel's default is 30000: a best case for Sentinel),
+#             failover-timeout COMPARE_SENTINEL_FAILOVER_TIMEOUT
 #             (10000), parallel-syncs 1; keepalived in n1/n2: state BACKUP, preempt, priority
 #             200/190, vrrp_script "SENTINEL get-master-addr-by-name mymaster == my address"
 #             every 1 s, weight -50, so the VIP follows the Sentinel-elected master.
