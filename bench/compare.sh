@@ -25,14 +25,15 @@
 #   ours      redis-ha as in lab/demo.sh (hocon/ samples: preempt on, priority 200/190, no cluster
 #             guard), advert-interval = check interval = check timeout = each of
 #             COMPARE_INTERVALS (ms; default "200 100"), labelled ours200, ours100.
-# Cases (on the settled master: n1 unless n2 won the start, as the article's nopreempt allows), all kill -9:
+# Cases (on the settled master: n1, or for the article whichever node won the start), all kill -9:
 #   1  the coordinator and Redis (article: keepalived; sentinel: keepalived and sentinel;
 #      ours: redis-ha)        2  only the coordinator        3  only Redis
 #   keepalived is crashed like bench/takeover.sh does it (parent SIGSTOPped, VRRP child and parent
 #   SIGKILLed): a SIGKILL to the parent alone lets the child send a priority-0 advert on its way out.
-# Per run: wait (<= COMPARE_SETTLE s) for one node to hold the VIP with a master Redis and the other
-# a linked replica of it (sentinel: also every Sentinel seeing 3 sentinels and 1 replica), start labwriter
-# write through the VIP in the client namespace (SET every 10 ms), 2 s later apply the fault, wait
+# Per run: wait (<= COMPARE_SETTLE s) until, for 1 s, one node (n1 for ours and sentinel) holds the
+# VIP with a master Redis and the other is a linked replica of it (sentinel: also every Sentinel
+# seeing 3 sentinels and 1 replica), start labwriter write through the VIP in the client namespace
+# (SET every 10 ms), 2 s later apply the fault, wait
 # until the end state is right for 1 s (or COMPARE_LIMIT s have passed), write 1.5 s more, stop the
 # writer and verify every acked write (labwriter verify) on the Redis the client reaches (the
 # client's ARP entry for the VIP; else the only VIP holder or master). A background sampler records
@@ -459,16 +460,24 @@ run_one() { # label case run
     sampler "$P" "$tl" $((SETTLE + PRE + LIMIT + 30)) &
     PIDS+=("$!")
 
-    # Settled start: one node holds the VIP, its Redis master, the other a linked replica of it. Which
-    # node wins is the setup's business (the article's nopreempt makes it a start-up race).
+    # Settled start: one node holds the VIP, its Redis master, the other a linked replica of it, for
+    # STABLE ms in a row. ours and sentinel must settle on n1: ours preempts (n1 has priority 200;
+    # n2 may win the boot race, then n1 takes over, as lab/demo.sh waits for), Sentinel monitors n1.
+    # With the article's nopreempt on n1 either node may end up master: the run faults that one.
+    local settle_since=0 ts_now
     deadline=$((SECONDS + SETTLE))
     reached=0
     while ((SECONDS < deadline)); do
         coordinators_alive || { say "$label: a coordinator exited during start-up"; break; }
         line=$(last_sample "$tl")
-        if [[ -n $line ]] && sample_right "$line" 0; then
-            m=$(awk '{print $2}' <<<"$line")
-            if [[ $label != sentinel ]] || sentinels_ready "$m"; then reached=1; break; fi
+        m=$(awk '{print $2}' <<<"$line")
+        ts_now=$(awk '{print $1}' <<<"$line")
+        if [[ -n $line ]] && sample_right "$line" 0 && [[ $label == article || $m == 1 ]] \
+            && { [[ $label != sentinel ]] || sentinels_ready "$m"; }; then
+            ((settle_since)) || settle_since=$ts_now
+            if ((ts_now - settle_since >= STABLE)); then reached=1; break; fi
+        else
+            settle_since=0
         fi
         nap 0.2
     done
