@@ -28,6 +28,9 @@
 # Cases (on the settled master: n1, or for the article whichever node won the start), all kill -9:
 #   1  the coordinator and Redis (article: keepalived; sentinel: keepalived and sentinel;
 #      ours: redis-ha)        2  only the coordinator        3  only Redis
+#   and, only when asked for (COMPARE_CASES="1 2 3 4"): 4  the master's Redis hung for
+#   COMPARE_HUNG_SECONDS (3) with DEBUG SLEEP: it wakes still a master after the VIP moved, and
+#   "lost" counts the writes it acked after waking that its demotion then dropped.
 #   keepalived is crashed like bench/takeover.sh does it (parent SIGSTOPped, VRRP child and parent
 #   SIGKILLed): a SIGKILL to the parent alone lets the child send a priority-0 advert on its way out.
 # Per run: wait (<= COMPARE_SETTLE s) until, for 1 s, one node (n1 for ours and sentinel) holds the
@@ -60,11 +63,12 @@
 #   COMPARE_KA_ADVERT=0.2                   keepalived advert_int (s) for article and sentinel
 #   COMPARE_ARTICLE_NOPREEMPT=n1            or "both"
 #   COMPARE_SENTINEL_DOWN_AFTER=1000  COMPARE_SENTINEL_FAILOVER_TIMEOUT=10000   (ms)
+#   COMPARE_HUNG_SECONDS=3                  case 4's DEBUG SLEEP
 #   BENCH_SKIP_BUILD=1                      use the existing Release build
 #   BENCH_OUT=DIR                           output dir (default bench/out/compare-<timestamp>)
 #   COMPARE_KEEP_LOGS=DIR                   copy every run's configs and logs to DIR
 # Exit status: 0 ours met its targets (median outage < 5 x interval: 1.0 s at 200 ms, 0.5 s at
-# 100 ms; at least 10x shorter than sentinel where it ran; 0 acked writes lost in case 2; right end
+# 100 ms; at least 10x shorter than sentinel where it ran, cases 1-3; 0 acked writes lost in cases 2 and 4; right end
 # state in every run); 1 a target was missed; 2 setup failed (packages, build, a run whose lab did not
 # settle twice in a row, or whose writer or fault failed). A start that does not settle is retried once
 # with a fresh lab and counted ("bad starts"); it is a finding about that setup, not a bench failure.
@@ -88,6 +92,11 @@ KA_ADVERT=${COMPARE_KA_ADVERT:-0.2}
 ART_NOPREEMPT=${COMPARE_ARTICLE_NOPREEMPT:-n1}
 SEN_DOWN=${COMPARE_SENTINEL_DOWN_AFTER:-1000}
 SEN_FTO=${COMPARE_SENTINEL_FAILOVER_TIMEOUT:-10000}
+HUNG=${COMPARE_HUNG_SECONDS:-3}
+[[ $HUNG =~ ^[1-9][0-9]?$ ]] || usage_die "COMPARE_HUNG_SECONDS: 1..99 whole seconds"
+# Case 4 hangs the master's Redis with DEBUG SLEEP, which Redis 7 allows only when enabled
+# (local: from 127.0.0.1 in the node's namespace only).
+DEBUG_ARGS=(--enable-debug-command local)
 PRE=2        # s of writes before the fault
 STABLE=1000  # ms the end state must stay right before it counts as reached
 POST=1.5     # s of writes after that
@@ -98,7 +107,7 @@ usage_die() { echo "compare: $*" >&2; exit 2; }
 [[ $KA_ADVERT =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_die "COMPARE_KA_ADVERT: seconds"
 [[ $ART_NOPREEMPT == n1 || $ART_NOPREEMPT == both ]] || usage_die "COMPARE_ARTICLE_NOPREEMPT: n1 or both"
 for s in $SETUPS; do [[ $s == article || $s == sentinel || $s == ours ]] || usage_die "unknown setup '$s'"; done
-for c in $CASES; do [[ $c == [123] ]] || usage_die "unknown case '$c'"; done
+for c in $CASES; do [[ $c == [1234] ]] || usage_die "unknown case '$c'"; done
 for iv in $INTERVALS; do [[ $iv =~ ^[1-9][0-9]*$ ]] && ((iv % 10 == 0)) || usage_die "interval '$iv' ms: 10 ms steps"; done
 LABELS=()
 for s in $SETUPS; do
@@ -378,8 +387,8 @@ start_setup() { # label dir
     "${LAB[@]}" up "$P" "$nodes" >/dev/null || return 1
     case $label in
         article | sentinel)
-            "${LAB[@]}" redis_start "$P" 1 "$d" || return 1
-            "${LAB[@]}" redis_start "$P" 2 "$d" --replicaof "$LAB_NET.1" 6379 || return 1
+            "${LAB[@]}" redis_start "$P" 1 "$d" "${DEBUG_ARGS[@]}" || return 1
+            "${LAB[@]}" redis_start "$P" 2 "$d" --replicaof "$LAB_NET.1" 6379 "${DEBUG_ARGS[@]}" || return 1
             if [[ $label == sentinel ]]; then
                 for i in 1 2 3; do
                     write_sentinel_daemon_conf "$d" "$i"
@@ -403,8 +412,8 @@ redis-ha.vrrp.advert-interval = $iv
 redis-ha.redis.check.interval = $iv
 redis-ha.redis.check.timeout = $iv
 EOF
-            "${LAB[@]}" redis_start "$P" 1 "$d" || return 1
-            "${LAB[@]}" redis_start "$P" 2 "$d" || return 1
+            "${LAB[@]}" redis_start "$P" 1 "$d" "${DEBUG_ARGS[@]}" || return 1
+            "${LAB[@]}" redis_start "$P" 2 "$d" "${DEBUG_ARGS[@]}" || return 1
             for i in 1 2; do
                 ip netns exec "$(lab_ns "$P" "$i")" dotnet "$NODE_DLL" run --config "$d/conf/n$i.conf" >"$d/node-n$i.log" 2>&1 &
                 NODE_PID[$i]=$!
@@ -441,6 +450,13 @@ apply_fault() { # label case dir master
     fi
     if [[ $c == 1 || $c == 3 ]]; then
         "${LAB[@]}" redis_kill "$P" "$m" "$d" || return 1
+    fi
+    if [[ $c == 4 ]]; then
+        # Hung, not dead: the Redis wakes after HUNG s and still believes it is the master. What it
+        # acks after waking and then loses to its demotion shows up as "lost".
+        ip netns exec "$(lab_ns "$P" "$m")" timeout $((HUNG + 5)) redis-cli -h 127.0.0.1 -p "$LAB_REDIS_PORT" \
+            DEBUG SLEEP "$HUNG" >"$d/debug-sleep.log" 2>&1 &
+        PIDS+=("$!")
     fi
 }
 
@@ -628,8 +644,8 @@ stats() { # label case -> "median(+ if that run's writes never came back) runs c
 }
 declare -A MED
 echo
-echo "==== write outage through the VIP, kill -9 on the master: article vs sentinel vs ours ($RUNS runs each) ===="
-echo "cases: 1 = coordinator + Redis killed, 2 = coordinator killed, 3 = Redis killed"
+echo "==== write outage through the VIP, a fault on the master: article vs sentinel vs ours ($RUNS runs each) ===="
+echo "cases: 1 = coordinator + Redis killed (kill -9), 2 = coordinator killed, 3 = Redis killed, 4 = Redis hung ${HUNG} s (DEBUG SLEEP; lost = acked by it after waking)"
 echo "outage = longest gap between acked writes (ms), '+' = writes never came back before the ${LIMIT}s limit;"
 echo "bad starts = fresh labs whose start never settled (retried once with another lab; not in the runs)"
 printf '%-9s %4s %11s  %-26s %6s %9s %9s %10s\n' setup case "median ms" "runs (ms)" lost READONLY "end right" "bad starts"
@@ -675,11 +691,11 @@ plot_case() { # case
         [[ $med != - && -s $OUT/data/$label-c$c-r$mrun.states ]] && labels_here+=("$label:$mrun:$med:$cens:$right:$mmaster")
     done
     ((${#labels_here[@]})) || return 0
-    local names=([1]="coordinator + Redis killed" [2]="coordinator killed, Redis alive" [3]="Redis killed")
+    local names=([1]="coordinator + Redis killed" [2]="coordinator killed, Redis alive" [3]="Redis killed" [4]="Redis hung ${HUNG} s (DEBUG SLEEP)")
     {
         echo "set terminal pngcairo size 1400,$((330 * ${#labels_here[@]} + 60)) font 'DejaVu Sans,10'"
         echo "set output '$png'"
-        echo "set multiplot layout ${#labels_here[@]},1 title 'case $c: ${names[$c]} on the VIP holder, kill -9 at t = 0 (median run of each setup)' font 'DejaVu Sans,13'"
+        echo "set multiplot layout ${#labels_here[@]},1 title 'case $c: ${names[$c]} on the VIP holder, fault at t = 0 (median run of each setup)' font 'DejaVu Sans,13'"
         echo "set xlabel 'seconds from the fault'"
         echo "set ylabel 'writes per 100 ms'"
         echo "set yrange [0:17.2]"
@@ -729,11 +745,11 @@ for c in $CASES; do
         miss=()
         if [[ $med == - ]]; then miss+=("no runs"); else
             [[ $med != *+ ]] && ((med < 5 * iv)) || miss+=("median outage $med ms >= $((5 * iv)) ms")
-            if [[ ${MED[sentinel,$c]:-} != "" && ${MED[sentinel,$c]} != - ]]; then
+            if [[ $c != 4 && ${MED[sentinel,$c]:-} != "" && ${MED[sentinel,$c]} != - ]]; then
                 ((${med%+} * 10 <= ${MED[sentinel,$c]%+})) || miss+=("not 10x shorter than sentinel (${MED[sentinel,$c]} ms)")
             fi
         fi
-        [[ $c != 2 || $lost == 0 ]] || miss+=("acked writes lost: $lost")
+        [[ ($c != 2 && $c != 4) || $lost == 0 ]] || miss+=("acked writes lost: $lost")
         [[ $right == "$RUNS/$RUNS" ]] || miss+=("end state right in only $right runs")
         ((bad == 0)) || miss+=("$bad start(s) never settled")
         if ((${#miss[@]})); then
