@@ -226,16 +226,24 @@ sampler() { # prefix file max_seconds
             [[ $(ip -n "${p}n$i" -4 -o addr show dev eth0 2>/dev/null) == *" $VIP/"* ]] && h+=$i
         done
         arp=$(ip -n "${p}c" neigh show "$VIP" 2>/dev/null | awk '{ for (k = 1; k < NF; k++) if ($k == "lladdr") { m = $(k + 1); print substr(m, length(m)) } }')
+        # Both Redis asked at once: a hung one (case 4) takes the whole 0.5 s timeout, and the other's
+        # answer must belong to the same instant as the VIP sample.
         roles=$(ip netns exec "${p}c" sh -c '
+            t=$(mktemp -d) || exit 1
             for h in 1 2; do
-                r=$(timeout -k 0.2 0.5 redis-cli -h 192.0.2.$h -p 6379 ROLE 2>/dev/null | tr "\n" " ")
+                (timeout -k 0.2 0.5 redis-cli -h 192.0.2.$h -p 6379 ROLE 2>/dev/null | tr "\n" " " >"$t/$h") &
+            done
+            wait
+            for h in 1 2; do
+                r=$(cat "$t/$h")
                 set -- $r
                 case ${1:-} in
                     master) printf "M " ;;
                     slave) if [ "${4:-}" = connected ]; then printf "S%s+ " "${2##*.}"; else printf "S%s- " "${2##*.}"; fi ;;
                     *) printf "D " ;;
                 esac
-            done' 2>/dev/null) || roles="D D "
+            done
+            rm -rf "$t"' 2>/dev/null) || roles="D D "
         line="$now ${h:--} ${arp:--} $roles"
         echo "${line% }" >>"$f"
         n=$((n + 1))
