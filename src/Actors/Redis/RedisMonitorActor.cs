@@ -33,7 +33,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private PreciseTimer? _timer;
     private bool _inFlight;
     private long _checks;
-    private (byte Priority, bool Eligible, bool InSync)? _announced;
+    private (byte Priority, bool Eligible, bool InSync, bool Held)? _announced;
     private ReplicationFacts? _lastFacts;
     private RestartWatch _restarts = RestartWatch.Initial;
     private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -119,9 +119,9 @@ public sealed class RedisMonitorActor : ReceiveActor
         var eligible = _score.Healthy && !_restarts.Held;
         // Keep the last verdict while the check fails: a dead Redis is not eligible anyway.
         var inSync = probe.Facts is { } facts ? facts is { Role: RedisRole.Replica, MasterLinkUp: true } : _announced?.InSync ?? false;
-        if (_announced != (priority, eligible, inSync))
+        if (_announced != (priority, eligible, inSync, _restarts.Held))
         {
-            _announced = (priority, eligible, inSync);
+            _announced = (priority, eligible, inSync, _restarts.Held);
             var cause = !_score.Healthy
                 ? $"redis check failed {_score.Failures} times: {_score.LastError} (priority {priority})"
                 : _restarts.Held
@@ -129,6 +129,6 @@ public sealed class RedisMonitorActor : ReceiveActor
                     : $"redis check OK (priority {priority})";
             _vrrp.Tell(new HealthChanged(priority, eligible, cause, inSync));
         }
-        _roleFlip.Tell(new LocalRedisObserved(probe, _score.Healthy));
+        _roleFlip.Tell(new LocalRedisObserved(probe, _score.Healthy, _restarts.HeldReason));
     }
 }

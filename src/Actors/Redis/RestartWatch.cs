@@ -62,12 +62,13 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
 
     private static string Expired => $"no other Redis took over within {EmptyRestartHold.TotalSeconds:0} s";
 
-    // run_id is new on every start. Redis before 7 gives no run_id here (one INFO section): a new
-    // replication id with the offset gone back is a restart too (a promotion keeps the offset).
+    // run_id is new on every start. Redis before 7 gives no run_id here (one INFO section): a
+    // master with a new replication id and the offset gone back is a restart too (a promotion
+    // keeps the offset; a replica's full resync from a master that was behind does not count).
     private static bool IsRestart(ReplicationFacts last, ReplicationFacts now) =>
         last.RunId.Length > 0 && now.RunId.Length > 0
             ? last.RunId != now.RunId
-            : now.ReplicationId != last.ReplicationId && now.MasterReplOffset < last.MasterReplOffset;
+            : now.Role == RedisRole.Master && now.ReplicationId != last.ReplicationId && now.MasterReplOffset < last.MasterReplOffset;
 
     private static string Short(string runId) => runId.Length > 8 ? runId[..8] : runId.Length == 0 ? "?" : runId;
 

@@ -59,6 +59,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private IPAddress? _master;
     private IPAddress? _previousMaster;
     private ReplicationFacts? _localFacts;
+    private string? _emptyRestart;
     private long? _lastKnownMasterOffset;
     private ReplicationFacts? _masterFacts;
     private long _generation;
@@ -258,6 +259,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Handle(LocalRedisObserved m)
     {
         _localFacts = m.Probe.Passed ? m.Probe.Facts : null;
+        _emptyRestart = m.EmptyRestart;
         Reconcile();
         ObserveMaster();
     }
@@ -305,7 +307,8 @@ public sealed class RoleFlipActor : ReceiveActor
         if (_inFlight is not null) return;
         EnsureMinReplicas();
         SweepStrayMasters();
-        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts, _noQuorum, protectData: _fenceMargin is not null);
+        var plan = RolePlanner.Plan(_vrrp, _master, _previousMaster, _settings.Port, _localFacts, _masterFacts, _noQuorum, protectData: _fenceMargin is not null,
+            emptyRestart: _emptyRestart);
         if (plan is KeepData keep && keep.Reason != _lastRefusal)
             _log.Warning("{0}", keep.Reason);
         _lastRefusal = (plan as KeepData)?.Reason;

@@ -49,10 +49,15 @@ public static class RolePlanner
     /// minority's Redis must refuse writes whatever VRRP says: the majority may be promoting.</param>
     /// <param name="protectData">Guarded nodes: a Redis with keys never follows an empty master (it would
     /// full-resync and lose them); <see cref="DataPreference"/> makes that master yield instead.</param>
+    /// <param name="emptyRestart">Why the local Redis is held back after restarting empty, else null. Such
+    /// a master is fenced at once, whatever VRRP says: as a replica with no link it answers its
+    /// replica's resync attempts with NOMASTERLINK, so the replica keeps its copy until it is promoted.</param>
     public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local,
-        ReplicationFacts? masterRedis, string? noQuorum = null, bool protectData = false)
+        ReplicationFacts? masterRedis, string? noQuorum = null, bool protectData = false, string? emptyRestart = null)
     {
         if (local is null) return new RoleSteady("local redis does not answer");
+        if (emptyRestart is not null && local.Role == RedisRole.Master)
+            return new FenceLocal($"redis {emptyRestart}");
         if (noQuorum is not null && vrrp != VrrpState.Master)
             return local.Role == RedisRole.Master
                 ? new FenceLocal(noQuorum)

@@ -1,4 +1,5 @@
 using RedisHaActors.Redis;
+using RedisHaActors.Vrrp;
 using Xunit;
 
 namespace RedisHaActors.Tests.Unit;
@@ -78,6 +79,28 @@ public sealed class RestartWatchTests
         var (held, restarted, _) = afterPromotion.Observe(Master("", 0, 0, "r3"), T0);
         Assert.Equal("run_id ? -> ?, master_repl_offset 520 -> 0, keys 30 -> 0", restarted);
         Assert.True(held.Held);
+    }
+
+    [Fact]
+    public void Without_run_id_a_replica_full_resyncing_from_a_master_that_was_behind_is_no_restart()
+    {
+        var (w, _, _) = RestartWatch.Initial.Observe(Master("", 500, 30, "r1"), T0);
+        var resynced = new ReplicationFacts(RedisRole.Replica, "192.0.2.2", 6379, true, 400, 400, "r2", 0, "no-failover", 0, 28);
+        var (_, restarted, _) = w.Observe(resynced, T0);
+        Assert.Null(restarted);
+    }
+
+    [Theory]
+    [InlineData(VrrpState.Master)]
+    [InlineData(VrrpState.Backup)]
+    public void An_empty_restarted_master_is_fenced_at_once_whatever_VRRP_says_and_a_replica_is_left_alone(VrrpState vrrp)
+    {
+        var peer = System.Net.IPAddress.Parse("192.0.2.2");
+        var plan = RolePlanner.Plan(vrrp, peer, null, 6379, Master("b", 0, 0), Master("p", 900, 30), emptyRestart: "restarted empty (it had 30 keys)");
+        Assert.Equal(new FenceLocal("redis restarted empty (it had 30 keys)"), plan);
+
+        var replica = Master("b", 0, 0) with { Role = RedisRole.Replica, MasterHost = "127.0.0.1", MasterPort = 1 };
+        Assert.IsNotType<FenceLocal>(RolePlanner.Plan(vrrp, peer, null, 6379, replica, Master("p", 900, 30), emptyRestart: "restarted empty"));
     }
 
     [Fact]
