@@ -253,6 +253,26 @@ public sealed class SettingsTests
         Assert.Contains(s.ConfigWarnings, w => w.StartsWith("redis-ha.redis.tls.verify = off: any server certificate is accepted", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Redis_TLS_files_are_parsed_at_check_config()
+    {
+        using var certs = new RedisHaActors.Tests.Redis.TestCertificates();
+        var good = HaSettings.Parse(Vip + $"redis-ha.redis.tls {{ enabled = on, ca-file = \"{certs.CaFile}\", " +
+                                    $"cert-file = \"{certs.ClientCertFile}\", key-file = \"{certs.ClientKeyFile}\" }}");
+        Assert.Equal(certs.CaFile, good.Redis.TlsInEffect.CaFile);
+
+        var notPem = Path.Combine(certs.Dir, "not-a-certificate.txt");
+        File.WriteAllText(notPem, "hello");
+        var e = Assert.Throws<ConfigurationException>(() => HaSettings.Parse(Vip + $"redis-ha.redis.tls {{ enabled = on, ca-file = \"{notPem}\" }}"));
+        Assert.Equal("redis-ha.redis.tls.ca-file", e.Key);
+        Assert.Contains("a readable PEM certificate", e.Message);
+        // A client certificate with another certificate's key.
+        e = Assert.Throws<ConfigurationException>(() => HaSettings.Parse(Vip + $"redis-ha.redis.tls {{ enabled = on, " +
+            $"cert-file = \"{certs.ClientCertFile}\", key-file = \"{certs.ServerKeyFile}\" }}"));
+        Assert.Equal("redis-ha.redis.tls.cert-file", e.Key);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     // ---- bad values: the full key, the value and what is allowed ----
 
     public static TheoryData<string, string, string?, string> BadValues => new()
@@ -294,6 +314,7 @@ public sealed class SettingsTests
         { "redis-ha.redis.tls { enabled = on, ca-file = \"/nonexistent/ca.crt\" }", "redis-ha.redis.tls.ca-file", "/nonexistent/ca.crt", "not found" },
         { "redis-ha.redis.tls { enabled = on, cert-file = \"/etc/hostname\" }", "redis-ha.redis.tls.key-file", "", "cert-file and key-file go together" },
         { "redis-ha.redis.tls.enabled = sometimes", "redis-ha.redis.tls.enabled", "sometimes", "on|off" },
+        { "redis-ha.redis.tls { enabled = on, ca-file = \"certs/ca.crt\" }", "redis-ha.redis.tls.ca-file", "certs/ca.crt", "an absolute path" },
         { "redis-ha.redis.tls.cafile = \"x\"", "redis-ha.redis.tls.cafile", null, "unknown key" },
         { "redis-ha.vrrp.prioriti = 200", "redis-ha.vrrp.prioriti", null, "unknown key" },
         { "redis-ha.redis.check.wieght = -20", "redis-ha.redis.check.wieght", null, "unknown key" },
