@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using RedisHaActors.Configuration;
@@ -36,7 +37,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private (byte Priority, bool Eligible, bool InSync, bool Held)? _announced;
     private ReplicationFacts? _lastFacts;
     private RestartWatch _restarts = RestartWatch.Initial;
-    private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
@@ -108,7 +109,7 @@ public sealed class RedisMonitorActor : ReceiveActor
         else if (!probe.Passed && _score.Failures == 1 && _score.Healthy)
             _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.Error);
 
-        var (restarts, restarted, released) = _restarts.Observe(probe.Facts, System.Diagnostics.Stopwatch.GetElapsedTime(_startedAt));
+        var (restarts, restarted, released) = _restarts.Observe(probe.Facts, Stopwatch.GetElapsedTime(_startedAt));
         _restarts = restarts;
         if (restarted is not null)
             _log.Warning("redis {0} restarted: {1}{2}", _local.Endpoint, restarted, _restarts.Held ? "; " + _restarts.HeldReason : "");

@@ -33,12 +33,9 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
     /// (old and new <c>run_id</c>, offsets, key counts), <c>Released</c> why a hold ended.</returns>
     public (RestartWatch Next, string? Restarted, string? Released) Observe(ReplicationFacts? facts, TimeSpan now)
     {
-        if (facts is null)
-            return (Held && now >= HeldUntil ? this with { HeldReason = null } : this, null, Held && now >= HeldUntil ? Expired : null);
-
         string? restarted = null;
-        var next = this with { Last = facts };
-        if (Last is { } last && IsRestart(last, facts))
+        var next = facts is null ? this : this with { Last = facts };
+        if (facts is not null && Last is { } last && IsRestart(last, facts))
         {
             restarted = $"run_id {Short(last.RunId)} -> {Short(facts.RunId)}, master_repl_offset {last.MasterReplOffset} -> {facts.MasterReplOffset}, " +
                         $"keys {Count(last.Keys)} -> {Count(facts.Keys)}";
@@ -56,11 +53,9 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
         if (facts is { Role: RedisRole.Replica, MasterLinkUp: true })
             return (next with { HeldReason = null }, restarted, "it synced from its master");
         if (now >= HeldUntil)
-            return (next with { HeldReason = null }, restarted, Expired);
+            return (next with { HeldReason = null }, restarted, $"no other Redis took over within {EmptyRestartHold.TotalSeconds:0} s");
         return (next, restarted, null);
     }
-
-    private static string Expired => $"no other Redis took over within {EmptyRestartHold.TotalSeconds:0} s";
 
     // run_id is new on every start. Redis before 7 gives no run_id here (one INFO section): a
     // master with a new replication id and the offset gone back is a restart too (a promotion
