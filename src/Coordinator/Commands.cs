@@ -169,6 +169,10 @@ internal static class Commands
                 })
                 .WithRedisHaNode(settings, io, announceHost, primary);
         });
+        // Idle memory of a process that runs for months (bench/idle.sh): no app.config probe at
+        // ActorSystem creation, and startup's freed native heap handed back to the kernel.
+        builder.Services.UseActorSystemWithoutAppConfig("redis-ha");
+        builder.Services.AddHostedService<NativeHeapTrimmer>();
         using var host = builder.Build();
         var system = host.Services.GetRequiredService<ActorSystem>();
         await host.RunAsync(ct).ConfigureAwait(false);

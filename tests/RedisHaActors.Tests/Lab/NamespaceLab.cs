@@ -221,6 +221,15 @@ public sealed partial class NamespaceLab : IDisposable
 
     public void KillNode(int node) => _nodes[node].Kill(entireProcessTree: true);
 
+    /// <summary>The files node i's process has mapped (libraries and assemblies), from /proc/PID/maps.</summary>
+    public string[] NodeMappedFiles(int node) =>
+        File.ReadAllLines($"/proc/{_nodes[node].Id}/maps")
+            .Select(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 6 && f[5].StartsWith('/'))
+            .Select(f => f[5].Trim())
+            .Distinct()
+            .ToArray();
+
     /// <summary>SIGTERM the node and wait (bounded) for it to exit; returns its exit code.</summary>
     public int TerminateNode(int node, TimeSpan timeout)
     {
