@@ -66,7 +66,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     protected override void PreStart()
     {
         var self = Self;
-        _timer = new PreciseTimer(() => self.Tell(CheckDue.Instance));
+        _timer = new PreciseTimer(() => self.Tell(CheckDue.Instance), "redis-check");
         _timer.ArmPeriodic(TimeSpan.Zero, _settings.Check.Interval);
     }
 

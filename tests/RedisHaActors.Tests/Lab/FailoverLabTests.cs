@@ -41,7 +41,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         var addr = NamespaceLab.Run("ip", ["-n", lab.Prefix + "n1", "-4", "addr", "show", "dev", "eth0"]);
         var vipLines = addr.Split('\n').SkipWhile(l => !l.Contains("192.0.2.100/24")).Take(2).ToArray();
         Assert.Matches(@"valid_lft [12]sec preferred_lft [012]sec", string.Join(" ", vipLines));
-        // Akka's app.config probe (System.Configuration, about 10 MB RSS) is never started: the
+        // Akka's app.config probe (System.Configuration, about 8 MB RSS) is never started: the
         // host creates its actor system without it (HostedActorSystemFactory).
         foreach (var node in new[] { 1, 2 })
             Assert.DoesNotContain(lab.NodeMappedFiles(node), f => f.EndsWith("/System.Configuration.ConfigurationManager.dll", StringComparison.Ordinal));

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using RedisHaActors.Hosting;
+
+namespace RedisHaActors.Tests.Unit;
+
+/// <summary>
+/// Order and "never early" only: how late the timer fires is a figure for bench/takeover.sh, not an
+/// assertion here (upper bounds are seconds, for a loaded CI host).
+/// </summary>
+public sealed class PreciseTimerTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public void A_one_shot_fires_once_and_never_before_its_deadline()
+    {
+        var fired = new BlockingCollection<long>();
+        using var timer = new PreciseTimer(() => fired.Add(Stopwatch.GetTimestamp()));
+        var armed = Stopwatch.GetTimestamp();
+        timer.Arm(TimeSpan.FromMilliseconds(30.4));
+        Assert.True(fired.TryTake(out var at, Patience), "fired");
+        Assert.True(Stopwatch.GetElapsedTime(armed, at) >= TimeSpan.FromMilliseconds(30.4));
+        Assert.False(fired.TryTake(out _, TimeSpan.FromMilliseconds(200)), "fired only once");
+    }
+
+    [Fact]
+    public void Re_arming_replaces_the_deadline_and_disarming_stops_it()
+    {
+        var fired = new BlockingCollection<long>();
+        using var timer = new PreciseTimer(() => fired.Add(Stopwatch.GetTimestamp()));
+        var armed = Stopwatch.GetTimestamp();
+        timer.Arm(TimeSpan.FromMilliseconds(20));
+        timer.Arm(TimeSpan.FromMilliseconds(250)); // later: the 20 ms deadline is gone
+        Assert.True(fired.TryTake(out var at, Patience), "fired");
+        Assert.True(Stopwatch.GetElapsedTime(armed, at) >= TimeSpan.FromMilliseconds(250));
+
+        timer.Arm(TimeSpan.FromSeconds(10));
+        timer.Arm(TimeSpan.FromMilliseconds(10)); // earlier: the waiting thread is woken for it
+        Assert.True(fired.TryTake(out _, Patience), "the earlier deadline fired without waiting for the 10 s one");
+
+        timer.Arm(TimeSpan.FromMilliseconds(50));
+        timer.Disarm();
+        Assert.False(fired.TryTake(out _, TimeSpan.FromMilliseconds(300)), "disarmed");
+    }
+
+    [Fact]
+    public void A_periodic_timer_keeps_its_schedule_and_survives_a_throwing_callback()
+    {
+        var fired = new BlockingCollection<long>();
+        var calls = 0;
+        using var timer = new PreciseTimer(() =>
+        {
+            fired.Add(Stopwatch.GetTimestamp());
+            if (Interlocked.Increment(ref calls) == 2) throw new InvalidOperationException("test: a failing callback");
+        });
+        var armed = Stopwatch.GetTimestamp();
+        timer.ArmPeriodic(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20));
+        var times = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(fired.TryTake(out var at, Patience), $"firing {i + 1}");
+            times.Add(at);
+        }
+        timer.Disarm();
+        // Firing k is never before due + k * period (absolute schedule, no drift from late firings).
+        for (var k = 0; k < times.Count; k++)
+            Assert.True(Stopwatch.GetElapsedTime(armed, times[k]) >= TimeSpan.FromMilliseconds(10 + 20 * k), $"firing {k + 1} early");
+    }
+
+    [Fact]
+    public void Disposing_stops_a_periodic_timer()
+    {
+        var fired = new BlockingCollection<long>();
+        var timer = new PreciseTimer(() => fired.Add(Stopwatch.GetTimestamp()));
+        timer.ArmPeriodic(TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
+        Assert.True(fired.TryTake(out _, Patience), "fired");
+        timer.Dispose();
+        for (var i = 0; i < 3 && fired.TryTake(out _, TimeSpan.FromMilliseconds(50)); i++) { } // a firing already under way may land
+        Assert.False(fired.TryTake(out _, TimeSpan.FromMilliseconds(200)), "no firing after Dispose");
+    }
+}
