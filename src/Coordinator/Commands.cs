@@ -19,6 +19,9 @@ internal static class Commands
     public const int ExitBadConfig = 2;
     public const int ExitEnvironment = 3;
 
+    // Part of every cluster address (akka.tcp://redis-ha@host:port): all nodes must agree on it.
+    private const string ActorSystemName = "redis-ha";
+
     // The VRRP timers do not use Akka's scheduler, so a coarse tick only saves idle CPU.
     private const string AkkaConfig = """
         akka {
@@ -151,7 +154,7 @@ internal static class Commands
             o.IncludeScopes = false;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
-        builder.Services.AddAkka("redis-ha", (akka, sp) =>
+        builder.Services.AddAkka(ActorSystemName, (akka, sp) =>
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
             var vipLog = loggerFactory.CreateLogger("RedisHaActors.Vip");
@@ -171,7 +174,7 @@ internal static class Commands
         });
         // Idle memory of a process that runs for months (bench/idle.sh): no app.config probe at
         // ActorSystem creation, and startup's freed native heap handed back to the kernel.
-        builder.Services.UseActorSystemWithoutAppConfig("redis-ha");
+        builder.Services.UseActorSystemWithoutAppConfig(ActorSystemName);
         builder.Services.AddHostedService<NativeHeapTrimmer>();
         using var host = builder.Build();
         var system = host.Services.GetRequiredService<ActorSystem>();

@@ -30,6 +30,17 @@ namespace RedisHaActors.Hosting;
 public static class HostedActorSystemFactory
 {
     /// <summary>
+    /// Akka.Hosting's internal collections that its own factory turns into setup and this one does
+    /// not (extensions, serializers); read by reflection. Empty if a new Akka.Hosting renamed them,
+    /// which <c>HostedActorSystemFactoryTests</c> catches.
+    /// </summary>
+    internal static readonly System.Reflection.FieldInfo[] UnsupportedBuilderParts =
+        new[] { "Extensions", "Serializers" }
+            .Select(n => typeof(AkkaConfigurationBuilder).GetField(n, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic))
+            .OfType<System.Reflection.FieldInfo>()
+            .ToArray();
+
+    /// <summary>
     /// Replaces the <see cref="ActorSystem"/> registration that <c>AddAkka</c> made. Call it after
     /// <c>AddAkka</c>.
     /// </summary>
@@ -48,8 +59,15 @@ public static class HostedActorSystemFactory
     /// <param name="actorSystemName">The system's name (URI-friendly).</param>
     /// <param name="builder">Akka.Hosting's builder, already configured.</param>
     /// <param name="services">The host's service provider, for the dependency resolver and logging.</param>
+    /// <exception cref="NotSupportedException">The builder has extensions or serializers, which only
+    /// Akka.Hosting's own factory applies.</exception>
     public static ActorSystem Create(string actorSystemName, AkkaConfigurationBuilder builder, IServiceProvider services)
     {
+        // Refuse, rather than drop them silently, what this factory does not carry over.
+        foreach (var unsupported in UnsupportedBuilderParts)
+            if (unsupported.GetValue(builder) is System.Collections.ICollection { Count: > 0 })
+                throw new NotSupportedException($"the host's actor-system factory does not apply AkkaConfigurationBuilder.{unsupported.Name}; " +
+                                                "remove UseActorSystemWithoutAppConfig or extend it");
         var config = builder.Configuration.GetOrElse(Config.Empty);
         var bootstrap = BootstrapSetup.Create().WithConfig(config);
         if (builder.ActorRefProvider.HasValue)

@@ -66,6 +66,11 @@ public sealed partial class NativeHeapTrimmer(ILogger<NativeHeapTrimmer> log) : 
         {
             // The host is stopping.
         }
+        catch (Exception e)
+        {
+            // An optional saving: a failure here must not stop the host (BackgroundService's default).
+            log.LogWarning("native heap trimming stopped: {Error}", e.Message);
+        }
     }
 
     /// <summary>RSS from /proc/self/statm (Environment.WorkingSet would load System.Diagnostics.Process for it); NaN if unreadable.</summary>
@@ -76,7 +81,7 @@ public sealed partial class NativeHeapTrimmer(ILogger<NativeHeapTrimmer> log) : 
             var fields = File.ReadAllText("/proc/self/statm").Split(' ');
             return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize / 1048576.0;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or IndexOutOfRangeException)
         {
             return double.NaN;
         }

@@ -93,16 +93,35 @@ public sealed class VrrpActor : ReceiveActor
         _vips = _createVirtualAddresses();
         _machine = new VrrpStateMachine(_settings, _transport.PrimaryAddress);
         var self = Self;
-        _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance), "vrrp-timer");
-        _transport.Start(data => self.Tell(new DatagramReceived(data)));
-        _linkTimer = new PreciseTimer(() => self.Tell(LinkCheckDue.Instance), "vrrp-link-timer");
-        _linkTimer.ArmPeriodic(LinkCheckInterval, LinkCheckInterval);
-        _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress} " +
-                  $"to {string.Join(",", _destinations)}, " +
-                  $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
-        Apply(new Startup());
-        CheckLink();
+        try
+        {
+            _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance), "vrrp-timer");
+            _transport.Start(data => self.Tell(new DatagramReceived(data)));
+            _linkTimer = new PreciseTimer(() => self.Tell(LinkCheckDue.Instance), "vrrp-link-timer");
+            _linkTimer.ArmPeriodic(LinkCheckInterval, LinkCheckInterval);
+            _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress} " +
+                      $"to {string.Join(",", _destinations)}, " +
+                      $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
+            Apply(new Startup());
+            CheckLink();
+        }
+        catch
+        {
+            // A failed start gets no PostStop, and a timer's thread would outlive the actor, still
+            // telling the restarted one; so release everything here before the supervisor restarts us.
+            ReleaseResources();
+            throw;
+        }
         WarmTakeoverPath();
+    }
+
+    private void ReleaseResources()
+    {
+        _timer?.Dispose();
+        _linkTimer?.Dispose();
+        _vips?.Dispose();
+        _transport?.Dispose();
+        (_timer, _linkTimer, _vips, _transport, _machine) = (null, null, null, null, null);
     }
 
     /// <summary>
@@ -112,6 +131,19 @@ public sealed class VrrpActor : ReceiveActor
     /// (bench/takeover.sh).
     /// </summary>
     private void WarmTakeoverPath()
+    {
+        try
+        {
+            WarmTakeoverPathCore();
+        }
+        catch (Exception e)
+        {
+            // Only a head start for the first takeover; never a reason not to run.
+            _log.Warning("could not warm the takeover path (the first takeover may be a few ms later): {0}", e.Message);
+        }
+    }
+
+    private void WarmTakeoverPathCore()
     {
         // As after a master fell silent, so the cause (naming the master and the silence) is formatted too.
         var silentMaster = _state with

@@ -99,6 +99,20 @@ public sealed class HostedActorSystemFactoryTests
     }
 
     [Fact]
+    public async Task Refuses_a_builder_with_extensions_it_would_otherwise_drop()
+    {
+        // Both internal collections are found in this Akka.Hosting (a rename would hide them).
+        Assert.Equal(["Extensions", "Serializers"], HostedActorSystemFactory.UnsupportedBuilderParts.Select(f => f.Name));
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddAkka(SystemName, (akka, _) => akka.WithExtensions(typeof(DependencyResolverExtension)));
+        services.UseActorSystemWithoutAppConfig(SystemName);
+        await using var provider = services.BuildServiceProvider();
+        var e = Assert.Throws<NotSupportedException>(() => provider.GetRequiredService<ActorSystem>());
+        Assert.Contains("Extensions", e.Message);
+    }
+
+    [Fact]
     public void Refuses_to_replace_a_registration_that_AddAkka_has_not_made()
     {
         var e = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().UseActorSystemWithoutAppConfig(SystemName));

@@ -29,19 +29,23 @@ public sealed class PreciseTimerTests
     {
         var fired = new BlockingCollection<long>();
         using var timer = new PreciseTimer(() => fired.Add(Stopwatch.GetTimestamp()));
+        // First deadlines of a second or more, so a stalled test thread cannot let them fire
+        // before they are replaced.
         var armed = Stopwatch.GetTimestamp();
-        timer.Arm(TimeSpan.FromMilliseconds(20));
-        timer.Arm(TimeSpan.FromMilliseconds(250)); // later: the 20 ms deadline is gone
+        timer.Arm(TimeSpan.FromSeconds(1));
+        timer.Arm(TimeSpan.FromMilliseconds(1500)); // later: the 1 s deadline is gone
         Assert.True(fired.TryTake(out var at, Patience), "fired");
-        Assert.True(Stopwatch.GetElapsedTime(armed, at) >= TimeSpan.FromMilliseconds(250));
+        Assert.True(Stopwatch.GetElapsedTime(armed, at) >= TimeSpan.FromMilliseconds(1500));
 
-        timer.Arm(TimeSpan.FromSeconds(10));
+        timer.Arm(TimeSpan.FromSeconds(60));
+        var rearmed = Stopwatch.GetTimestamp();
         timer.Arm(TimeSpan.FromMilliseconds(10)); // earlier: the waiting thread is woken for it
-        Assert.True(fired.TryTake(out _, Patience), "the earlier deadline fired without waiting for the 10 s one");
+        Assert.True(fired.TryTake(out at, Patience), "the earlier deadline fired without waiting for the 60 s one");
+        Assert.True(Stopwatch.GetElapsedTime(rearmed, at) < TimeSpan.FromSeconds(5));
 
-        timer.Arm(TimeSpan.FromMilliseconds(50));
+        timer.Arm(TimeSpan.FromSeconds(1));
         timer.Disarm();
-        Assert.False(fired.TryTake(out _, TimeSpan.FromMilliseconds(300)), "disarmed");
+        Assert.False(fired.TryTake(out _, TimeSpan.FromMilliseconds(1500)), "disarmed");
     }
 
     [Fact]
@@ -68,6 +72,19 @@ public sealed class PreciseTimerTests
             Assert.True(Stopwatch.GetElapsedTime(armed, times[k]) >= TimeSpan.FromMilliseconds(10 + 20 * k), $"firing {k + 1} early");
     }
 
+    [Theory]
+    [InlineData(1000, 100, 1050, 1100)]       // on time: one period on
+    [InlineData(1000, 100, 1100, 1200)]       // exactly at the next slot: the one after it
+    [InlineData(1000, 100, 1437, 1500)]       // three slots missed: skipped, still on the grid
+    [InlineData(0, 7, 1_000_000, 1_000_006)]  // far behind: the first slot after now
+    public void A_late_periodic_firing_skips_missed_slots_without_drifting(long deadline, long period, long now, long expected)
+    {
+        var next = PreciseTimer.NextPeriodicDeadline(deadline, period, now);
+        Assert.Equal(expected, next);
+        Assert.True(next > now);
+        Assert.Equal(0, (next - deadline) % period);
+    }
+
     [Fact]
     public void Disposing_stops_a_periodic_timer()
     {
@@ -76,7 +93,11 @@ public sealed class PreciseTimerTests
         timer.ArmPeriodic(TimeSpan.Zero, TimeSpan.FromMilliseconds(10));
         Assert.True(fired.TryTake(out _, Patience), "fired");
         timer.Dispose();
-        for (var i = 0; i < 3 && fired.TryTake(out _, TimeSpan.FromMilliseconds(50)); i++) { } // a firing already under way may land
-        Assert.False(fired.TryTake(out _, TimeSpan.FromMilliseconds(200)), "no firing after Dispose");
+        var disposedAt = Stopwatch.GetTimestamp();
+        Thread.Sleep(300);
+        var after = 0;
+        for (var i = 0; i < 10_000 && fired.TryTake(out var at); i++)
+            if (at > disposedAt) after++;
+        Assert.True(after <= 1, $"{after} firings after Dispose (one already under way may land)");
     }
 }
