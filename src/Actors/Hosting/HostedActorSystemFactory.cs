@@ -23,9 +23,9 @@ namespace RedisHaActors.Hosting;
 /// about 8 MB of RSS for nothing in a node that runs for months (bench/idle.sh: 96 -> 89 MB).
 /// This factory builds the same setup as Akka.Hosting's own (bootstrap config and provider,
 /// dependency resolver, logger factory, the builder's setups) and starts the system as
-/// <c>ActorSystem.Create</c> does. It covers what this host uses: no builder extensions and no
-/// builder serializers (Akka.Hosting adds those in its own factory); <c>HostedActorSystemFactoryTests</c>
-/// compares the result with Akka.Hosting's.
+/// <c>ActorSystem.Create</c> does. Builder extensions and serializers, which this host does not use,
+/// are refused rather than dropped; <c>HostedActorSystemFactoryTests</c> compares the result with
+/// Akka.Hosting's.
 /// </remarks>
 public static class HostedActorSystemFactory
 {

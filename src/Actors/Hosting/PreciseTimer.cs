@@ -145,23 +145,21 @@ public sealed partial class PreciseTimer : IDisposable
 
     private static void SleepPrecisely(long ticks)
     {
-        if (s_noNanoSleep)
-        {
-            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Ceiling(ticks * 1000.0 / Stopwatch.Frequency)));
-            return;
-        }
         var ns = ticks * (1_000_000_000.0 / Stopwatch.Frequency);
-        var request = new Timespec { Seconds = (nint)(ns / 1e9), Nanoseconds = (nint)(ns % 1e9) };
-        try
+        if (!s_noNanoSleep)
         {
-            // EINTR (a signal) only shortens the sleep: the caller re-checks the deadline.
-            _ = NanoSleep(in request, IntPtr.Zero);
+            try
+            {
+                // EINTR (a signal) only shortens the sleep: the caller re-checks the deadline.
+                _ = NanoSleep(new Timespec { Seconds = (nint)(ns / 1e9), Nanoseconds = (nint)(ns % 1e9) }, IntPtr.Zero);
+                return;
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                s_noNanoSleep = true; // not glibc/musl: whole milliseconds from now on
+            }
         }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
-        {
-            s_noNanoSleep = true; // not glibc/musl: whole milliseconds from now on
-            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Ceiling(ns / 1e6)));
-        }
+        Thread.Sleep(TimeSpan.FromMilliseconds(Math.Ceiling(ns / 1e6)));
     }
 
     [StructLayout(LayoutKind.Sequential)]

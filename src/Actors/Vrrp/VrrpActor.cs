@@ -171,13 +171,13 @@ public sealed class VrrpActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
+        // Timers first, so nothing fires into the stopping actor during the shutdown advert and flush.
         _timer?.Dispose();
         _linkTimer?.Dispose();
         if (_machine is not null)
             Apply(new Shutdown());
         _vips?.Flush(TimeSpan.FromSeconds(3));
-        _vips?.Dispose();
-        _transport?.Dispose();
+        ReleaseResources();
     }
 
     private void Handle(GetVrrpStatus _) =>
