@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Actor;
+using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Cluster;
 
@@ -49,7 +50,7 @@ public static class ClusterFormation
             if (y is null) return 1;
             int byHost;
             if (IPAddress.TryParse(x.Host, out var a) && IPAddress.TryParse(y.Host, out var b))
-                byHost = Vrrp.VrrpStateMachine.Compare(a, b);
+                byHost = Ipv4Order.Compare(a, b);
             else
                 byHost = string.CompareOrdinal(x.Host, y.Host);
             return byHost != 0 ? byHost : (x.Port ?? 0).CompareTo(y.Port ?? 0);

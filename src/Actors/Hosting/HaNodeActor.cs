@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using RedisHaActors.Cluster;
 using RedisHaActors.Configuration;
+using RedisHaActors.Control;
 using RedisHaActors.Redis;
 using RedisHaActors.Status;
 using RedisHaActors.Vrrp;

@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp.Net;
 

@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using Akka.Actor;
 using Akka.Event;
 using RedisHaActors.Cluster;

@@ -4,7 +4,7 @@ using RedisHaActors.Vrrp;
 namespace RedisHaActors.Status;
 
 /// <summary>
-/// Asks <see cref="Hosting.HaNodeActor"/> for a <see cref="NodeStatus"/>. The node asks each child
+/// Asks the node supervisor for a <see cref="NodeStatus"/>. The node asks each child
 /// with a bounded wait (about a second), so the answer comes even while a child is restarting.
 /// </summary>
 public sealed record GetNodeStatus

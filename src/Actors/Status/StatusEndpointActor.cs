@@ -23,7 +23,7 @@ public sealed class StatusEndpointActor : ReceiveActor
 
     /// <summary>Creates the actor; the listener is bound in <see cref="PreStart"/>.</summary>
     /// <param name="listen">Address and port to serve on (<c>redis-ha.status.listen</c>).</param>
-    /// <param name="node">Answers <see cref="GetNodeStatus"/> (and <see cref="Hosting.Switchover"/> on a data node).</param>
+    /// <param name="node">Answers <see cref="GetNodeStatus"/> (and <see cref="Control.Switchover"/> on a data node).</param>
     /// <param name="switchoverTimeout">Longest wait for a switchover's outcome; null = <c>POST /switchover</c> is not served (witness).</param>
     public StatusEndpointActor(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout)
     {
@@ -47,7 +47,7 @@ public sealed class StatusEndpointActor : ReceiveActor
             _server = StatusHttpServer.Start(_listen,
                 ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
                 line => log.Warning(line),
-                switchoverTimeout is { } t ? (to, ct) => node.Ask<Hosting.SwitchoverResult>(new Hosting.Switchover(to), t, ct) : null);
+                switchoverTimeout is { } t ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), t, ct) : null);
             _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics{1})", _listen, _switchoverTimeout is null ? "" : ", POST /switchover?to=NODE");
         }
         catch (Exception e) when (e is HttpListenerException or ArgumentException)

@@ -19,10 +19,10 @@ public sealed class StatusHttpServer : IDisposable
     private readonly StatusMetrics _metrics = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
-    private readonly Func<string, CancellationToken, Task<Hosting.SwitchoverResult>>? _switchover;
+    private readonly Func<string, CancellationToken, Task<Control.SwitchoverResult>>? _switchover;
 
     private StatusHttpServer(IPEndPoint endpoint, HttpListener listener, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
-        Func<string, CancellationToken, Task<Hosting.SwitchoverResult>>? switchover)
+        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover)
     {
         Endpoint = endpoint;
         _listener = listener;
@@ -45,7 +45,7 @@ public sealed class StatusHttpServer : IDisposable
     /// <exception cref="HttpListenerException">The port is in use, or the address is not local or not supported.</exception>
     /// <exception cref="ArgumentException">An IPv6 address, or one the listener does not accept as a prefix.</exception>
     public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
-        Func<string, CancellationToken, Task<Hosting.SwitchoverResult>>? switchover = null)
+        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover = null)
     {
         if (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
             throw new ArgumentException("only IPv4 addresses are supported");
@@ -160,7 +160,7 @@ public sealed class StatusHttpServer : IDisposable
             await WriteTextAsync(context.Response, 400, "POST /switchover?to=NODE: the target node's name is missing\n").ConfigureAwait(false);
             return;
         }
-        Hosting.SwitchoverResult result;
+        Control.SwitchoverResult result;
         try
         {
             result = await _switchover!(to, _stop.Token).ConfigureAwait(false);

@@ -1,8 +1,8 @@
+using RedisHaActors.Primitives;
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
 using RedisHaActors.Configuration;
-using RedisHaActors.Hosting;
 using RedisHaActors.Vrrp.Net;
 
 namespace RedisHaActors.Vrrp;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using RedisHaActors.Configuration;
+using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Vrrp;
 
@@ -222,7 +223,7 @@ public sealed class VrrpStateMachine
                         s with { AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds), LastRenewalAt = now },
                         [new SendAdvertisement(s.Priority), new RenewVirtualAddresses()]);
                 }
-                if (advert.Priority > s.Priority || (advert.Priority == s.Priority && Compare(p.Source, _primaryAddress) > 0))
+                if (advert.Priority > s.Priority || (advert.Priority == s.Priority && Ipv4Order.Compare(p.Source, _primaryAddress) > 0))
                 {
                     var next = Following(s, p, now);
                     var cause = advert.Priority > s.Priority
@@ -349,7 +350,7 @@ public sealed class VrrpStateMachine
         if (s.State != VrrpState.Master) return new VrrpTransition(next, []);
         // Two VRRP masters that cannot hear each other: the lower-ranked one (priority, then
         // primary address, as RFC 5798 §6.4.3) steps down and follows the other.
-        var higher = c.Masters.FirstOrDefault(m => m.Priority > s.Priority || (m.Priority == s.Priority && Compare(m.Address, _primaryAddress) > 0));
+        var higher = c.Masters.FirstOrDefault(m => m.Priority > s.Priority || (m.Priority == s.Priority && Ipv4Order.Compare(m.Address, _primaryAddress) > 0));
         if (higher is null) return new VrrpTransition(next, []);
         next = ArmMasterDown(next with
         {
@@ -406,14 +407,4 @@ public sealed class VrrpStateMachine
     private static TimeSpan Interval(ushort cs) => TimeSpan.FromMilliseconds(cs * 10);
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture);
-
-    /// <summary>Compares IPv4 addresses as unsigned 32-bit numbers (RFC 5798 §6.4.3 tie-break).</summary>
-    public static int Compare(IPAddress a, IPAddress b)
-    {
-        Span<byte> x = stackalloc byte[16];
-        Span<byte> y = stackalloc byte[16];
-        a.TryWriteBytes(x, out var lx);
-        b.TryWriteBytes(y, out var ly);
-        return lx != ly ? lx.CompareTo(ly) : x[..lx].SequenceCompareTo(y[..ly]);
-    }
 }

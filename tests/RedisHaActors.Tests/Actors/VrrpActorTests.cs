@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;

@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;

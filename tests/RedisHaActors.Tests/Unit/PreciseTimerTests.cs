@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using RedisHaActors.Hosting;

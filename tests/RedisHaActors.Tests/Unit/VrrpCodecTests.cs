@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using System.Buffers.Binary;
 using System.Net;
 using RedisHaActors.Vrrp;
@@ -287,9 +288,9 @@ public sealed class VrrpCodecTests
     [Fact]
     public void Address_comparison_is_numeric_not_textual()
     {
-        Assert.True(VrrpStateMachine.Compare(IPAddress.Parse("192.0.2.10"), IPAddress.Parse("192.0.2.9")) > 0);
-        Assert.True(VrrpStateMachine.Compare(IPAddress.Parse("192.0.2.9"), IPAddress.Parse("192.0.2.10")) < 0);
-        Assert.True(VrrpStateMachine.Compare(IPAddress.Parse("192.0.2.200"), IPAddress.Parse("192.0.2.199")) > 0);
-        Assert.Equal(0, VrrpStateMachine.Compare(Node1, IPAddress.Parse("192.0.2.1")));
+        Assert.True(Ipv4Order.Compare(IPAddress.Parse("192.0.2.10"), IPAddress.Parse("192.0.2.9")) > 0);
+        Assert.True(Ipv4Order.Compare(IPAddress.Parse("192.0.2.9"), IPAddress.Parse("192.0.2.10")) < 0);
+        Assert.True(Ipv4Order.Compare(IPAddress.Parse("192.0.2.200"), IPAddress.Parse("192.0.2.199")) > 0);
+        Assert.Equal(0, Ipv4Order.Compare(Node1, IPAddress.Parse("192.0.2.1")));
     }
 }

@@ -1,3 +1,4 @@
+using RedisHaActors.Primitives;
 using System.Buffers.Binary;
 using System.Net;
 using RedisHaActors.Vrrp;
@@ -265,7 +266,7 @@ public sealed class VrrpFuzzTests
             if (before.State == VrrpState.Master && after.State == VrrpState.Backup && e is AdvertisementReceived ar && !lapsed)
             {
                 var p = ar.Packet.Advertisement.Priority;
-                Assert.True(p > before.Priority || (p == before.Priority && VrrpStateMachine.Compare(ar.Packet.Source, primary) > 0),
+                Assert.True(p > before.Priority || (p == before.Priority && Ipv4Order.Compare(ar.Packet.Source, primary) > 0),
                     $"stepped down for a worse advert: {where}");
             }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RedisHaActors.Hosting;
+namespace RedisHaActors.Primitives;
 
 /// <summary>Monotonic time for the pure cores (never wall-clock time, which can jump).</summary>
 public interface IMonotonicClock

@@ -1,7 +1,7 @@
-namespace RedisHaActors.Hosting;
+namespace RedisHaActors.Control;
 
 /// <summary>
-/// Asks the master's <see cref="HaNodeActor"/> for a planned hand-over to <paramref name="To"/>:
+/// Asks the master node (its supervisor) for a planned hand-over to <paramref name="To"/>:
 /// pause writes here, wait until the target's replica has every byte, then yield the VIP so the
 /// target takes over and promotes with nothing to lose. Answered with a <see cref="SwitchoverResult"/>.
 /// </summary>

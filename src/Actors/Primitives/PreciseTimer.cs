@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace RedisHaActors.Hosting;
+namespace RedisHaActors.Primitives;
 
 /// <summary>
 /// A one-shot or periodic timer that fires within about 0.1 ms of its deadline, on its own thread,
