@@ -101,10 +101,10 @@ internal static class Commands
         // never left without its coordinator.
         for (var incarnation = 1; ; incarnation++)
         {
-            bool downed;
+            CoordinatedShutdown.Reason? reason;
             try
             {
-                downed = await RunOnceAsync(settings, primary, announceHost, ct).ConfigureAwait(false);
+                reason = await RunOnceAsync(settings, primary, announceHost, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -112,12 +112,11 @@ internal static class Commands
                 Console.Error.WriteLine($"redis-ha: the actor system failed to start: {FirstLine(e.GetBaseException().Message)}; the node does not run");
                 return ExitEnvironment;
             }
-            if (!downed || ct.IsCancellationRequested) break;
+            // 0 after a clean stop; NodeFailedReason.Code (4) when the node gave up on a failing part.
+            if (reason is NodeFailedReason) return NodeFailedReason.Code;
+            if (reason is not CoordinatedShutdown.ClusterDowningReason || ct.IsCancellationRequested) return 0;
             Console.Error.WriteLine($"redis-ha: this node was downed by the cluster (split-brain resolver); restarting its actor system to rejoin (incarnation {incarnation + 1})");
-            Environment.ExitCode = 0;
         }
-        // 0 after a clean stop; HaNodeActor.ExitChildFailed (4) when the node gave up on a failing child.
-        return Environment.ExitCode;
     }
 
     /// <summary>Binds the cluster address once, so a taken port or a foreign address is one clear line.</summary>
@@ -140,8 +139,8 @@ internal static class Commands
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
-    /// <summary>Runs one actor system until it stops; true when it stopped because the cluster downed this node.</summary>
-    private static async Task<bool> RunOnceAsync(HaSettings settings, IPAddress? primary, string announceHost, CancellationToken ct)
+    /// <summary>Runs one actor system until it stops; returns why it stopped (null: the host stopped it).</summary>
+    private static async Task<CoordinatedShutdown.Reason?> RunOnceAsync(HaSettings settings, IPAddress? primary, string announceHost, CancellationToken ct)
     {
         // The empty builder: no appsettings.json, no file watcher on the working directory, no
         // environment-variable configuration. The node is configured by its HOCON file alone.
@@ -180,6 +179,6 @@ internal static class Commands
         using var host = builder.Build();
         var system = host.Services.GetRequiredService<ActorSystem>();
         await host.RunAsync(ct).ConfigureAwait(false);
-        return CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
+        return CoordinatedShutdown.Get(system).ShutdownReason;
     }
 }

@@ -37,6 +37,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private IReadOnlyList<PeerView> _peers = [];
     private PeerState? _local;
     private string? _lastPublishedJson;
+    private bool _viewTold;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 
     /// <summary>Creates the guard.</summary>
@@ -71,7 +72,8 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _replicator.Tell(Dsl.Subscribe(PeersKey, Self));
         _log.Info($"cluster guard: {_cluster.SelfAddress}, voters {string.Join(", ", _settings.Voters)} " +
                   $"(majority {_settings.Majority}{(_settings.QuorumRequired ? "" : "; two voters, availability mode")}); {_view.Cause}");
-        _listener.Tell(new QuorumChanged(_view));
+        // The first view is told once the cluster's snapshot arrives (at once): a re-created guard must
+        // not tell a "not joined" view first, or a master with quorum would step down for nothing.
     }
 
     /// <inheritdoc />
@@ -162,8 +164,9 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         var joined = IsJoined();
         var views = _members.Values.Select(m => new MemberView(m.Address, Usable(m), !_unreachable.Contains(m.Address)));
         var view = QuorumPolicy.Decide(_settings.Voters, _settings.QuorumRequired, joined, views);
-        if (view.HasQuorum != _view.HasQuorum || view.ReachableVoters != _view.ReachableVoters)
+        if (!_viewTold || view.HasQuorum != _view.HasQuorum || view.ReachableVoters != _view.ReachableVoters)
         {
+            _viewTold = true;
             var verb = view.HasQuorum == _view.HasQuorum ? "quorum view" : view.HasQuorum ? "quorum gained" : "quorum LOST";
             if (view.HasQuorum) _log.Info("{0}: {1}", verb, view.Cause);
             else _log.Warning("{0}: {1}", verb, view.Cause);

@@ -31,6 +31,17 @@ public sealed record RedisSettings(
     string Host, int Port, string Password, string User, string AnnounceHost,
     RedisCheckSettings Check, TimeSpan SyncTimeout, RedisTlsSettings? Tls = null)
 {
+    /// <summary>Bound on one command to a peer's Redis: the check timeout, but at least 500 ms, since
+    /// the first command to a peer may open its connection (a refused one still fails at once).</summary>
+    public TimeSpan PeerTimeout => Check.Timeout < MinPeerTimeout ? MinPeerTimeout : Check.Timeout;
+
+    private static readonly TimeSpan MinPeerTimeout = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest a hand-over pauses writes on the old master (<c>CLIENT PAUSE</c>), and how long a
+    /// switchover waits for its target to take the VIP: <see cref="SyncTimeout"/> for the catch-up plus 5 s
+    /// for the VIP to move. The pause ends by itself even if this node dies.</summary>
+    public TimeSpan HandoverLimit => SyncTimeout + TimeSpan.FromSeconds(5);
+
     /// <summary>TLS in effect (never null).</summary>
     public RedisTlsSettings TlsInEffect => Tls ?? RedisTlsSettings.Off;
 

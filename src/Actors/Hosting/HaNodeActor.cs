@@ -12,50 +12,61 @@ using RedisHaActors.Vrrp;
 namespace RedisHaActors.Hosting;
 
 /// <summary>
-/// Supervisor of one node: creates the role flipper, the VRRP actor, the Redis monitor and (when
-/// seed nodes are configured) the cluster guard, and routes between them: monitor -> VRRP
-/// (health), VRRP -> role flipper (state), monitor -> role flipper (replication facts), guard ->
-/// VRRP and role flipper (quorum, masters seen in the cluster); what passes through also becomes
-/// this node's gossiped <see cref="PeerState"/>. A crashed child is restarted with its state rebuilt from scratch
-/// (VRRP starts again as BACKUP and removes the VIP), which is always safe. Answers
-/// <see cref="GetNodeStatus"/> by asking its children, and runs the status endpoint when
-/// <see cref="HaSettings.StatusEndpoint"/> has an address.
+/// Supervisor of one node: creates the VRRP actor, the Redis monitor, the role flipper, (when seed
+/// nodes are configured) the cluster guard and the status endpoint, and translates between them, so no
+/// area speaks another's vocabulary: the monitor's verdict becomes VRRP's health input
+/// (<see cref="Eligibility"/>), VRRP's state and the guard's quorum become the role flipper's
+/// <see cref="RoleDirective"/> (<see cref="RoleTranslation"/>), the gossip becomes VRRP's cluster masters
+/// and the Redis side's data peers, and what passes through becomes this node's gossiped
+/// <see cref="PeerState"/> (<see cref="GossipMapping"/>). A failed child is stopped and re-created
+/// (<see cref="ChildRestarts"/>: at once, then backing off) and given its inputs again at once, so the
+/// node is back to full function within one check interval. A switchover runs as a child saga
+/// (<see cref="SwitchoverActor"/>). Answers <see cref="GetNodeStatus"/> by asking its children.
 /// </summary>
 public sealed class HaNodeActor : ReceiveActor, IWithTimers
 {
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private const string Vrrp = "vrrp";
+    private const string Monitor = "redis-monitor";
+    private const string RoleFlip = "role-flip";
+    private const string Guard = "cluster-guard";
+    private const string StatusEndpoint = "status";
+
+    private sealed record Recreate(string Child);
+
+    /// <summary>What the node knows; replaced, never mutated.</summary>
+    private sealed record NodeState(
+        VrrpState Vrrp,
+        IPAddress? Master,
+        IPAddress? PreviousMaster,
+        bool PreviousMasterAlive,
+        TimeSpan? PreviousMasterSilentFor,
+        QuorumView Quorum,
+        RedisHealth? Health,
+        ReplicationFacts? Facts,
+        IReadOnlyList<PeerView> Peers,
+        string? Defer,
+        string? HandingOverTo,
+        bool SwitchedAway,
+        VrrpLeaseRenewed? Lease,
+        PeerState? Published,
+        TimeSpan PublishedAt);
+
     private readonly HaSettings _settings;
     private readonly NodeIo _io;
     private readonly string _announceHost;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private IRedisNode? _localRedis;
-    private IActorRef _vrrp = ActorRefs.Nobody;
-    private IActorRef _monitor = ActorRefs.Nobody;
-    private IActorRef _roleFlip = ActorRefs.Nobody;
-    private IActorRef _guard = ActorRefs.Nobody;
     private readonly IPAddress? _vrrpAddress;
-    private VrrpState _vrrpState = VrrpState.Initialize;
-    private byte _priority;
-    private ReplicationFacts? _redisFacts;
-    private PeerState? _published;
-    private HealthChanged? _health;
-    private IReadOnlyList<PeerView> _peerViews = [];
-    private string? _defer;
-    private Handover? _handover;
-    private bool _handoverPreparing;
-    // After a switchover away from this node it must not preempt the VIP back (it stays eligible
-    // for a real failover) until it restarts or is switched over to.
-    private bool _switchedAway;
-    private long _handoverIds;
-
-    private sealed record Handover(long Id, string To, IPAddress? ToVrrp, IActorRef ReplyTo, long StartedAt, string Detail);
-
-    private sealed record HandoverReady(string To, IPAddress? ToVrrp, IActorRef ReplyTo, long StartedAt, string Detail);
-
-    private sealed record HandoverTimedOut(long Id);
-    private long _publishedAt;
+    private readonly bool _guarded;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _children = new();
+    private readonly ChildRestarts _restartPolicy;
+    private readonly Dictionary<string, IReadOnlyList<TimeSpan>> _failures = new();
+    private IRedisNode? _localRedis;
+    private IActorRef _switchover = ActorRefs.Nobody;
+    private long _switchovers;
+    private NodeState _s;
     private DateTimeOffset _startedAt;
     private TimeSpan _startedClock;
 
@@ -67,51 +78,37 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     /// <param name="io">External effects.</param>
     /// <param name="announceHost">How peers reach our Redis (announce-host or the interface address).</param>
     /// <param name="vrrpAddress">Primary address on the VRRP interface (gossiped so peers can match our adverts).</param>
-    public HaNodeActor(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null)
+    /// <param name="restarts">When to re-create a failed child; <see cref="ChildRestarts.Default"/> when null.</param>
+    public HaNodeActor(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null, ChildRestarts? restarts = null)
     {
+        _restartPolicy = restarts ?? ChildRestarts.Default;
         _settings = settings;
         _io = io;
         _announceHost = announceHost;
         _vrrpAddress = vrrpAddress;
-        _priority = settings.Vrrp.Priority;
-        Receive<GetVrrpStatus>(m => _vrrp.Forward(m));
-        Receive<HealthChanged>(Handle);
+        _guarded = settings.Cluster.Enabled;
+        // Until the guard's first view arrives a guarded node has no quorum (availability mode: it has).
+        var quorum = _guarded ? QuorumView.NotJoined(settings.Cluster.Voters.Count, settings.Cluster.QuorumRequired) : QuorumView.GuardOff;
+        _s = new NodeState(VrrpState.Initialize, null, null, false, null, quorum, null, null, [], null, null, false, null, null, TimeSpan.Zero);
+        Receive<RedisHealth>(Handle);
+        Receive<LocalRedisObserved>(Handle);
         Receive<VrrpStatusChanged>(Handle);
         Receive<VrrpMasterChanged>(Handle);
-        Receive<VrrpLeaseRenewed>(m => _roleFlip.Forward(m));
-        Receive<Switchover>(Handle);
-        Receive<HandoverReady>(Handle);
-        Receive<HandoverTimedOut>(Handle);
-        Receive<SwitchoverResult>(Handle);
-        Receive<LocalRedisObserved>(Handle);
+        Receive<VrrpLeaseRenewed>(Handle);
         Receive<QuorumChanged>(Handle);
         Receive<PeersChanged>(Handle);
+        Receive<Switchover>(Handle);
+        Receive<SwitchoverActor.HandingOver>(Handle);
+        Receive<SwitchoverActor.Ended>(Handle);
+        Receive<GetVrrpStatus>(m => Child(Vrrp).Forward(m));
         Receive<GetNodeStatus>(Handle);
+        Receive<Recreate>(m => Create(m.Child));
         Receive<Terminated>(Handle);
     }
 
-    /// <summary>Process exit code when a child kept failing and the node gave up (see README).</summary>
-    public const int ExitChildFailed = 4;
-
-    private void Handle(Terminated m)
-    {
-        // A child stops only after the supervisor's retries ran out. A node without VRRP, its
-        // monitor or its role flipper must not keep running half-alive: exit, so the service
-        // manager restarts it from scratch (and removes nothing it should not: the VIP lease lapses).
-        GiveUp(Context.System, _log, m.ActorRef.Path.Name);
-    }
-
-    /// <summary>Logs that <paramref name="child"/> kept failing and shuts the node down with <see cref="ExitChildFailed"/>.</summary>
-    internal static void GiveUp(ActorSystem system, ILoggingAdapter log, string child)
-    {
-        log.Error("{0} stopped after repeated failures; shutting the node down (exit code {1})", child, ExitChildFailed);
-        Environment.ExitCode = ExitChildFailed;
-        CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.UnknownReason.Instance);
-    }
-
     /// <summary>Props for this actor.</summary>
-    public static Props Props(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null) =>
-        Akka.Actor.Props.Create<HaNodeActor>(settings, io, announceHost, vrrpAddress);
+    public static Props Props(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null, ChildRestarts? restarts = null) =>
+        Akka.Actor.Props.Create(() => new HaNodeActor(settings, io, announceHost, vrrpAddress, restarts));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -120,198 +117,204 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         _startedAt = DateTimeOffset.UtcNow;
         _startedClock = _io.Clock.Now;
         _localRedis = _io.Redis.Create(_settings.Redis.Host, _settings.Redis.Port);
-        var guarded = _settings.Cluster.Enabled;
-        if (!guarded)
+        if (!_guarded)
             _log.Warning("cluster guard off (akka.cluster.seed-nodes is empty): VRRP alone decides, so a partition can give two masters");
-        _roleFlip = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis, _io.Redis, _announceHost,
-            guarded ? _settings.Vrrp.AdvertInterval : null), "role-flip");
-        _vrrp = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, Self, _io.Clock, guarded), "vrrp");
-        _monitor = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis, Self, Self), "redis-monitor");
-        if (guarded)
-        {
-            _guard = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), "cluster-guard");
-            Context.Watch(_guard);
-        }
-        Context.Watch(_roleFlip);
-        Context.Watch(_vrrp);
-        Context.Watch(_monitor);
-        if (_settings.StatusEndpoint.Listen is { } listen)
-            Context.ActorOf(StatusEndpointActor.Props(listen, Self, _settings.Redis.SyncTimeout + TimeSpan.FromSeconds(15)), "status");
+        Create(RoleFlip);
+        Create(Vrrp);
+        Create(Monitor);
+        if (_guarded) Create(Guard);
+        if (_settings.StatusEndpoint.Listen is not null) Create(StatusEndpoint);
     }
 
-    private void Handle(HealthChanged m)
+    private IActorRef Child(string name) => _children.GetValueOrDefault(name, ActorRefs.Nobody);
+
+    /// <summary>Creates (or re-creates) a child, watches it, and gives it every input it needs at once.</summary>
+    private void Create(string name)
     {
-        _priority = m.EffectivePriority;
-        _health = m;
-        _vrrp.Tell(Gated(m));
+        IActorRef child;
+        switch (name)
+        {
+            case RoleFlip:
+                child = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis!, _io.Redis, _announceHost, _io.Clock,
+                    _guarded ? _settings.Vrrp.AdvertInterval : null), name);
+                child.Tell(DirectiveFor("node started"));
+                child.Tell(new DataPeersChanged(GossipMapping.DataPeers(_s.Peers)));
+                if (_s.Lease is { } lease && _s.Vrrp == VrrpState.Master) child.Tell(ToRedis(lease));
+                break;
+            case Vrrp:
+                child = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, Self, _io.Clock, _guarded), name);
+                if (_s.Health is { } health) child.Tell(Gated(health));
+                if (_guarded) child.Tell(new QuorumVerdict(_s.Quorum.HasQuorum, _s.Quorum.Cause));
+                if (_s.Peers.Count > 0) child.Tell(new ClusterMastersSeen(GossipMapping.Masters(_s.Peers)));
+                break;
+            case Monitor:
+                // Its first check (at once) tells its verdict; nothing to replay.
+                child = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis!, Self), name);
+                break;
+            case Guard:
+                child = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), name);
+                if (_s.Published is { } published) child.Tell(new PublishLocalState(published));
+                break;
+            case StatusEndpoint:
+                // A switchover request waits for the preparation and the hand-over.
+                child = Context.ActorOf(StatusEndpointActor.Props(_settings.StatusEndpoint.Listen!, Self,
+                    _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5)), name);
+                break;
+            default:
+                throw new ArgumentException($"no child {name}", nameof(name));
+        }
+        _children[name] = child;
+        Context.Watch(child);
+    }
+
+    private void Handle(Terminated m)
+    {
+        if (m.ActorRef.Equals(_switchover))
+        {
+            // A saga that crashed before it said it ended: the hand-over is off.
+            _switchover = ActorRefs.Nobody;
+            if (_s.HandingOverTo is not null) SetHandover(null, _s.SwitchedAway);
+            return;
+        }
+        var name = _children.FirstOrDefault(kv => kv.Value.Equals(m.ActorRef)).Key;
+        if (name is null) return;
+        _children.Remove(name);
+        var (failures, delay) = _restartPolicy.Failed(_failures.GetValueOrDefault(name, []), _io.Clock.Now);
+        _failures[name] = failures;
+        if (delay is not { } d)
+        {
+            // A node without VRRP, its monitor or its role flipper must not keep running half-alive.
+            NodeFailedReason.GiveUp(Context.System, _log,
+                $"{name} stopped after {failures.Count} failures in {_restartPolicy.Window.TotalSeconds:0} s");
+            return;
+        }
+        _log.Warning("{0} stopped; re-creating it {1}", name, d == TimeSpan.Zero ? "now" : $"in {d.TotalSeconds:0.0} s");
+        if (d == TimeSpan.Zero) Create(name);
+        else Timers.StartSingleTimer(("recreate", name), new Recreate(name), d);
+    }
+
+    private void Handle(RedisHealth m)
+    {
+        _s = _s with { Health = m };
+        Child(Vrrp).Tell(Gated(m));
         PublishState();
     }
 
-    /// <summary>The monitor's verdict, made ineligible while <see cref="DataPreference"/> defers or a
-    /// switchover hands the VIP away, and never preempting after one.</summary>
-    private HealthChanged Gated(HealthChanged m)
+    private HealthChanged Gated(RedisHealth h) => Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway);
+
+    private void Regate()
     {
-        if (_handover is { } h) return m with { Eligible = false, Cause = $"switchover to {h.To}" };
-        if (_defer is not null) return m with { Eligible = false, Cause = $"not eligible: {_defer}" };
-        return _switchedAway ? m with { InSync = false } : m;
+        if (_s.Health is { } h) Child(Vrrp).Tell(Gated(h));
+    }
+
+    private void Handle(LocalRedisObserved m)
+    {
+        _s = _s with { Facts = m.Probe.Passed ? m.Probe.Facts : null };
+        Child(RoleFlip).Forward(m);
+        UpdateDataPreference();
+        PublishState();
+    }
+
+    private void Handle(VrrpStatusChanged m)
+    {
+        _s = _s with
+        {
+            Vrrp = m.State,
+            Master = m.State == VrrpState.Backup ? m.Master : null,
+            PreviousMaster = m.PreviousMaster ?? _s.PreviousMaster,
+            PreviousMasterAlive = m.PreviousMasterAlive,
+            PreviousMasterSilentFor = m.PreviousMasterSilentFor,
+            Lease = m.State == VrrpState.Master ? _s.Lease : null,
+        };
+        Child(RoleFlip).Tell(DirectiveFor($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})"));
+        if (m is { State: VrrpState.Backup, Master: { } master }) _switchover.Tell(new SwitchoverActor.MasterSeen(master));
+        PublishState();
     }
 
     private void Handle(VrrpMasterChanged m)
     {
-        _roleFlip.Forward(m);
-        CompleteHandover(m.Master);
+        _s = _s with { Master = m.Master, PreviousMaster = m.Master };
+        Child(RoleFlip).Tell(DirectiveFor($"following master {m.Master}"));
+        _switchover.Tell(new SwitchoverActor.MasterSeen(m.Master));
+    }
+
+    private void Handle(VrrpLeaseRenewed m)
+    {
+        _s = _s with { Lease = m };
+        Child(RoleFlip).Tell(ToRedis(m));
+    }
+
+    // The lease on the node's clock (VRRP stamps it with a Stopwatch timestamp of this process).
+    private VipLeaseRenewed ToRedis(VrrpLeaseRenewed m) =>
+        new(new Primitives.Lease(_io.Clock.Now - Stopwatch.GetElapsedTime(m.At), m.Lease));
+
+    private RoleDirective DirectiveFor(string cause) =>
+        RoleTranslation.Directive(_s.Vrrp, _s.Master, _s.PreviousMaster, _s.PreviousMasterAlive, _s.PreviousMasterSilentFor,
+            _s.Quorum.HasQuorum ? null : _s.Quorum.Cause, cause);
+
+    private void Handle(QuorumChanged m)
+    {
+        var regained = m.View.HasQuorum && !_s.Quorum.HasQuorum;
+        _s = _s with { Quorum = m.View };
+        Child(Vrrp).Tell(new QuorumVerdict(m.View.HasQuorum, m.View.Cause));
+        Child(RoleFlip).Tell(DirectiveFor(regained ? "quorum regained" : m.View.Cause));
+    }
+
+    private void Handle(PeersChanged m)
+    {
+        _s = _s with { Peers = m.Peers };
+        Child(Vrrp).Tell(new ClusterMastersSeen(GossipMapping.Masters(m.Peers)));
+        Child(RoleFlip).Tell(new DataPeersChanged(GossipMapping.DataPeers(m.Peers)));
+        UpdateDataPreference();
+    }
+
+    private void UpdateDataPreference()
+    {
+        var defer = DataPreference.Defer(_s.Facts, GossipMapping.DataPeers(_s.Peers));
+        if (defer == _s.Defer) return;
+        var was = _s.Defer;
+        _s = _s with { Defer = defer };
+        if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
+        else if (was is not null) _log.Info("eligible again: {0}", "no fuller Redis on a reachable peer");
+        Regate();
     }
 
     private void Handle(Switchover m)
     {
-        var refusal = SwitchoverRefusal(m.To, out var target);
+        var refusal = SwitchoverPolicy.Refusal(m.To, _settings.Node.Name, _guarded, !_switchover.IsNobody(), _s.Vrrp, _s.Facts, _s.Peers, out var target);
         if (refusal is not null)
         {
             Sender.Tell(new SwitchoverResult(false, refusal));
             return;
         }
-        _handoverPreparing = true;
-        var replyTo = Sender;
-        var started = Stopwatch.GetTimestamp();
-        var toVrrp = IPAddress.TryParse(target!.VrrpAddress, out var a) ? a : null;
-        _log.Info("switchover to {0} requested: pausing writes and waiting for its replica to catch up", m.To);
-        SwitchoverPreparation.RunAsync(_localRedis!, _io.Redis, target.AnnounceHost, target.RedisPort, _settings.Redis.SyncTimeout, _settings.Redis.Check.Timeout)
-            .PipeTo(Self, success: detail => detail.Ready
-                    ? new HandoverReady(m.To, toVrrp, replyTo, started, detail.Message)
-                    : (object)new SwitchoverResult(false, detail.Message),
-                failure: e => new SwitchoverResult(false, $"aborted: {e.Message}"));
-        // A failed preparation comes back as a SwitchoverResult to forward.
-        _pendingReply = replyTo;
+        _switchover = Context.ActorOf(SwitchoverActor.Props(_localRedis!, _io.Redis, target!, _settings.Redis, Sender), $"switchover-{++_switchovers}");
+        Context.Watch(_switchover);
     }
 
-    private IActorRef? _pendingReply;
+    private void Handle(SwitchoverActor.HandingOver m) => SetHandover(m.To, _s.SwitchedAway);
 
-    private string? SwitchoverRefusal(string to, out PeerState? target)
+    private void Handle(SwitchoverActor.Ended m)
     {
-        target = null;
-        if (_guard.IsNobody()) return "refused: a switchover needs the cluster guard (akka.cluster.seed-nodes), which knows the peers";
-        if (_handover is not null || _handoverPreparing) return "refused: a switchover is already in progress";
-        if (to == _settings.Node.Name) return $"refused: {to} is this node";
-        if (_vrrpState != VrrpState.Master) return $"refused: this node is not the master (VRRP {_vrrpState.ToString().ToUpperInvariant()}); run the switchover on the master's node";
-        if (_redisFacts is not { Role: RedisRole.Master }) return "refused: the local Redis is not a master";
-        var peer = _peerViews.FirstOrDefault(p => p.State.Name == to);
-        if (peer is null)
-            return $"refused: no node named {to} in the cluster (known: {string.Join(", ", _peerViews.Select(p => p.State.Name))})";
-        if (peer.State.Role != "data") return $"refused: {to} is a witness";
-        if (!peer.Reachable) return $"refused: {to} is unreachable";
-        if (peer.State.RedisRole != "replica") return $"refused: {to}'s Redis is {peer.State.RedisRole}, not a replica";
-        target = peer.State;
-        return null;
+        if (Sender.Equals(_switchover)) _switchover = ActorRefs.Nobody;
+        // After a switchover away from this node it must not preempt the VIP back (it stays eligible
+        // for a real failover) until it restarts or is switched over to.
+        SetHandover(null, _s.SwitchedAway || m.Done);
     }
 
-    private void Handle(SwitchoverResult m)
+    private void SetHandover(string? to, bool switchedAway)
     {
-        // Only a failed preparation arrives here: nothing changed, writes already resumed.
-        _handoverPreparing = false;
-        _log.Warning("switchover {0}", m.Message);
-        _pendingReply?.Tell(m);
-        _pendingReply = null;
+        _s = _s with { HandingOverTo = to, SwitchedAway = switchedAway };
+        Regate();
     }
-
-    private void Handle(HandoverReady m)
-    {
-        _handoverPreparing = false;
-        _pendingReply = null;
-        var id = ++_handoverIds;
-        _handover = new Handover(id, m.To, m.ToVrrp, m.ReplyTo, m.StartedAt, m.Detail);
-        _log.Info("switchover to {0}: {1}; yielding the VIP", m.To, m.Detail);
-        if (_health is { } h) _vrrp.Tell(Gated(h));
-        Timers.StartSingleTimer("handover", new HandoverTimedOut(id), _settings.Redis.SyncTimeout + TimeSpan.FromSeconds(5));
-    }
-
-    private void CompleteHandover(IPAddress? newMaster)
-    {
-        if (_handover is not { } h || newMaster is null || !newMaster.Equals(h.ToVrrp)) return;
-        _handover = null;
-        _switchedAway = true;
-        var ms = Stopwatch.GetElapsedTime(h.StartedAt).TotalMilliseconds;
-        var text = $"switchover to {h.To} done in {ms:0} ms ({h.Detail}); this node does not preempt back until it restarts or is switched over to";
-        _log.Info(text);
-        h.ReplyTo.Tell(new SwitchoverResult(true, text));
-        if (_health is { } health) _vrrp.Tell(Gated(health));
-    }
-
-    private void Handle(HandoverTimedOut m)
-    {
-        if (_handover is not { } h || h.Id != m.Id) return;
-        _handover = null;
-        var text = $"switchover to {h.To} failed: it did not take the VIP within {(_settings.Redis.SyncTimeout + TimeSpan.FromSeconds(5)).TotalSeconds:0} s; writes resumed here";
-        _log.Warning(text);
-        _localRedis!.ResumeWritesAsync(_settings.Redis.Check.Timeout).ContinueWith(_ => { }, TaskScheduler.Default);
-        h.ReplyTo.Tell(new SwitchoverResult(false, text));
-        if (_health is { } health) _vrrp.Tell(Gated(health));
-    }
-
-    private void UpdateDataPreference()
-    {
-        var defer = DataPreference.Defer(_redisFacts, _peerViews);
-        if (defer == _defer) return;
-        var was = _defer;
-        _defer = defer;
-        if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
-        else if (was is not null) _log.Info("eligible again: {0}", "no fuller Redis on a reachable peer");
-        if (_health is { } h) _vrrp.Tell(Gated(h));
-    }
-
-    private void Handle(VrrpStatusChanged m)
-    {
-        _vrrpState = m.State;
-        _roleFlip.Forward(m);
-        CompleteHandover(m.State == VrrpState.Backup ? m.Master : null);
-        PublishState();
-    }
-
-    private void Handle(LocalRedisObserved m)
-    {
-        _redisFacts = m.Probe.Passed ? m.Probe.Facts : null;
-        _roleFlip.Forward(m);
-        UpdateDataPreference();
-        PublishState();
-    }
-
-    private void Handle(QuorumChanged m)
-    {
-        _vrrp.Tell(new QuorumVerdict(m.View.HasQuorum, m.View.Cause));
-        _roleFlip.Tell(m);
-    }
-
-    private void Handle(PeersChanged m)
-    {
-        var masters = new List<ClusterMaster>();
-        foreach (var peer in m.Peers)
-        {
-            if (peer.Reachable && peer.State.VrrpState == "master" && IPAddress.TryParse(peer.State.VrrpAddress, out var address))
-                masters.Add(new ClusterMaster(address, (byte)Math.Clamp(peer.State.Priority, 0, 255)));
-        }
-        _vrrp.Tell(new ClusterMastersSeen(masters));
-        _roleFlip.Tell(m);
-        _peerViews = m.Peers;
-        UpdateDataPreference();
-    }
-
-    /// <summary>How often an unchanged state with a moving offset is re-gossiped.</summary>
-    private static readonly TimeSpan OffsetPublishInterval = TimeSpan.FromSeconds(1);
 
     private void PublishState()
     {
-        if (_guard.IsNobody()) return;
-        var state = new PeerState(_settings.Node.Name, "data", _settings.Cluster.SelfAddress.ToString(), _vrrpAddress?.ToString() ?? "",
-            _announceHost, _settings.Redis.Port, _vrrpState.ToString().ToLowerInvariant(), _priority,
-            _redisFacts?.Offset ?? -1, _redisFacts is null ? "down" : _redisFacts.Role == RedisRole.Master ? "master" : "replica", 0,
-            _redisFacts?.Keys ?? -1);
-        // Role, VRRP state, priority and empty/not empty go out at once; a moving offset or key
-        // count about once a second.
-        static PeerState Shape(PeerState p) => p with { ReplOffset = 0, Keys = Math.Sign(p.Keys) };
-        var changed = _published is null || Shape(state) != Shape(_published);
-        if (!changed && (state == _published || Stopwatch.GetElapsedTime(_publishedAt) < OffsetPublishInterval)) return;
-        _published = state;
-        _publishedAt = Stopwatch.GetTimestamp();
-        _guard.Tell(new PublishLocalState(state));
+        if (!_guarded) return;
+        var state = GossipMapping.Local(_settings, _vrrpAddress, _announceHost, _s.Vrrp, _s.Health?.EffectivePriority ?? _settings.Vrrp.Priority, _s.Facts);
+        var now = _io.Clock.Now;
+        if (!GossipMapping.ShouldPublish(state, _s.Published, now - _s.PublishedAt)) return;
+        _s = _s with { Published = state, PublishedAt = now };
+        Child(Guard).Tell(new PublishLocalState(state));
     }
 
     private void Handle(GetNodeStatus _)
@@ -319,7 +322,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         var header = new NodeStatus(_settings.Node.Name, _startedAt, (_io.Clock.Now - _startedClock).TotalSeconds,
             _settings.Vrrp.Interface, _settings.Vrrp.VirtualRouterId, _settings.Vrrp.Priority,
             _settings.Vrrp.VirtualAddresses.Select(v => v.ToString()).ToArray(), null, null, null);
-        NodeStatusGatherer.GatherAsync(header, _vrrp, _monitor, _roleFlip, _guard, ChildStatusTimeout).PipeTo(Sender);
+        NodeStatusGatherer.GatherAsync(header, Child(Vrrp), Child(Monitor), Child(RoleFlip), Child(Guard), ChildStatusTimeout).PipeTo(Sender);
     }
 
     /// <inheritdoc />
@@ -330,9 +333,10 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), localOnlyDecider: e =>
+        // Stop, then re-create in Handle(Terminated): the supervisor decides the back-off and replays the inputs.
+        new OneForOneStrategy(e =>
         {
-            _log.Error(e, "child failed, restarting it: {0}", e.Message);
-            return Directive.Restart;
+            _log.Error(e, "child failed: {0}", e.Message);
+            return Directive.Stop;
         });
 }

@@ -16,7 +16,8 @@ public static class RedisHaHostingExtensions
     /// Starts the node as <c>/user/ha-node</c> (a <see cref="HaNodeActor"/>, or a
     /// <see cref="WitnessNodeActor"/> for a witness) and registers it under <see cref="HaNodeKey"/>.
     /// With seed nodes configured, the actor system is a cluster node that joins through
-    /// <see cref="ClusterFormationActor"/> (<see cref="ClusterConfig"/>).
+    /// <see cref="ClusterFormationActor"/> (<see cref="ClusterConfig"/>). A <see cref="NodeWatcher"/> makes the
+    /// process exit non-zero if the node supervisor stops (its start failed).
     /// </summary>
     /// <param name="builder">The Akka.Hosting builder.</param>
     /// <param name="settings">Validated settings.</param>
@@ -35,7 +36,9 @@ public static class RedisHaHostingExtensions
             var props = settings.Node.Role == NodeRole.Witness
                 ? WitnessNodeActor.Props(settings, io.Clock)
                 : HaNodeActor.Props(settings, io, announceHost, vrrpAddress);
-            registry.Register<HaNodeKey>(system.ActorOf(props, "ha-node"));
+            var node = system.ActorOf(props, "ha-node");
+            system.ActorOf(NodeWatcher.Props(node), "ha-node-watcher");
+            registry.Register<HaNodeKey>(node);
         });
     }
 }

@@ -15,11 +15,19 @@ internal static class SwitchoverPreparation
     /// <param name="Message">For the log and the operator.</param>
     public sealed record Outcome(bool Ready, string Message);
 
+    /// <summary>Pauses local writes and waits for the target's replica; on timeout writes resume.</summary>
+    /// <param name="local">The local Redis, a master.</param>
+    /// <param name="peers">Connects to the target's Redis.</param>
+    /// <param name="targetHost">How the target's Redis is reached.</param>
+    /// <param name="targetPort">Its port.</param>
+    /// <param name="syncTimeout">Longest wait for the catch-up.</param>
+    /// <param name="pauseLimit">The write pause ends by itself after this (<see cref="Configuration.RedisSettings.HandoverLimit"/>).</param>
+    /// <param name="commandTimeout">Bound on each command.</param>
     public static async Task<Outcome> RunAsync(IRedisNode local, IRedisNodeFactory peers, string targetHost, int targetPort,
-        TimeSpan syncTimeout, TimeSpan commandTimeout)
+        TimeSpan syncTimeout, TimeSpan pauseLimit, TimeSpan commandTimeout)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await local.PauseWritesAsync(syncTimeout + TimeSpan.FromSeconds(5), commandTimeout).ConfigureAwait(false);
+        await local.PauseWritesAsync(pauseLimit, commandTimeout).ConfigureAwait(false);
         var own = await local.ProbeAsync(commandTimeout).ConfigureAwait(false);
         if (own.Facts is not { Role: RedisRole.Master } facts)
         {

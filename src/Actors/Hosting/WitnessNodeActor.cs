@@ -31,7 +31,8 @@ public sealed class WitnessNodeActor : ReceiveActor
         Receive<QuorumChanged>(_ => { });
         Receive<PeersChanged>(_ => { });
         Receive<GetNodeStatus>(Handle);
-        Receive<Terminated>(m => HaNodeActor.GiveUp(Context.System, _log, m.ActorRef.Path.Name));
+        // The guard is the witness's only part: without it the process has no reason to run.
+        Receive<Terminated>(m => NodeFailedReason.GiveUp(Context.System, _log, $"{m.ActorRef.Path.Name} stopped"));
     }
 
     /// <summary>Props for this actor.</summary>
@@ -46,8 +47,7 @@ public sealed class WitnessNodeActor : ReceiveActor
         _guard = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), "cluster-guard");
         Context.Watch(_guard);
         // Gossiped once joined, so peers' status lists the witness by name.
-        _guard.Tell(new PublishLocalState(new PeerState(_settings.Node.Name, "witness", _settings.Cluster.SelfAddress.ToString(), "", "", 0,
-            "none", 0, -1, "none", 0)));
+        _guard.Tell(new PublishLocalState(GossipMapping.Witness(_settings)));
         if (_settings.StatusEndpoint.Listen is { } listen)
             Context.ActorOf(StatusEndpointActor.Props(listen, Self), "status");
     }

@@ -1,5 +1,3 @@
-using RedisHaActors.Cluster;
-
 namespace RedisHaActors.Redis;
 
 /// <summary>
@@ -13,8 +11,8 @@ public static class DataPreference
 {
     /// <summary>Why this node must not be master now, or null.</summary>
     /// <param name="own">The local Redis' facts; null when it does not answer.</param>
-    /// <param name="peers">The other nodes as gossiped.</param>
-    public static string? Defer(ReplicationFacts? own, IReadOnlyList<PeerView> peers)
+    /// <param name="peers">The other data nodes as gossiped.</param>
+    public static string? Defer(ReplicationFacts? own, IReadOnlyList<DataPeer> peers)
     {
         // Empty and not syncing: a master, or a replica without a live link (fenced at start-up). A
         // master with an online replica is not compared with it: the replica's keys came from here
@@ -22,11 +20,11 @@ public static class DataPreference
         if (own is not { Keys: 0 } || (own.Role == RedisRole.Replica && own.MasterLinkUp)
             || (own.Role == RedisRole.Master && own.OnlineReplicas > 0)) return null;
         var fuller = peers
-            .Where(p => p.Reachable && p.State.Role == "data" && p.State.RedisRole != "down" && p.State.Keys > 0)
-            .OrderByDescending(p => p.State.Keys)
+            .Where(p => p.Reachable && p.Role != RedisRole.Unknown && p.Keys > 0)
+            .OrderByDescending(p => p.Keys)
             .FirstOrDefault();
         return fuller is null
             ? null
-            : $"own Redis is empty and {fuller.State.Name}'s Redis has {fuller.State.Keys} keys";
+            : $"own Redis is empty and {fuller.Name}'s Redis has {fuller.Keys} keys";
     }
 }

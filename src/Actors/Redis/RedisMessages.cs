@@ -5,3 +5,14 @@ namespace RedisHaActors.Redis;
 /// <param name="Healthy">The rise/fall verdict after this check.</param>
 /// <param name="EmptyRestart">Why the local Redis is held back after restarting empty (<see cref="RestartWatch"/>), else null.</param>
 public sealed record LocalRedisObserved(RedisProbe Probe, bool Healthy, string? EmptyRestart = null);
+
+/// <summary>This node's VIP lease was acquired or renewed (it is VRRP MASTER and holds the address).</summary>
+/// <param name="Lease">The lease, on the node's monotonic clock.</param>
+public sealed record VipLeaseRenewed(Primitives.Lease Lease);
+
+/// <summary>The monitor's verdict on the local Redis, sent when it changes.</summary>
+/// <param name="EffectivePriority">1..254: the base priority plus the check's weight.</param>
+/// <param name="Eligible">Healthy and not held back after an empty restart.</param>
+/// <param name="Cause">Why, for the transition log.</param>
+/// <param name="InSync">A replica with its master link up: only then may the node preempt.</param>
+public sealed record RedisHealth(byte EffectivePriority, bool Eligible, string Cause, bool InSync);

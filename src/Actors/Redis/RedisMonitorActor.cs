@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using RedisHaActors.Configuration;
-using RedisHaActors.Vrrp;
 
 namespace RedisHaActors.Redis;
 
@@ -11,8 +10,8 @@ namespace RedisHaActors.Redis;
 /// Checks the local Redis every <see cref="RedisCheckSettings.Interval"/> (PING + INFO
 /// replication, keyspace and server, bounded by the check timeout), scores it with
 /// rise/fall/weight, notices restarts (<see cref="RestartWatch"/>: a Redis that came back empty
-/// is held back from MASTER), tells the VRRP actor when the effective priority or eligibility
-/// changes, and publishes every result to the role flipper. At most one check is in flight; a check that is still running when the next
+/// is held back from MASTER), tells its listener a <see cref="RedisHealth"/> when the effective
+/// priority or eligibility changes, and a <see cref="LocalRedisObserved"/> after every check. At most one check is in flight; a check that is still running when the next
 /// is due makes that tick a no-op.
 /// </summary>
 public sealed class RedisMonitorActor : ReceiveActor
@@ -27,8 +26,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private readonly RedisSettings _settings;
     private readonly byte _basePriority;
     private readonly IRedisNode _local;
-    private readonly IActorRef _vrrp;
-    private readonly IActorRef _roleFlip;
+    private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private HealthScore _score;
     private PreciseTimer? _timer;
@@ -43,15 +41,13 @@ public sealed class RedisMonitorActor : ReceiveActor
     /// <param name="settings">Redis settings (check timing and weight).</param>
     /// <param name="basePriority">Configured VRRP priority, 1..254.</param>
     /// <param name="local">The local Redis.</param>
-    /// <param name="vrrp">Receives <see cref="HealthChanged"/>.</param>
-    /// <param name="roleFlip">Receives <see cref="LocalRedisObserved"/>.</param>
-    public RedisMonitorActor(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef vrrp, IActorRef roleFlip)
+    /// <param name="listener">Receives <see cref="RedisHealth"/> and <see cref="LocalRedisObserved"/>.</param>
+    public RedisMonitorActor(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef listener)
     {
         _settings = settings;
         _basePriority = basePriority;
         _local = local;
-        _vrrp = vrrp;
-        _roleFlip = roleFlip;
+        _listener = listener;
         _score = HealthScore.Initial(settings.Check.Rise);
         Receive<CheckDue>(Handle);
         Receive<RedisProbe>(Handle);
@@ -59,8 +55,8 @@ public sealed class RedisMonitorActor : ReceiveActor
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef vrrp, IActorRef roleFlip) =>
-        Akka.Actor.Props.Create<RedisMonitorActor>(settings, basePriority, local, vrrp, roleFlip);
+    public static Props Props(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef listener) =>
+        Akka.Actor.Props.Create<RedisMonitorActor>(settings, basePriority, local, listener);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -128,8 +124,8 @@ public sealed class RedisMonitorActor : ReceiveActor
                 : _restarts.Held
                     ? $"redis {_restarts.HeldReason}"
                     : $"redis check OK (priority {priority})";
-            _vrrp.Tell(new HealthChanged(priority, eligible, cause, inSync));
+            _listener.Tell(new RedisHealth(priority, eligible, cause, inSync));
         }
-        _roleFlip.Tell(new LocalRedisObserved(probe, _score.Healthy, _restarts.HeldReason));
+        _listener.Tell(new LocalRedisObserved(probe, _score.Healthy, _restarts.HeldReason));
     }
 }

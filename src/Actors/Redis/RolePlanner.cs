@@ -1,5 +1,5 @@
 using System.Net;
-using RedisHaActors.Vrrp;
+using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Redis;
 
@@ -29,6 +29,11 @@ public sealed record FenceLocal(string Reason) : RolePlan;
 /// <param name="Reason">Why, for the log.</param>
 public sealed record KeepData(string Reason) : RolePlan;
 
+/// <summary>Do not promote yet: the MASTER state behind the directive has lapsed with the VIP lease (the
+/// process woke from a stall). VRRP re-checks first; a real master promotes on fresh news. Logged once.</summary>
+/// <param name="Reason">Why, for the log.</param>
+public sealed record HoldPromotion(string Reason) : RolePlan;
+
 /// <summary>
 /// Level-triggered role decision: desired role from the VRRP state, actual role from the last
 /// <c>INFO replication</c>. Pure; called on every observation so a drifted role (a Redis
@@ -37,38 +42,36 @@ public sealed record KeepData(string Reason) : RolePlan;
 public static class RolePlanner
 {
     /// <summary>Decides the next step.</summary>
-    /// <param name="vrrp">Our VRRP state.</param>
-    /// <param name="master">The master we follow while BACKUP (advert source); null if none is known.</param>
-    /// <param name="previousMaster">The master before we became master.</param>
+    /// <param name="directive">What the node wants: role, master to follow, previous master, quorum verdict.
+    /// A minority's Redis must refuse writes whatever VRRP says: the majority may be promoting.</param>
     /// <param name="masterPort">Peers' Redis port.</param>
-    /// <param name="local">Facts of the local Redis, null if it does not answer.</param>
+    /// <param name="local">Facts of the local Redis, null if it does not answer or its role is unknown
+    /// (a command to it timed out: it is read again before anything else is done).</param>
     /// <param name="masterRedis">Facts of the VRRP master's Redis as last seen, null if unknown or unreachable.
     /// A backup follows it only once it is a master: re-pointing at a Redis that is itself still a
     /// replica (a new master that has not promoted yet) would chain replicas or loop them.</param>
-    /// <param name="noQuorum">The cluster guard's cause when this node is in a minority, else null. A
-    /// minority's Redis must refuse writes whatever VRRP says: the majority may be promoting.</param>
     /// <param name="protectData">Guarded nodes: a Redis with keys never follows an empty master (it would
     /// full-resync and lose them); <see cref="DataPreference"/> makes that master yield instead.</param>
     /// <param name="emptyRestart">Why the local Redis is held back after restarting empty, else null. Such
     /// a master is fenced at once, whatever VRRP says: as a replica with no link it answers its
     /// replica's resync attempts with NOMASTERLINK, so the replica keeps its copy until it is promoted.</param>
-    public static RolePlan Plan(VrrpState vrrp, IPAddress? master, IPAddress? previousMaster, int masterPort, ReplicationFacts? local,
-        ReplicationFacts? masterRedis, string? noQuorum = null, bool protectData = false, string? emptyRestart = null)
+    public static RolePlan Plan(RoleDirective directive, int masterPort, ReplicationFacts? local,
+        ReplicationFacts? masterRedis, bool protectData = false, string? emptyRestart = null)
     {
         if (local is null) return new RoleSteady("local redis does not answer");
         if (emptyRestart is not null && local.Role == RedisRole.Master)
             return new FenceLocal($"redis {emptyRestart}");
-        if (noQuorum is not null && vrrp != VrrpState.Master)
+        if (directive.NoQuorum is { } noQuorum && directive.Role != DesiredRole.Master)
             return local.Role == RedisRole.Master
                 ? new FenceLocal(noQuorum)
                 : new RoleSteady($"{noQuorum}; local redis already read-only");
-        switch (vrrp)
+        switch (directive.Role)
         {
-            case VrrpState.Master:
+            case DesiredRole.Master:
                 return local.Role == RedisRole.Master
                     ? new RoleSteady("VRRP master and redis master")
-                    : new PromoteLocal(previousMaster);
-            case VrrpState.Backup when master is not null:
+                    : new PromoteLocal(directive.PreviousMaster);
+            case DesiredRole.Replica when directive.Master is { } master:
                 var host = master.ToString();
                 if (local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort)
                     return new RoleSteady($"replica of {host}:{masterPort}");
@@ -77,16 +80,36 @@ public static class RolePlanner
                 return masterRedis is { Role: RedisRole.Master }
                     ? new FollowMaster(host, masterPort)
                     : new RoleSteady($"waiting for {host}:{masterPort} to be a master ({(masterRedis is null ? "not seen" : "now " + masterRedis.Role.ToString().ToLowerInvariant())})");
-            case VrrpState.Backup:
+            case DesiredRole.Replica:
                 // No master heard (yet): changing roles now would guess. The first advert decides.
                 return new RoleSteady("VRRP backup, no master known");
-            case VrrpState.Fault:
+            case DesiredRole.Fenced:
                 return local.Role == RedisRole.Master
                     ? new FenceLocal("VRRP FAULT: the node is cut off, its Redis must not take writes")
                     : new RoleSteady("VRRP fault, local redis already read-only");
             default:
                 return new RoleSteady("VRRP not running");
         }
+    }
+
+    /// <summary>
+    /// Whether to act on <paramref name="plan"/> now. A promotion waits while the VIP lease has lapsed
+    /// (<see cref="HoldPromotion"/>). A plan just carried out is not repeated within
+    /// <paramref name="settle"/>: facts observed before it landed still show the old role, and repeating
+    /// would only resend an idempotent command.
+    /// </summary>
+    /// <param name="plan">From <see cref="Plan"/>.</param>
+    /// <param name="lease">The VIP lease while VRRP MASTER, null when none was renewed in this term.</param>
+    /// <param name="lastDone">The last plan that succeeded and when (monotonic).</param>
+    /// <param name="settle">One check interval plus its timeout.</param>
+    /// <param name="now">Monotonic now.</param>
+    public static RolePlan Gate(RolePlan plan, Lease? lease, (RolePlan Plan, TimeSpan At)? lastDone, TimeSpan settle, TimeSpan now)
+    {
+        if (plan is PromoteLocal && lease is { } l && l.LapsedAt(now))
+            return new HoldPromotion($"not promoting: the VIP lease was last renewed {l.Age(now).TotalSeconds:0.00} s ago (process stalled?); waiting for VRRP");
+        if (lastDone is { } done && Equals(done.Plan, plan) && now - done.At < settle)
+            return new RoleSteady($"{plan} just done");
+        return plan;
     }
 
     /// <summary>Bytes a promotion may lose: the old master's last known offset minus ours (never negative).</summary>

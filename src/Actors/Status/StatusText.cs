@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RedisHaActors.Cluster;
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 
@@ -48,10 +49,13 @@ public static class StatusText
 
         if (s.RoleFlip is { } f)
         {
-            var wants = f.Vrrp == VrrpState.Fault ? "read-only (fenced)"
-                : f.DesiredRole == RedisRole.Unknown ? "nothing yet"
-                : Lower(f.DesiredRole);
-            if (f.DesiredRole == RedisRole.Replica && f.Master is { } followed) wants += $" of {followed}";
+            var wants = f.DesiredRole switch
+            {
+                DesiredRole.Fenced => "read-only (fenced)",
+                DesiredRole.None => "nothing yet",
+                _ => Lower(f.DesiredRole),
+            };
+            if (f.DesiredRole == DesiredRole.Replica && f.Master is { } followed) wants += $" of {followed}";
             b.Append(CultureInfo.InvariantCulture, $"flip:   wants {wants}{(f.InFlight ? " (changing now)" : "")}; ");
             b.Append(f.LastOutcome.Length == 0
                 ? "no role change yet"
@@ -63,7 +67,7 @@ public static class StatusText
         return b.ToString();
     }
 
-    private static void AppendCluster(StringBuilder b, RedisHaActors.Cluster.GuardStatus? c)
+    private static void AppendCluster(StringBuilder b, GuardStatus? c)
     {
         if (c is null)
         {
@@ -76,11 +80,11 @@ public static class StatusText
             var st = p.State;
             var reach = p.Reachable ? "" : ", UNREACHABLE";
             var keys = st.Keys < 0 ? "keys unknown" : string.Create(CultureInfo.InvariantCulture, $"{st.Keys} keys");
-            if (st.Role == "witness")
+            if (st.Role == PeerRole.Witness)
                 b.Append(CultureInfo.InvariantCulture, $"peer:   {st.Name} witness{reach}\n");
             else
                 b.Append(CultureInfo.InvariantCulture,
-                    $"peer:   {st.Name} {st.VrrpState.ToUpperInvariant()} priority {st.Priority}, redis {st.RedisRole} at {st.AnnounceHost}:{st.RedisPort}, offset {st.ReplOffset}, {keys}{reach}\n");
+                    $"peer:   {st.Name} {Upper(st.VrrpState)} priority {st.Priority}, redis {Lower(st.RedisRole)} at {st.AnnounceHost}:{st.RedisPort}, offset {st.ReplOffset}, {keys}{reach}\n");
         }
     }
 

@@ -86,26 +86,26 @@ public sealed class HaNodePairTests : TestKit
 public sealed class HaNodeGiveUpTests : TestKit
 {
     [Fact]
-    public async Task A_child_that_keeps_failing_shuts_the_node_down_with_exit_code_4()
+    public async Task A_child_that_keeps_failing_is_restarted_with_backoff_then_shuts_the_node_down_with_exit_code_4()
     {
         var factory = new FakeRedisFactory();
-        var attempts = 0;
+        var starts = new System.Collections.Concurrent.ConcurrentQueue<TimeSpan>();
+        var clock = new StopwatchClock();
         var settings = new HaSettings(new NodeSettings("n1", NodeRole.Data), ActorTestSettings.Vrrp(), ActorTestSettings.Redis(), HoconLoader.Reference);
         var io = new NodeIo(() =>
         {
-            Interlocked.Increment(ref attempts);
+            starts.Enqueue(clock.Now);
             throw new RedisHaActors.Vrrp.Net.VrrpSocketException("interface eth0 does not exist");
-        }, () => new FakeVirtualAddresses(), factory, new StopwatchClock());
-        try
-        {
-            Sys.ActorOf(HaNodeActor.Props(settings, io, "192.0.2.1"), "n1");
-            await Sys.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.Equal(HaNodeActor.ExitChildFailed, Environment.ExitCode);
-            Assert.InRange(attempts, 2, 12); // first start plus the supervisor's restarts, then it gives up
-        }
-        finally
-        {
-            Environment.ExitCode = 0; // the test host's own exit code
-        }
+        }, () => new FakeVirtualAddresses(), factory, clock);
+        var policy = new ChildRestarts(TimeSpan.FromMinutes(1), 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300));
+        Sys.ActorOf(HaNodeActor.Props(settings, io, "192.0.2.1", restarts: policy), "n1");
+        await Sys.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.IsType<NodeFailedReason>(CoordinatedShutdown.Get(Sys).ShutdownReason);
+        Assert.Equal(4, CoordinatedShutdown.Get(Sys).ShutdownReason!.ExitCode);
+        // The first start and 4 restarts (the 5th failure gives up); the gaps back off: 0, 100, 200, 300 ms.
+        var t = starts.ToArray();
+        Assert.Equal(5, t.Length);
+        Assert.True(t[2] - t[1] >= TimeSpan.FromMilliseconds(90), $"second restart after {(t[2] - t[1]).TotalMilliseconds} ms");
+        Assert.True(t[4] - t[3] >= TimeSpan.FromMilliseconds(280), $"fourth restart after {(t[4] - t[3]).TotalMilliseconds} ms");
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using RedisHaActors.Redis;
-using RedisHaActors.Vrrp;
+using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Tests.Actors;
 
@@ -15,8 +15,15 @@ public sealed class RoleFlipActorTests : TestKit
 
     public RoleFlipActorTests() => _local = _redis.Get("127.0.0.1");
 
-    private IActorRef Start(int syncTimeoutMs = 2000) =>
-        Sys.ActorOf(RoleFlipActor.Props(ActorTestSettings.Redis(syncTimeoutMs: syncTimeoutMs), _local, _redis, "192.0.2.2"));
+    private readonly StopwatchClock _clock = new();
+
+    private IActorRef Start(int syncTimeoutMs = 2000, bool guarded = false) =>
+        Sys.ActorOf(RoleFlipActor.Props(ActorTestSettings.Redis(syncTimeoutMs: syncTimeoutMs), _local, _redis, "192.0.2.2", _clock,
+            guarded ? TimeSpan.FromMilliseconds(200) : null));
+
+    private static RoleDirective Master(IPAddress? previous, string cause) => new(DesiredRole.Master, null, previous, cause);
+
+    private static RoleDirective Following(IPAddress master) => new(DesiredRole.Replica, master, master, $"following master {master}");
 
     private void Observe(IActorRef flip) => flip.Tell(new LocalRedisObserved(new RedisProbe(true, _local.Facts, ""), true));
 
@@ -25,8 +32,8 @@ public sealed class RoleFlipActorTests : TestKit
     {
         var flip = Start();
         _local.Facts = FakeRedisNode.Master(0);
-        flip.Tell(new VrrpStatusChanged(VrrpState.Backup, null, null, "startup"));
-        flip.Tell(new VrrpMasterChanged(Old));
+        flip.Tell(new RoleDirective(DesiredRole.Replica, null, null, "startup"));
+        flip.Tell(Following(Old));
         Observe(flip);
         AwaitAssert(() => Assert.Equal(["REPLICAOF 192.0.2.1 6379"], _local.Commands));
         // Steady: nothing more while it is a replica of the master.
@@ -47,15 +54,14 @@ public sealed class RoleFlipActorTests : TestKit
         var flip = Start();
         _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 100);
         // The last renewal is 3 s old with a 2 s lease: the process was frozen in between.
-        var stale = System.Diagnostics.Stopwatch.GetTimestamp() - 3 * System.Diagnostics.Stopwatch.Frequency;
-        flip.Tell(new VrrpLeaseRenewed(stale, TimeSpan.FromSeconds(2)));
-        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, null, "stale"));
+        flip.Tell(new VipLeaseRenewed(new Lease(_clock.Now - TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2))));
+        flip.Tell(Master(null, "stale"));
         Observe(flip);
         Observe(flip);
         Thread.Sleep(300);
         Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
         // VRRP renews (it really is master): the promotion goes ahead.
-        flip.Tell(new VrrpLeaseRenewed(System.Diagnostics.Stopwatch.GetTimestamp(), TimeSpan.FromSeconds(2)));
+        flip.Tell(new VipLeaseRenewed(new Lease(_clock.Now, TimeSpan.FromSeconds(2))));
         Observe(flip);
         AwaitAssert(() => Assert.Contains("REPLICAOF NO ONE", _local.Commands), TimeSpan.FromSeconds(3));
     }
@@ -68,7 +74,7 @@ public sealed class RoleFlipActorTests : TestKit
         _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
         var flip = Start(syncTimeoutMs: 30_000); // far beyond the test, even on a loaded machine
         Observe(flip);
-        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        flip.Tell(Master(Old, "no advert"));
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Empty(_local.Commands); // still catching up: 400 < 1000
         _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
@@ -84,11 +90,11 @@ public sealed class RoleFlipActorTests : TestKit
         _local.Facts = FakeRedisNode.Master(100);
         var flip = Start();
         Observe(flip);
-        flip.Tell(new VrrpStatusChanged(VrrpState.Fault, null, null, "eth0 operstate down"));
+        flip.Tell(new RoleDirective(DesiredRole.Fenced, null, null, "eth0 operstate down"));
         AwaitAssert(() => Assert.Equal(["REPLICAOF 127.0.0.1 1"], _local.Commands));
         Assert.Equal(100, _local.Facts.Offset); // fenced, data kept
-        flip.Tell(new VrrpStatusChanged(VrrpState.Backup, null, null, "eth0 up"));
-        flip.Tell(new VrrpMasterChanged(Old));
+        flip.Tell(new RoleDirective(DesiredRole.Replica, null, null, "eth0 up"));
+        flip.Tell(Following(Old));
         AwaitAssert(() =>
         {
             Observe(flip);
@@ -103,7 +109,7 @@ public sealed class RoleFlipActorTests : TestKit
         _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
         var flip = Start(syncTimeoutMs: 60_000);
         Observe(flip);
-        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        flip.Tell(Master(Old, "no advert"));
         AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(1));
     }
 
@@ -114,7 +120,7 @@ public sealed class RoleFlipActorTests : TestKit
         _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10);
         var flip = Start(syncTimeoutMs: 300);
         Observe(flip);
-        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        flip.Tell(Master(Old, "no advert"));
         AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(3));
     }
 
@@ -125,9 +131,9 @@ public sealed class RoleFlipActorTests : TestKit
         _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10);
         var flip = Start(syncTimeoutMs: 1000);
         Observe(flip);
-        flip.Tell(new VrrpStatusChanged(VrrpState.Master, null, Old, "no advert"));
+        flip.Tell(Master(Old, "no advert"));
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        flip.Tell(new VrrpStatusChanged(VrrpState.Backup, Old, Old, "higher priority 210 from 192.0.2.1"));
+        flip.Tell(new RoleDirective(DesiredRole.Replica, Old, Old, "higher priority 210 from 192.0.2.1"));
         Observe(flip);
         ExpectNoMsg(TimeSpan.FromMilliseconds(1500)); // past the old sync-timeout
         Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);

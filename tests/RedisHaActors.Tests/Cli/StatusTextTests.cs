@@ -14,10 +14,10 @@ public sealed class StatusTextTests
             "akka.tcp://redis-ha@192.0.2.1:4053", [], peers);
 
     private static PeerView Data(string name, bool reachable) =>
-        new(new PeerState(name, "data", "akka.tcp://redis-ha@192.0.2.2:4053", "192.0.2.2", "192.0.2.2", 6379, "backup", 190, 1234, "replica", 7, 42), reachable);
+        new(new PeerState(name, PeerRole.Data, "akka.tcp://redis-ha@192.0.2.2:4053", "192.0.2.2", "192.0.2.2", 6379, PeerVrrpState.Backup, 190, 1234, PeerRedisRole.Replica, 7, 42), reachable);
 
     private static PeerView Witness() =>
-        new(new PeerState("w", "witness", "akka.tcp://redis-ha@192.0.2.3:4053", "", "", 0, "none", 0, -1, "none", 3), true);
+        new(new PeerState("w", PeerRole.Witness, "akka.tcp://redis-ha@192.0.2.3:4053", "", "", 0, PeerVrrpState.None, 0, -1, PeerRedisRole.None, 3), true);
 
     [Fact]
     public void A_data_node_shows_its_quorum_view_and_each_peer()

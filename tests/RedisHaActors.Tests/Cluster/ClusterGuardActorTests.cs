@@ -227,7 +227,7 @@ public sealed class ClusterGuardActorTests : TestKit
         """);
 
     private static PeerState State(Node n) =>
-        new(n.Name, "data", n.Address.ToString(), "", "127.0.0.1", 6379, "backup", 100, 0, "replica", 0);
+        new(n.Name, PeerRole.Data, n.Address.ToString(), "", "127.0.0.1", 6379, PeerVrrpState.Backup, 100, 0, PeerRedisRole.Replica, 0);
 
     private static bool OthersGossipedAndReachable(Node n, IEnumerable<Node> all) =>
         all.Where(o => o != n).All(o => n.Peer(o) is { Reachable: true }) && n.Peers.Count == 2;

@@ -55,8 +55,7 @@ public sealed class NodeStatusTests : TestKit
         Assert.Equal(100, redis.Facts!.MasterReplOffset);
 
         var flip = status.RoleFlip!;
-        Assert.Equal(VrrpState.Master, flip.Vrrp);
-        Assert.Equal(RedisRole.Master, flip.DesiredRole);
+        Assert.Equal(DesiredRole.Master, flip.DesiredRole);
         Assert.Null(flip.Master);
         Assert.False(flip.LastOutcomeFailed);
         Assert.NotNull(flip.LastOutcomeAt);
@@ -79,7 +78,7 @@ public sealed class NodeStatusTests : TestKit
         Assert.Null(status.Redis.Facts);
         Assert.Equal(VrrpState.Backup, status.Vrrp!.State);
         Assert.False(status.Vrrp.Eligible);
-        Assert.Equal(RedisRole.Replica, status.RoleFlip!.DesiredRole);
+        Assert.Equal(DesiredRole.Replica, status.RoleFlip!.DesiredRole);
     }
 
     [Fact]
@@ -95,12 +94,12 @@ public sealed class NodeStatusTests : TestKit
         vrrp.Reply(new VrrpStatus(VrrpState.Backup, 200, true, IPAddress.Parse("192.0.2.2"), 0, new Dictionary<DropReason, long>()));
         silent.ExpectMsg<GetRedisStatus>();
         flip.ExpectMsg<GetRoleFlipStatus>();
-        flip.Reply(new RoleFlipStatus(VrrpState.Backup, RedisRole.Replica, IPAddress.Parse("192.0.2.2"), "", false, null, 1, false));
+        flip.Reply(new RoleFlipStatus(DesiredRole.Replica, IPAddress.Parse("192.0.2.2"), "", false, null, 1, false));
         var status = await gathering;
 
         Assert.Equal(VrrpState.Backup, status.Vrrp?.State);
         Assert.Null(status.Redis);
-        Assert.Equal(RedisRole.Replica, status.RoleFlip?.DesiredRole);
+        Assert.Equal(DesiredRole.Replica, status.RoleFlip?.DesiredRole);
     }
 
     [Fact]
@@ -112,7 +111,7 @@ public sealed class NodeStatusTests : TestKit
                 new VrrpStateChange(VrrpState.Master, VrrpState.Backup, "yield: redis check failed", DateTimeOffset.UnixEpoch),
                 new Dictionary<VrrpState, long> { [VrrpState.Backup] = 2, [VrrpState.Master] = 1 }),
             new RedisStatus("127.0.0.1:6379", false, 0, 2, "connection refused", 180, 9, FakeRedisNode.ReplicaOf("192.0.2.2", 6379, 42)),
-            new RoleFlipStatus(VrrpState.Backup, RedisRole.Replica, IPAddress.Parse("192.0.2.2"), "master -> replica of 192.0.2.2:6379 (REPLICAOF)",
+            new RoleFlipStatus(DesiredRole.Replica, IPAddress.Parse("192.0.2.2"), "master -> replica of 192.0.2.2:6379 (REPLICAOF)",
                 false, DateTimeOffset.UnixEpoch, 3, false));
 
         var json = System.Text.Encoding.UTF8.GetString(StatusJson.Serialize(status));

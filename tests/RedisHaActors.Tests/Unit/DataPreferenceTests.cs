@@ -12,27 +12,28 @@ public sealed class DataPreferenceTests
 
     private static ReplicationFacts Replica(long keys, bool linkUp) => new(RedisRole.Replica, "192.0.2.9", 6379, linkUp, 100, 100, "r", 0, "no-failover", 0, keys);
 
-    private static PeerView Peer(long keys, bool reachable = true, string redisRole = "replica", string role = "data") =>
-        new(new PeerState("n2", role, "akka.tcp://redis-ha@192.0.2.2:4053", "192.0.2.2", "192.0.2.2", 6379, "backup", 190, 500, redisRole, 1, keys), reachable);
+    // As the node maps the gossip (GossipMapping): a witness is no data peer at all.
+    private static DataPeer[] Peer(long keys, bool reachable = true, string redisRole = "replica", string role = "data") =>
+        role == "witness" ? [] : [new DataPeer("n2", "192.0.2.2", 6379, reachable, redisRole == "down" ? RedisRole.Unknown : RedisRole.Replica, keys, 500)];
 
     [Fact]
     public void An_empty_master_defers_to_a_reachable_peer_with_keys()
     {
-        Assert.Equal("own Redis is empty and n2's Redis has 42 keys", DataPreference.Defer(Master(0), [Peer(42)]));
+        Assert.Equal("own Redis is empty and n2's Redis has 42 keys", DataPreference.Defer(Master(0), Peer(42)));
     }
 
     [Fact]
     public void A_master_with_an_online_replica_is_not_compared_with_it()
     {
         var withReplica = Master(0) with { OnlineReplicas = 1 };
-        Assert.Null(DataPreference.Defer(withReplica, [Peer(1)]));
+        Assert.Null(DataPreference.Defer(withReplica, Peer(1)));
     }
 
     [Fact]
     public void An_empty_replica_fenced_without_a_link_defers_too_but_a_syncing_one_does_not()
     {
-        Assert.NotNull(DataPreference.Defer(Replica(0, linkUp: false), [Peer(42)]));
-        Assert.Null(DataPreference.Defer(Replica(0, linkUp: true), [Peer(42)]));
+        Assert.NotNull(DataPreference.Defer(Replica(0, linkUp: false), Peer(42)));
+        Assert.Null(DataPreference.Defer(Replica(0, linkUp: true), Peer(42)));
     }
 
     [Theory]
@@ -44,13 +45,13 @@ public sealed class DataPreferenceTests
     [InlineData(-1, 42, true, "replica", "data")]  // own key count unknown (Redis < 7)
     public void Otherwise_it_does_not_defer(long ownKeys, long peerKeys, bool reachable, string redisRole, string role)
     {
-        Assert.Null(DataPreference.Defer(Master(ownKeys), [Peer(peerKeys, reachable, redisRole, role)]));
+        Assert.Null(DataPreference.Defer(Master(ownKeys), Peer(peerKeys, reachable, redisRole, role)));
     }
 
     [Fact]
     public void A_local_Redis_that_does_not_answer_never_defers_here()
     {
-        Assert.Null(DataPreference.Defer(null, [Peer(42)]));
+        Assert.Null(DataPreference.Defer(null, Peer(42)));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class KeepDataPlanTests
     [Fact]
     public void A_guarded_Redis_with_keys_never_follows_an_empty_master()
     {
-        var plan = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Master(20), Master(0), protectData: true);
+        var plan = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, Master(20), Master(0), protectData: true);
         Assert.Equal(new KeepData("not following 192.0.2.1:6379: its Redis is empty and ours has 20 keys"), plan);
     }
 
@@ -84,7 +85,7 @@ public sealed class KeepDataPlanTests
     [InlineData(20, 0, false)]   // unguarded: as before
     public void Otherwise_it_follows(long ownKeys, long masterKeys, bool guarded)
     {
-        var plan = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Master(ownKeys), Master(masterKeys), protectData: guarded);
+        var plan = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, Master(ownKeys), Master(masterKeys), protectData: guarded);
         Assert.Equal(new FollowMaster("192.0.2.1", 6379), plan);
     }
 }

@@ -228,7 +228,7 @@ public sealed class ReplicationTests
     public void Role_planner_moves_the_local_redis_towards_the_vrrp_state(
         string name, VrrpState vrrp, string? master, string? previous, int port, string facts, string expected)
     {
-        var plan = RolePlanner.Plan(vrrp, master is null ? null : IPAddress.Parse(master),
+        var plan = PlanHelper.Plan(vrrp, master is null ? null : IPAddress.Parse(master),
             previous is null ? null : IPAddress.Parse(previous), port, Facts[facts], Facts["master"]);
         var actual = plan switch
         {
@@ -245,11 +245,11 @@ public sealed class ReplicationTests
     public void Planner_is_level_triggered_the_same_facts_give_the_same_plan()
     {
         var facts = ReplicationFacts.Parse(MasterWithOneReplica);
-        var first = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, facts, facts);
-        var second = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, facts, facts);
+        var first = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, facts, facts);
+        var second = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, facts, facts);
         Assert.Equal(new FollowMaster("192.0.2.1", 6379), first);
         Assert.Equal(first, second);
-        Assert.Equal(new PromoteLocal(Loopback), RolePlanner.Plan(VrrpState.Master, null, Loopback, 16379, ReplicationFacts.Parse(ReplicaLinkDown), null));
+        Assert.Equal(new PromoteLocal(Loopback), PlanHelper.Plan(VrrpState.Master, null, Loopback, 16379, ReplicationFacts.Parse(ReplicaLinkDown), null));
     }
 
     [Theory]
@@ -260,10 +260,10 @@ public sealed class ReplicationTests
     {
         // A demoted node whose Redis is still master keeps it until the new master has promoted:
         // following a replica would make the two Redis replicas of each other.
-        var plan = RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Facts["master"], Facts[masterFacts]);
+        var plan = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, Facts["master"], Facts[masterFacts]);
         var steady = Assert.IsType<RoleSteady>(plan);
         Assert.Contains("waiting for 192.0.2.1:6379", steady.Reason);
-        Assert.Equal(new FollowMaster("192.0.2.1", 6379), RolePlanner.Plan(VrrpState.Backup, Peer, null, 6379, Facts["master"], Facts["master"]));
+        Assert.Equal(new FollowMaster("192.0.2.1", 6379), PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, Facts["master"], Facts["master"]));
     }
 
     [Theory]

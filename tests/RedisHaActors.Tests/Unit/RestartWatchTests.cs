@@ -96,11 +96,11 @@ public sealed class RestartWatchTests
     public void An_empty_restarted_master_is_fenced_at_once_whatever_VRRP_says_and_a_replica_is_left_alone(VrrpState vrrp)
     {
         var peer = System.Net.IPAddress.Parse("192.0.2.2");
-        var plan = RolePlanner.Plan(vrrp, peer, null, 6379, Master("b", 0, 0), Master("p", 900, 30), emptyRestart: "restarted empty (it had 30 keys)");
+        var plan = PlanHelper.Plan(vrrp, peer, null, 6379, Master("b", 0, 0), Master("p", 900, 30), emptyRestart: "restarted empty (it had 30 keys)");
         Assert.Equal(new FenceLocal("redis restarted empty (it had 30 keys)"), plan);
 
         var replica = Master("b", 0, 0) with { Role = RedisRole.Replica, MasterHost = "127.0.0.1", MasterPort = 1 };
-        Assert.IsNotType<FenceLocal>(RolePlanner.Plan(vrrp, peer, null, 6379, replica, Master("p", 900, 30), emptyRestart: "restarted empty"));
+        Assert.IsNotType<FenceLocal>(PlanHelper.Plan(vrrp, peer, null, 6379, replica, Master("p", 900, 30), emptyRestart: "restarted empty"));
     }
 
     [Fact]

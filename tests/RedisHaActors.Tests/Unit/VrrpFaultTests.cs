@@ -62,7 +62,7 @@ public sealed class VrrpFaultTests
     {
         var master = new ReplicationFacts(RedisRole.Master, null, null, false, 10, 0, "id", 0, "no-failover");
         var replica = new ReplicationFacts(RedisRole.Replica, "192.0.2.1", 6379, false, 10, 10, "id", 0, "no-failover");
-        Assert.IsType<FenceLocal>(RolePlanner.Plan(VrrpState.Fault, null, Node1, 6379, master, null));
-        Assert.IsType<RoleSteady>(RolePlanner.Plan(VrrpState.Fault, null, Node1, 6379, replica, null));
+        Assert.IsType<FenceLocal>(PlanHelper.Plan(VrrpState.Fault, null, Node1, 6379, master, null));
+        Assert.IsType<RoleSteady>(PlanHelper.Plan(VrrpState.Fault, null, Node1, 6379, replica, null));
     }
 }

@@ -1,0 +1,15 @@
+namespace RedisHaActors.Redis;
+
+/// <summary>Another data node's Redis, as the node supervisor maps it from the cluster's gossip.</summary>
+/// <param name="Name">Its node name.</param>
+/// <param name="Host">How its Redis is reached ("" when it did not say).</param>
+/// <param name="Port">Its Redis port.</param>
+/// <param name="Reachable">Its coordinator is a reachable cluster member now.</param>
+/// <param name="Role">Its Redis role; <see cref="RedisRole.Unknown"/> when its Redis does not answer.</param>
+/// <param name="Keys">Keys in its Redis; -1 unknown.</param>
+/// <param name="Offset">Its replication offset, bytes; -1 unknown.</param>
+public sealed record DataPeer(string Name, string Host, int Port, bool Reachable, RedisRole Role, long Keys, long Offset);
+
+/// <summary>The data peers changed (gossip or reachability). The witness is not a data peer.</summary>
+/// <param name="Peers">Every other data node that is a cluster member.</param>
+public sealed record DataPeersChanged(IReadOnlyList<DataPeer> Peers);

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace RedisHaActors.Redis;
+
+/// <summary>
+/// Makes the local Redis the master with zero loss where the old master still answers: pause the old
+/// master's writes (<c>CLIENT PAUSE WRITE</c>), wait until the local replica has its final
+/// <c>master_repl_offset</c> (bounded by sync-timeout), <c>REPLICAOF NO ONE</c>, re-point the old
+/// master at us before releasing its paused writers, and drop its clients so they reconnect through the
+/// VIP. Where it does not answer, promote at once (after the fence wait of a guarded node) and report
+/// the estimated loss. A procedure with explicit inputs: it reads no actor state, and cancellation is
+/// checked before every command, so a superseded promotion never reaches Redis.
+/// </summary>
+public static class Promotion
+{
+    /// <summary>Everything a promotion needs.</summary>
+    /// <param name="Local">The local Redis.</param>
+    /// <param name="Old">The old master's Redis, null when no previous master is known.</param>
+    /// <param name="PreviousMaster">The old master's address (for the log).</param>
+    /// <param name="PreviousMasterAlive">It was still advertising (preempted): keep asking it for up to sync-timeout.</param>
+    /// <param name="OwnOffset">The local replica's offset at the decision, bytes.</param>
+    /// <param name="LastKnownMasterOffset">The old master's last seen <c>master_repl_offset</c>, for the loss estimate.</param>
+    /// <param name="FenceWait">Guarded nodes, after a silent master: how long to wait for its self-fence (<see cref="MasterFence.WaitBeforePromotion"/>).</param>
+    /// <param name="ResetMinReplicas">Guarded nodes: set <c>min-replicas-to-write 0</c> before promoting (an earlier term may have left 1).</param>
+    /// <param name="AnnounceHost">How peers reach our Redis.</param>
+    /// <param name="Port">Our (and peers') Redis port.</param>
+    /// <param name="SyncTimeout">Longest catch-up.</param>
+    /// <param name="HandoverLimit">Longest write pause on the old master.</param>
+    /// <param name="Timeout">Bound on a local command.</param>
+    /// <param name="PeerTimeout">Bound on a command to the old master.</param>
+    public sealed record Request(
+        IRedisNode Local, IRedisNode? Old, IPAddress? PreviousMaster, bool PreviousMasterAlive, long OwnOffset, long? LastKnownMasterOffset,
+        TimeSpan? FenceWait, bool ResetMinReplicas, string AnnounceHost, int Port, TimeSpan SyncTimeout, TimeSpan HandoverLimit,
+        TimeSpan Timeout, TimeSpan PeerTimeout);
+
+    /// <summary>Runs the promotion; returns the outcome line for the log.</summary>
+    /// <exception cref="OperationCanceledException">A newer decision superseded it; nothing after the cancellation was sent.</exception>
+    /// <exception cref="RedisCommandException">A local command failed or timed out (the caller reads the role again).</exception>
+    public static async Task<string> RunAsync(Request r, CancellationToken ct)
+    {
+        var started = Stopwatch.StartNew();
+        var ownOffset = r.OwnOffset;
+        long? target = null;
+        var oldError = "";
+        if (r.Old is { } old)
+        {
+            // A preempted master was advertising a moment ago, so its Redis should answer: keep
+            // asking (bounded by sync-timeout) instead of promoting without its last writes.
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var probe = await old.ProbeAsync(r.PeerTimeout).ConfigureAwait(false);
+                if (probe.Passed && probe.Facts is { Role: RedisRole.Master } facts)
+                {
+                    target = facts.MasterReplOffset;
+                    break;
+                }
+                oldError = probe.Passed ? $"it is not a master ({probe.Facts?.Role})" : probe.Error;
+                if (!r.PreviousMasterAlive || started.Elapsed >= r.SyncTimeout) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+            }
+        }
+        var paused = false;
+        if (target is not null && r.Old is { } answering)
+        {
+            // Freeze the old master's writes first (it ends by itself if we die), then take its final
+            // offset: from here on at most one of the two Redis can accept a write.
+            try
+            {
+                ct.ThrowIfCancellationRequested();
+                await answering.PauseWritesAsync(r.HandoverLimit, r.PeerTimeout).ConfigureAwait(false);
+                paused = true;
+                var final = await answering.ProbeAsync(r.PeerTimeout).ConfigureAwait(false);
+                if (final.Passed && final.Facts is { Role: RedisRole.Master } ff) target = ff.MasterReplOffset;
+            }
+            catch (RedisCommandException e)
+            {
+                oldError = $"could not pause its writes ({e.Message}); promoting with catch-up only";
+            }
+        }
+        string how;
+        if (target is { } t)
+        {
+            // Wait (bounded by sync-timeout) until this replica has everything the old master has.
+            while (ownOffset < t && started.Elapsed < r.SyncTimeout)
+            {
+                ct.ThrowIfCancellationRequested();
+                var probe = await r.Local.ProbeAsync(r.Timeout).ConfigureAwait(false);
+                if (probe.Facts is { } f) ownOffset = f.Offset;
+                if (ownOffset >= t) break;
+                await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
+            }
+            how = ownOffset >= t
+                ? $"caught up with old master {r.PreviousMaster} at offset {t} in {started.ElapsedMilliseconds} ms"
+                : $"sync-timeout: own offset {ownOffset} behind old master {r.PreviousMaster} offset {t}, estimated loss {t - ownOffset} bytes";
+            if (!paused && oldError.Length > 0) how += $" ({oldError})";
+        }
+        else
+        {
+            var loss = RolePlanner.EstimatedLoss(r.LastKnownMasterOffset, ownOffset);
+            var waited = "";
+            if (r.PreviousMaster is not null && r.FenceWait is { } wait && wait - started.Elapsed is { } rest && rest > TimeSpan.Zero)
+            {
+                // It fell silent without leaving: two writable masters, even briefly, are worse than a
+                // longer takeover.
+                await Task.Delay(rest, ct).ConfigureAwait(false);
+                waited = $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
+            }
+            how = r.PreviousMaster is null
+                ? "no previous master known: promoted at once"
+                : $"old master {r.PreviousMaster} does not answer ({oldError}): promoted{(waited.Length > 0 ? waited : " at once")}, estimated loss {loss} bytes (last known master offset {r.LastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";
+        }
+        if (r.ResetMinReplicas)
+        {
+            // A guarded replica may carry min-replicas-to-write 1 from an earlier term as master: with
+            // its peer gone it would refuse every write after promotion. The reconcile loop raises it
+            // again once a replica is online.
+            ct.ThrowIfCancellationRequested();
+            await r.Local.SetMinReplicasAsync(0, MasterFence.MinReplicasMaxLagSeconds, r.Timeout).ConfigureAwait(false);
+        }
+        ct.ThrowIfCancellationRequested();
+        await r.Local.ReplicaOfNoOneAsync(r.Timeout).ConfigureAwait(false);
+        if (target is not null && r.Old is { } previous)
+        {
+            // The old master still answers: make it a replica of us before its paused writers are
+            // released (the other order lets them land on it and be lost), then drop its clients so
+            // they reconnect through the VIP. A cancellation here leaves it paused: the pause ends by
+            // itself, and the newer decision's own reconcile re-points whoever is master.
+            try
+            {
+                ct.ThrowIfCancellationRequested();
+                await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
+                how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}";
+                if (paused)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    await previous.UnpauseAndDisconnectClientsAsync(r.PeerTimeout).ConfigureAwait(false);
+                    how += " (writes paused during the hand-over, its clients disconnected)";
+                }
+            }
+            catch (RedisCommandException e)
+            {
+                how += $"; could not re-point old master: {e.Message}";
+            }
+        }
+        return $"replica -> master (REPLICAOF NO ONE): {how}";
+    }
+}

@@ -1,0 +1,36 @@
+namespace RedisHaActors.Redis;
+
+/// <summary>
+/// Fences every stray master among <see cref="StrayMasters.Targets"/>: a Redis that answers as a master
+/// gets <c>REPLICAOF</c> us and <c>CLIENT KILL TYPE normal</c>, so its clients stop writing to it and
+/// reconnect through the VIP. A procedure with explicit inputs; it reads no actor state.
+/// </summary>
+public static class StrayMasterSweep
+{
+    /// <summary>Runs one sweep; returns one log line per Redis fenced or that could not be fenced.</summary>
+    /// <param name="targets">The Redis to check, with their addresses for the log.</param>
+    /// <param name="announceHost">How peers reach our Redis.</param>
+    /// <param name="port">Our Redis port.</param>
+    /// <param name="timeout">Bound on each command.</param>
+    public static async Task<IReadOnlyList<string>> RunAsync(IReadOnlyList<(string Host, int Port, IRedisNode Node)> targets,
+        string announceHost, int port, TimeSpan timeout)
+    {
+        var lines = new List<string>();
+        foreach (var (host, peerPort, node) in targets)
+        {
+            var probe = await node.ProbeAsync(timeout).ConfigureAwait(false);
+            if (!probe.Passed || probe.Facts is not { Role: RedisRole.Master }) continue;
+            try
+            {
+                await node.ReplicaOfAsync(announceHost, port, timeout).ConfigureAwait(false);
+                await node.UnpauseAndDisconnectClientsAsync(timeout).ConfigureAwait(false);
+                lines.Add($"fenced stray master {host}:{peerPort} (its coordinator is not in the cluster): REPLICAOF {announceHost} {port}, clients disconnected");
+            }
+            catch (RedisCommandException e)
+            {
+                lines.Add($"cannot fence stray master {host}:{peerPort}: {e.Message}");
+            }
+        }
+        return lines;
+    }
+}
