@@ -20,8 +20,9 @@ internal static class SwitchoverCommand
         var url = new Uri($"http://{resolved}/switchover?to={Uri.EscapeDataString(to)}");
         try
         {
-            // The node bounds the wait itself (sync-timeout plus the takeover); this is a backstop.
-            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(11) };
+            // The node bounds the wait itself (the catch-up, then the hand-over: twice sync-timeout, at
+            // most 10 min each, plus seconds); this is a backstop.
+            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(21) };
             using var response = await http.PostAsync(url, content: null, ct).ConfigureAwait(false);
             var body = (await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).Trim();
             switch ((int)response.StatusCode)

@@ -42,7 +42,7 @@ public static class ClusterConfig
         // Two voters in availability mode: every SBR strategy downs the survivor of a dead peer in
         // some case (keep-majority keeps the lower address, static-quorum 1 downs all at size 2),
         // releasing its VIP while it restarts. There the guard downs an unreachable peer itself
-        // (ClusterGuardActor.AvailabilityDownAfter), as the mode promises.
+        // (after the same stable-after), as the mode promises.
         if (settings.Voters.Count == 2 && !settings.QuorumRequired)
             computed = computed.WithFallback(ConfigurationFactory.ParseString("akka.cluster.downing-provider-class = \"\""));
         // The node file's other sections (redis-ha) are inert for Akka.

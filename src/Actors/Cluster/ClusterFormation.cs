@@ -25,7 +25,7 @@ public static class ClusterFormation
     /// <param name="alive">Voters whose cluster port accepted a connection just now (self included when it is a voter).</param>
     public static FormationDecision Decide(IReadOnlyList<Address> voters, Address self, IReadOnlyCollection<Address> alive)
     {
-        var majority = voters.Count / 2 + 1;
+        var majority = Configuration.ClusterGuardSettings.MajorityOf(voters.Count);
         var live = voters.Where(alive.Contains).OrderBy(a => a, AddressOrder.Instance).ToArray();
         if (!voters.Contains(self))
             return new FormationDecision(false, "not a voter: waiting to join an existing cluster");

@@ -19,9 +19,9 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
 
     private sealed record DownIfStillUnreachable(Address Address);
 
-    /// <summary>Two voters in availability mode (no split-brain resolver there): an unreachable peer is
-    /// downed by the guard after this long, the same as the resolver's stable-after elsewhere.</summary>
-    public static readonly TimeSpan AvailabilityDownAfter = TimeSpan.FromSeconds(7);
+    /// <summary>The split-brain resolver's <c>stable-after</c> (cluster.conf): with two voters in
+    /// availability mode (no resolver there) the guard downs an unreachable peer itself after as long.</summary>
+    private readonly TimeSpan _availabilityDownAfter;
 
     private static readonly LWWDictionaryKey<string, string> PeersKey = new("redis-ha-peers");
 
@@ -50,6 +50,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _cluster = Akka.Cluster.Cluster.Get(Context.System);
         _replicator = DistributedData.Get(Context.System).Replicator;
         _view = QuorumView.NotJoined(settings.Voters.Count, settings.QuorumRequired);
+        _availabilityDownAfter = Context.System.Settings.Config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after");
         Receive<ClusterEvent.CurrentClusterState>(Handle);
         Receive<ClusterEvent.IMemberEvent>(Handle);
         Receive<ClusterEvent.ReachabilityEvent>(Handle);
@@ -71,7 +72,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         _replicator.Tell(Dsl.Subscribe(PeersKey, Self));
         _log.Info($"cluster guard: {_cluster.SelfAddress}, voters {string.Join(", ", _settings.Voters)} " +
-                  $"(majority {_settings.Majority}{(_settings.QuorumRequired ? "" : "; two voters, availability mode")}); {_view.Cause}");
+                  $"(majority {_settings.Majority}{(_settings.QuorumRequired ? "" : "; " + ClusterGuardSettings.AvailabilityModeName)}); {_view.Cause}");
         // The first view is told once the cluster's snapshot arrives (at once): a re-created guard must
         // not tell a "not joined" view first, or a master with quorum would step down for nothing.
     }
@@ -109,7 +110,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         {
             _unreachable.Add(e.Member.Address);
             if (!_settings.QuorumRequired)
-                Timers.StartSingleTimer(("down", e.Member.Address), new DownIfStillUnreachable(e.Member.Address), AvailabilityDownAfter);
+                Timers.StartSingleTimer(("down", e.Member.Address), new DownIfStillUnreachable(e.Member.Address), _availabilityDownAfter);
         }
         else _unreachable.Remove(e.Member.Address);
         _members[e.Member.Address] = e.Member;
@@ -119,7 +120,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private void Handle(DownIfStillUnreachable m)
     {
         if (!_unreachable.Contains(m.Address) || !IsJoined()) return;
-        _log.Warning("downing {0}: unreachable for {1} s (two voters, availability mode)", m.Address, AvailabilityDownAfter.TotalSeconds);
+        _log.Warning("downing {0}: unreachable for {1} s ({2})", m.Address, _availabilityDownAfter.TotalSeconds, ClusterGuardSettings.AvailabilityModeName);
         _cluster.Down(m.Address);
     }
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using RedisHaActors.Configuration;
 
 namespace RedisHaActors.Cluster;
 
@@ -35,7 +36,7 @@ public static class QuorumPolicy
             else
                 missing.Add($"{voter.Host}:{voter.Port} {(!byAddress.TryGetValue(voter, out var x) ? "not a member" : !x.Usable ? "leaving or down" : "unreachable")}");
         }
-        var majority = voters.Count / 2 + 1;
+        var majority = ClusterGuardSettings.MajorityOf(voters.Count);
         var sees = $"sees {reachable} of {voters.Count} voters";
         var detail = missing.Count == 0 ? "" : ": " + string.Join(", ", missing);
         if (!joined)
@@ -43,7 +44,7 @@ public static class QuorumPolicy
         if (reachable >= majority)
             return new QuorumView(true, reachable, voters.Count, sees + detail);
         if (!quorumRequired)
-            return new QuorumView(true, reachable, voters.Count, $"two voters, availability mode: {sees}{detail}");
+            return new QuorumView(true, reachable, voters.Count, $"{ClusterGuardSettings.AvailabilityModeName}: {sees}{detail}");
         return new QuorumView(false, reachable, voters.Count, $"no quorum: {sees}, needs {majority}{detail}");
     }
 }

@@ -13,7 +13,7 @@ public sealed record QuorumView(bool HasQuorum, int ReachableVoters, int Voters,
     /// <summary>The view before the node has joined the cluster.</summary>
     public static QuorumView NotJoined(int voters, bool quorumRequired) => quorumRequired
         ? new QuorumView(false, 0, voters, "not yet a cluster member")
-        : new QuorumView(true, 0, voters, "two voters, availability mode: not yet a cluster member");
+        : new QuorumView(true, 0, voters, $"{Configuration.ClusterGuardSettings.AvailabilityModeName}: not yet a cluster member");
 
     /// <summary>The view when the guard is off (no seed nodes): VRRP alone decides.</summary>
     public static QuorumView GuardOff { get; } = new(true, 0, 0, "cluster guard off");

@@ -37,7 +37,13 @@ public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string 
     public Address SelfAddress => new("akka.tcp", SystemName, Hostname, Port);
 
     /// <summary>Voters needed for a majority: more than half.</summary>
-    public int Majority => Voters.Count / 2 + 1;
+    public int Majority => MajorityOf(Voters.Count);
+
+    /// <summary>More than half of <paramref name="voters"/>: the one home of the majority rule.</summary>
+    public static int MajorityOf(int voters) => voters / 2 + 1;
+
+    /// <summary>How logs and the quorum cause name two voters with <see cref="TwoVoterMode.Availability"/>.</summary>
+    public const string AvailabilityModeName = "two voters, availability mode";
 
     /// <summary>True when a lone survivor of two voters may hold the VIP.</summary>
     public bool QuorumRequired => Voters.Count != 2 || TwoVoters == TwoVoterMode.Quorum;

@@ -14,7 +14,7 @@ namespace RedisHaActors.Hosting;
 /// <param name="MaxDelay">The longest delay between a failure and the restart.</param>
 public sealed record ChildRestarts(TimeSpan Window, int MaxFailures, TimeSpan BaseDelay, TimeSpan MaxDelay)
 {
-    /// <summary>The node's policy: 10 failures a minute, 0.4 s, 0.8 s, ... up to 10 s apart (the 11th exits).</summary>
+    /// <summary>The node's policy: up to 10 failures a minute, restarted after 0, 0.2, 0.4, ... s, at most 10 s (the 11th exits).</summary>
     public static ChildRestarts Default { get; } = new(TimeSpan.FromMinutes(1), 10, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10));
 
     /// <summary>Records a failure at <paramref name="now"/> after the earlier <paramref name="failures"/>.</summary>

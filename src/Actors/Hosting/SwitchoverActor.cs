@@ -84,7 +84,7 @@ public sealed class SwitchoverActor : ReceiveActor, IWithTimers
             if (!m.Outcome.Ready)
             {
                 // Nothing changed: writes already resumed.
-                Finish(false, m.Outcome.Message, $"switchover to {_target.Name} {m.Outcome.Message}");
+                Finish(false, m.Outcome.Message, $"switchover {m.Outcome.Message}");
                 return;
             }
             _log.Info("switchover to {0}: {1}; yielding the VIP", _target.Name, m.Outcome.Message);

@@ -1,7 +1,11 @@
 namespace RedisHaActors.Redis;
 
 /// <summary>
-/// Keeps an empty Redis from being promoted over a full one. Pure. A node whose Redis has no keys
+/// The one home of "an empty Redis never wins over a full one", in its three forms: an empty node
+/// defers its eligibility to a fuller peer (<see cref="Defer"/>), a full Redis never follows an empty
+/// master (<see cref="WouldWipe"/>, used by <see cref="RolePlanner"/>), and a Redis that came back
+/// empty after holding keys is held back (<see cref="LostItsData"/>, used by <see cref="RestartWatch"/>).
+/// Pure. A node whose Redis has no keys
 /// and is not syncing from a master (a cold boot, or a Redis restarted without persistence faster
 /// than the check's fall window) is not eligible while a reachable data peer's Redis holds keys: that peer takes
 /// the VIP and this Redis becomes its replica, instead of the peer resyncing from an empty master
@@ -27,4 +31,14 @@ public static class DataPreference
             ? null
             : $"own Redis is empty and {fuller.Name}'s Redis has {fuller.Keys} keys";
     }
+
+    /// <summary>True when following <paramref name="master"/> would wipe <paramref name="local"/>: ours has
+    /// keys and the master's Redis is an empty master (a full resync would replace ours with nothing).</summary>
+    public static bool WouldWipe(ReplicationFacts local, ReplicationFacts? master) =>
+        local.Keys > 0 && master is { Role: RedisRole.Master, Keys: 0 };
+
+    /// <summary>True when a restarted Redis came back an empty master after holding keys: were it left
+    /// eligible, its replica would full-resync from it and lose its copy.</summary>
+    public static bool LostItsData(ReplicationFacts before, ReplicationFacts after) =>
+        after is { Role: RedisRole.Master, Keys: 0 } && before.Keys > 0;
 }

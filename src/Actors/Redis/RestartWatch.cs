@@ -41,7 +41,7 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
                         $"keys {Count(last.Keys)} -> {Count(facts.Keys)}";
             // An empty master that had data is a wipe waiting for its replica; a replica re-syncs
             // from its master anyway.
-            if (facts is { Role: RedisRole.Master, Keys: 0 } && last.Keys > 0)
+            if (DataPreference.LostItsData(last, facts))
                 return (next with
                 {
                     HeldReason = $"restarted empty (it had {last.Keys} keys): not eligible for MASTER until it syncs from a master " +

@@ -75,7 +75,7 @@ public static class RolePlanner
                 var host = master.ToString();
                 if (local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort)
                     return new RoleSteady($"replica of {host}:{masterPort}");
-                if (protectData && local.Keys > 0 && masterRedis is { Role: RedisRole.Master, Keys: 0 })
+                if (protectData && DataPreference.WouldWipe(local, masterRedis))
                     return new KeepData($"not following {host}:{masterPort}: its Redis is empty and ours has {local.Keys} keys");
                 return masterRedis is { Role: RedisRole.Master }
                     ? new FollowMaster(host, masterPort)

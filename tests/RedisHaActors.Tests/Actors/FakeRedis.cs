@@ -3,7 +3,12 @@ using RedisHaActors.Redis;
 
 namespace RedisHaActors.Tests.Actors;
 
-/// <summary>A scriptable Redis: probe results come from <see cref="Facts"/> / <see cref="Down"/>; role commands change them.</summary>
+/// <summary>
+/// A scriptable Redis: probe results come from <see cref="Facts"/> / <see cref="Down"/>; role commands
+/// change them. A command can be delayed (<see cref="Delays"/>, by its first word as recorded, e.g.
+/// "REPLICAOF" or "MIN-REPLICAS") or made to fail (<see cref="Failing"/>), so tests reach in-flight and
+/// timed-out paths. <see cref="Commands"/> records what reached the server, when it ran.
+/// </summary>
 public sealed class FakeRedisNode(string endpoint) : IRedisNode
 {
     private readonly object _gate = new();
@@ -14,6 +19,12 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     public volatile bool Down;
 
     public ConcurrentQueue<string> Commands { get; } = new();
+
+    /// <summary>Delay before a command (by first word) reaches the server.</summary>
+    public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
+
+    /// <summary>Commands (by first word) that fail with a timeout, without reaching the server.</summary>
+    public ConcurrentDictionary<string, bool> Failing { get; } = new();
 
     public ReplicationFacts Facts
     {
@@ -30,49 +41,35 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     public Task<RedisProbe> ProbeAsync(TimeSpan timeout) =>
         Task.FromResult(Down ? RedisProbe.Failed("connection refused or unreachable") : new RedisProbe(true, Facts, ""));
 
-    public Task ReplicaOfNoOneAsync(TimeSpan timeout)
+    private async Task RunAsync(string command, string what, Action apply)
     {
-        if (Down) throw new RedisCommandException($"REPLICAOF NO ONE on {Endpoint}: connection refused");
-        Commands.Enqueue("REPLICAOF NO ONE");
-        Facts = Master(Facts.Offset);
-        return Task.CompletedTask;
+        var word = command.Split(' ')[0];
+        if (Delays.TryGetValue(word, out var delay)) await Task.Delay(delay).ConfigureAwait(false);
+        if (Failing.ContainsKey(word)) throw new RedisCommandException($"{what} on {Endpoint}: timeout");
+        if (Down) throw new RedisCommandException($"{what} on {Endpoint}: connection refused");
+        Commands.Enqueue(command);
+        apply();
     }
 
-    public Task ReplicaOfAsync(string host, int port, TimeSpan timeout)
-    {
-        if (Down) throw new RedisCommandException($"REPLICAOF on {Endpoint}: connection refused");
-        Commands.Enqueue($"REPLICAOF {host} {port}");
-        Facts = ReplicaOf(host, port, Facts.Offset);
-        return Task.CompletedTask;
-    }
+    public Task ReplicaOfNoOneAsync(TimeSpan timeout) =>
+        RunAsync("REPLICAOF NO ONE", "REPLICAOF NO ONE", () => Facts = Master(Facts.Offset));
 
-    public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout)
-    {
-        if (Down) throw new RedisCommandException($"CONFIG SET on {Endpoint}: connection refused");
-        Commands.Enqueue($"MIN-REPLICAS {count} {maxLagSeconds}");
-        return Task.CompletedTask;
-    }
+    public Task ReplicaOfAsync(string host, int port, TimeSpan timeout) =>
+        RunAsync($"REPLICAOF {host} {port}", "REPLICAOF", () => Facts = ReplicaOf(host, port, Facts.Offset));
 
-    public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout)
-    {
-        if (Down) throw new RedisCommandException($"CLIENT PAUSE on {Endpoint}: connection refused");
-        Commands.Enqueue("CLIENT PAUSE WRITE");
-        return Task.CompletedTask;
-    }
+    public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout) =>
+        RunAsync($"MIN-REPLICAS {count} {maxLagSeconds}", "CONFIG SET", () => { });
 
-    public Task ResumeWritesAsync(TimeSpan timeout)
-    {
-        if (Down) throw new RedisCommandException($"CLIENT UNPAUSE on {Endpoint}: connection refused");
-        Commands.Enqueue("CLIENT UNPAUSE");
-        return Task.CompletedTask;
-    }
+    public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout) =>
+        RunAsync("CLIENT PAUSE WRITE", "CLIENT PAUSE", () => { });
 
-    public Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout)
+    public Task ResumeWritesAsync(TimeSpan timeout) =>
+        RunAsync("CLIENT UNPAUSE", "CLIENT UNPAUSE", () => { });
+
+    public async Task UnpauseAndDisconnectClientsAsync(TimeSpan timeout)
     {
-        if (Down) throw new RedisCommandException($"CLIENT UNPAUSE on {Endpoint}: connection refused");
-        Commands.Enqueue("CLIENT UNPAUSE");
+        await RunAsync("CLIENT UNPAUSE", "CLIENT UNPAUSE", () => { }).ConfigureAwait(false);
         Commands.Enqueue("CLIENT KILL TYPE normal");
-        return Task.CompletedTask;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

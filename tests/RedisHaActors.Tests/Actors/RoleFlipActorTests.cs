@@ -138,4 +138,45 @@ public sealed class RoleFlipActorTests : TestKit
         ExpectNoMsg(TimeSpan.FromMilliseconds(1500)); // past the old sync-timeout
         Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
     }
+
+    [Fact]
+    public void A_promotion_superseded_while_a_command_is_in_flight_sends_nothing_after_it()
+    {
+        // Guarded: the promotion first resets min-replicas, then REPLICAOF NO ONE. The old master is
+        // gone, so it promotes at once; its first command is slow.
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        _local.Delays["MIN-REPLICAS"] = TimeSpan.FromMilliseconds(400);
+        var flip = Start(guarded: true);
+        Observe(flip);
+        flip.Tell(Master(Old, "no advert"));
+        Thread.Sleep(100);
+        // VRRP went back to BACKUP (a higher priority master appeared) while MIN-REPLICAS is in flight.
+        flip.Tell(new RoleDirective(DesiredRole.Replica, Old, Old, "higher priority 210 from 192.0.2.1"));
+        AwaitCondition(() => _local.Commands.Contains("MIN-REPLICAS 0 1"), TimeSpan.FromSeconds(3));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+    }
+
+    [Fact]
+    public void After_a_command_times_out_the_role_is_read_again_before_anything_else_is_sent()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(100);
+        _local.Facts = FakeRedisNode.Master(100);
+        _local.Failing["REPLICAOF"] = true;
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(Following(Old));
+        AwaitAssert(() => Assert.Contains("REPLICAOF", flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
+        // The REPLICAOF timed out: it may still land when the Redis wakes, so the next decision (FAULT)
+        // must not act on the facts seen before it.
+        _local.Failing.Clear();
+        flip.Tell(new RoleDirective(DesiredRole.Fenced, null, null, "eth0 operstate down"));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Empty(_local.Commands);
+        // Read again: a master, so it is fenced.
+        Observe(flip);
+        AwaitAssert(() => Assert.Equal(["REPLICAOF 127.0.0.1 1"], _local.Commands), TimeSpan.FromSeconds(3));
+    }
 }

@@ -64,6 +64,24 @@ public sealed class ClusterGuardActorTests : TestKit
             $"{Name} ({Address}): quorum {Quorum}; peers [{string.Join(", ", Peers.Select(p => $"{p.State.Name} reachable={p.Reachable}"))}]";
     }
 
+    [Fact]
+    public void A_recreated_guard_tells_its_real_view_first_never_a_not_joined_one()
+    {
+        // Under the node supervisor a failed guard is re-created; had it told "not joined" first, a
+        // master with quorum would step down and fence its Redis for nothing.
+        var nodes = StartGuardedCluster();
+        var a = nodes[0];
+        AwaitListener(a, x => x.Quorum is { HasQuorum: true, ReachableVoters: 3 }, FormWait, "quorum with 3 reachable voters");
+        Watch(a.Guard!);
+        a.System.Stop(a.Guard!);
+        var fresh = CreateTestProbe(a.System, "fresh-listener");
+        var voters = nodes.Select(n => n.Address).ToArray();
+        a.Guard = a.System.ActorOf(ClusterGuardActor.Props(new ClusterGuardSettings(voters, "127.0.0.1", a.Address.Port!.Value, TwoVoterMode.Quorum),
+            fresh.Ref), "cluster-guard-2");
+        var first = fresh.FishForMessage(m => m is QuorumChanged, FormWait);
+        Assert.Equal(new QuorumView(true, 3, 3, "sees 3 of 3 voters"), ((QuorumChanged)first).View);
+    }
+
     // ---- 1. joining and gossip ------------------------------------------------------------------
 
     [Fact]
