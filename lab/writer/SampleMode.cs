@@ -148,7 +148,7 @@ internal static class SampleMode
         }
 
         var request = RespConnection.Encode([
-            "SET", $"{s.Prefix}:{n.ToString(CultureInfo.InvariantCulture)}", startMs.ToString(CultureInfo.InvariantCulture)]);
+            "SET", Analysis.ProbeKeys.Key(s.Prefix, n), startMs.ToString(CultureInfo.InvariantCulture)]);
         string reason;
         using (var cts = new CancellationTokenSource(s.ReplyTimeoutMs))
         {

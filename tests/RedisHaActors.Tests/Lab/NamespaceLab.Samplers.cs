@@ -20,7 +20,7 @@ public sealed partial class NamespaceLab
     /// <summary>Wall-clock now in unix ms, the samplers' time base (record a fault's start with it).</summary>
     public static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    /// <summary>Key prefix of node's sampler: attempt n writes <c>PREFIX:n</c>.</summary>
+    /// <summary>Key prefix of node's sampler: attempt n writes <c>PREFIX:n</c> (<see cref="ProbeKeys.Key"/>).</summary>
     public static string SamplePrefix(int node) => $"sample-n{node}";
 
     /// <summary>
@@ -81,9 +81,8 @@ public sealed partial class NamespaceLab
     /// <summary>The node sampler's attempts so far, in order (<see cref="Sample.Parse"/>).</summary>
     public IReadOnlyList<Sample> SamplerLog(int node) => Sample.Parse(SamplerLines(node));
 
-    /// <summary>Attempt numbers (1-based, one line per attempt) whose write the node's Redis acknowledged.</summary>
-    public IReadOnlyList<int> AcceptedAttempts(int node) =>
-        SamplerLines(node).Select((line, i) => (Ok: line.Split(' ').ElementAtOrDefault(1) == "OK", N: i + 1)).Where(x => x.Ok).Select(x => x.N).ToArray();
+    /// <summary>Attempt numbers (1-based, one line per attempt) whose write the node's Redis acknowledged (<see cref="ProbeKeys.AcceptedAttempts"/>).</summary>
+    public IReadOnlyList<long> AcceptedAttempts(int node) => ProbeKeys.AcceptedAttempts(SamplerLog(node));
 
     private void DisposeSamplers()
     {

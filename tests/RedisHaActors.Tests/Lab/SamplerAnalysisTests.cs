@@ -140,6 +140,17 @@ public sealed class SamplerAnalysisTests
         Assert.Equal("no takeover", Takeover.Report([], T0));
     }
 
+    [Fact]
+    public void Lost_writes_are_acknowledged_attempts_whose_key_is_missing()
+    {
+        var log = Sample.Parse(["1000 OK 1001", "1050 ERR READONLY", "1100 OK 1102", "1150 OK 1151"]);
+        Assert.Equal([1L, 3L, 4L], ProbeKeys.AcceptedAttempts(log));
+        Assert.Equal("sample-n1:3", ProbeKeys.Key("sample-n1", 3));
+        // Attempt 2 failed, so its key being absent is no loss; attempt 3's is.
+        Assert.Equal([3L], ProbeKeys.Missing(log, "sample-n1", ["sample-n1:1", "sample-n1:4", "sample-n2:3"]));
+        Assert.Empty(ProbeKeys.Missing(log, "sample-n1", ["sample-n1:1", "sample-n1:3", "sample-n1:4"]));
+    }
+
     // A fixed pair of sampler logs (Lab/Samples; generated: offsets, duplicates, replies after the next
     // start, OK lines without a reply time, garbage) and what bench/partition.sh's former awk function
     // printed for them (run with its large numbers printed by %.0f: under mawk, the default awk here,
