@@ -214,40 +214,20 @@ wait_for() { # seconds condition... ; gives up early when a node exited
 }
 json_num() { sed -n "s/.*\"$1\":\([0-9-]*\).*/\1/p" "$2" | head -n 1; }
 
-# Seconds (2 decimals) during which both sampler logs' latest samples were OK within [from, to) ms.
-# An OK sample stands for [start, reply]: its write landed in that window (the sampler prints the
-# reply time; without it, start + reply timeout), cut short by the same node's next sample. With a fifth
-# argument, the overlapping stretches go to that file as "start_ms end_ms" (relative to from).
+# The sampler-log figures come from labwriter (lab/writer/Analysis, the code the lab tests use too):
+#   dual-writable  seconds (3 decimals) during which both logs show an accepted write within
+#                  [from, to) ms; an OK sample stands for [start, reply + 1) (without a reply time,
+#                  start + the reply timeout), cut short by the same node's next sample. With a
+#                  fifth argument, the overlapping stretches go to that file as "start_ms end_ms"
+#                  (relative to from).
+#   until-writable seconds (2 decimals) from the fault to the node's first OK after a failure (or
+#                  no sample), or "no takeover".
 dual_writable() { # log1 log2 from_ms to_ms [intervals-file]
-    [[ -z ${5:-} ]] || : >"$5"
-    { awk '$2 == "OK" || $2 == "ERR" { print $1, 1, ($2 == "OK"), ($2 == "OK" && $3 ~ /^[0-9]+$/ ? $3 + 1 : $1 + '"$REPLY_TIMEOUT_MS"') }' "$1"
-      awk '$2 == "OK" || $2 == "ERR" { print $1, 2, ($2 == "OK"), ($2 == "OK" && $3 ~ /^[0-9]+$/ ? $3 + 1 : $1 + '"$REPLY_TIMEOUT_MS"') }' "$2"; } \
-        | sort -n -s -k1,1 \
-        | awk -v from="$3" -v to="$4" -v period="$REPLY_TIMEOUT_MS" -v out="${5:-/dev/null}" '
-            function add(upto,   s, e) {
-                if (!(ok[1] && ok[2])) return
-                s = prev; if (s < from) s = from
-                e = upto; if (e > end[1]) e = end[1]
-                if (e > end[2]) e = end[2]
-                if (e > to) e = to
-                if (e <= s) return
-                total += e - s
-                if (n && s <= ce) { if (e > ce) ce = e; return }
-                if (n) print cs - from, ce - from > out
-                cs = s; ce = e; n++
-            }
-            { if (NR > 1) add($1); ok[$2] = $3; end[$2] = $4; prev = $1 }
-            END { if (NR > 0) add(to); if (n) print cs - from, ce - from > out; printf "%.3f\n", total / 1000 }'
+    dotnet "$WRITER_DLL" dual-writable "$1" "$2" --from-ms "$3" --to-ms "$4" --reply-timeout-ms "$REPLY_TIMEOUT_MS" \
+        ${5:+--intervals "$5"}
 }
-# Seconds from the fault to the node's first OK after a failure (or no sample), or "no takeover".
 until_writable() { # log fault_ms
-    awk -v fault="$2" '
-        $2 != "OK" && $2 != "ERR" { next }
-        $1 < fault { was_not_ok = ($2 != "OK"); seen = 1; next }
-        !seen { was_not_ok = 1; seen = 1 }
-        $2 == "ERR" { was_not_ok = 1; next }
-        was_not_ok { printf "%.2f\n", ($1 - fault) / 1000; found = 1; exit }
-        END { if (!found) print "no takeover" }' "$1"
+    dotnet "$WRITER_DLL" until-writable "$1" --fault-ms "$2"
 }
 
 start_bg() { # log-file ns-index cmd... ; sets BG_PID
@@ -363,12 +343,14 @@ for fault in $FAULTS; do
     else
         say "verify failed: $(cat "$T/verify-$fault.log")"
     fi
-    R_DUAL[$fault]=$(dual_writable "$T/sampler-n1.log" "$T/sampler-n2.log" "$FAULT_MS" "$END_MS" "$T/dual-$fault.txt")
+    R_DUAL[$fault]=$(dual_writable "$T/sampler-n1.log" "$T/sampler-n2.log" "$FAULT_MS" "$END_MS" "$T/dual-$fault.txt") \
+        || { say "labwriter dual-writable failed"; R_DUAL[$fault]=error; }
     if [[ -s $T/dual-$fault.txt ]]; then
         say "both Redis writable at (ms after the fault start; heal at $((HEAL_MS - FAULT_MS))):" \
             "$(awk '{ printf "%s%d-%d", (NR > 1 ? ", " : ""), $1, $2 } NR == 10 { printf ", ..."; exit }' "$T/dual-$fault.txt")"
     fi
-    R_TAKEOVER[$fault]=$(until_writable "$T/sampler-n$O.log" "$FAULT_MS")
+    R_TAKEOVER[$fault]=$(until_writable "$T/sampler-n$O.log" "$FAULT_MS") \
+        || { say "labwriter until-writable failed"; R_TAKEOVER[$fault]=error; }
     tk=${R_TAKEOVER[$fault]}
     [[ $tk == "no takeover" ]] && tk="never (no takeover)" || tk="after $tk s"
     say "fault $fault on n$M: two writable masters ${R_DUAL[$fault]} s, n$O writable $tk," \

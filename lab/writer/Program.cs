@@ -36,7 +36,12 @@ namespace LabWriter
             "       labwriter verify --host H --port P --acked FILE [--prefix w] [--timeout-ms 2000] [--batch 500]\n" +
             "       labwriter sample [--host 127.0.0.1] [--port 6379] [--period-ms 50] [--duration-ms 3600000]\n" +
             "                        [--prefix sample] [--connect-timeout-ms 40] [--reply-timeout-ms 40] [--stop-on-stdin-eof]\n" +
-            "                        (one line per attempt on stdout: 'UNIX_MS OK' or 'UNIX_MS ERR REASON')\n" +
+            "                        (one line per attempt on stdout: 'UNIX_MS OK REPLY_MS' or 'UNIX_MS ERR REASON')\n" +
+            "       labwriter dual-writable SAMPLES1 SAMPLES2 --from-ms A --to-ms B [--reply-timeout-ms 40] [--intervals FILE]\n" +
+            "                        (seconds both sampler logs show a writable Redis in [A, B), 3 decimals; FILE gets\n" +
+            "                        one 'START END' line per stretch, ms after A)\n" +
+            "       labwriter until-writable SAMPLES --fault-ms F\n" +
+            "                        (seconds from F to the first OK after a failure, 2 decimals, or 'no takeover')\n" +
             "       labwriter inject --dst A --hex IPV4_DATAGRAM_HEX [--count N]   (raw IPv4, root only)";
 
         public static async Task<int> RunAsync(string[] args)
@@ -53,6 +58,8 @@ namespace LabWriter
                 "verify" => await VerifyMode.RunAsync(VerifyMode.Settings.From(opts)).ConfigureAwait(false),
                 "sample" => await SampleMode.RunAsync(SampleMode.Settings.From(opts)).ConfigureAwait(false),
                 "inject" => InjectMode.Run(opts),
+                "dual-writable" => AnalyzeMode.DualWritable(opts),
+                "until-writable" => AnalyzeMode.UntilWritable(opts),
                 _ => throw new UsageException($"unknown mode '{args[0]}'"),
             };
         }
@@ -96,6 +103,8 @@ namespace LabWriter
         private static readonly HashSet<string> Flags = ["--verbose", "--stop-on-stdin-eof"];
         private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
         private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+        private readonly List<string> _positionals = [];
+        private int _positionalsUsed;
 
         public static Options Parse(ReadOnlySpan<string> args)
         {
@@ -105,7 +114,8 @@ namespace LabWriter
                 var name = args[i];
                 if (!name.StartsWith("--", StringComparison.Ordinal))
                 {
-                    throw new UsageException($"unexpected argument '{name}'");
+                    o._positionals.Add(name);
+                    continue;
                 }
                 if (Flags.Contains(name))
                 {
@@ -130,6 +140,17 @@ namespace LabWriter
             return v ?? (Flags.Contains(name) ? "true" : throw new UsageException($"option {name} needs a value"));
         }
 
+        /// <summary>The bare arguments (files), exactly <paramref name="names"/>.Length of them, in order.</summary>
+        public string[] Positionals(params string[] names)
+        {
+            if (_positionals.Count < names.Length)
+            {
+                throw new UsageException($"missing {names[_positionals.Count]}");
+            }
+            _positionalsUsed = names.Length;
+            return _positionals.Take(names.Length).ToArray();
+        }
+
         public string Required(string name) => Str(name) ?? throw new UsageException($"missing {name}");
 
         public bool Flag(string name) => Str(name) is not null;
@@ -146,9 +167,22 @@ namespace LabWriter
                 : throw new UsageException($"{name} must be an integer in {min}..{max}, got '{s}'");
         }
 
+        /// <summary>A required non-negative 64-bit integer (unix ms).</summary>
+        public long Long(string name)
+        {
+            var s = Required(name);
+            return long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new UsageException($"{name} must be a non-negative integer, got '{s}'");
+        }
+
         /// <summary>Call after reading every option of a mode: catches typos.</summary>
         public void RejectUnknown()
         {
+            if (_positionals.Count > _positionalsUsed)
+            {
+                throw new UsageException($"unexpected argument '{_positionals[_positionalsUsed]}'");
+            }
             foreach (var k in _values.Keys)
             {
                 if (!_used.Contains(k))

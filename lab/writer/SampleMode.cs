@@ -31,11 +31,11 @@ internal static class SampleMode
             var s = new Settings(
                 o.Str("--host") ?? "127.0.0.1",
                 o.Int("--port", 6379, 1, 65535),
-                o.Int("--period-ms", 50, 1, 60_000),
+                o.Int("--period-ms", Analysis.Sample.DefaultPeriodMs, 1, 60_000),
                 o.Int("--duration-ms", 3_600_000, 1, 24 * 3600 * 1000),
                 o.Str("--prefix") ?? "sample",
-                o.Int("--connect-timeout-ms", 40, 1, 60_000),
-                o.Int("--reply-timeout-ms", 40, 1, 60_000),
+                o.Int("--connect-timeout-ms", Analysis.Sample.DefaultReplyTimeoutMs, 1, 60_000),
+                o.Int("--reply-timeout-ms", Analysis.Sample.DefaultReplyTimeoutMs, 1, 60_000),
                 o.Flag("--stop-on-stdin-eof"));
             o.RejectUnknown();
             return s;
@@ -148,7 +148,7 @@ internal static class SampleMode
         }
 
         var request = RespConnection.Encode([
-            "SET", $"{s.Prefix}:{n.ToString(CultureInfo.InvariantCulture)}", startMs.ToString(CultureInfo.InvariantCulture)]);
+            "SET", Analysis.ProbeKeys.Key(s.Prefix, n), startMs.ToString(CultureInfo.InvariantCulture)]);
         string reason;
         using (var cts = new CancellationTokenSource(s.ReplyTimeoutMs))
         {

@@ -57,7 +57,7 @@ internal static class VerifyMode
             {
                 var batch = seqs.GetRange(off, Math.Min(s.Batch, seqs.Count - off));
                 var cmd = new List<string>(batch.Count + 1) { "MGET" };
-                cmd.AddRange(batch.Select(q => $"{s.Prefix}:{q.ToString(CultureInfo.InvariantCulture)}"));
+                cmd.AddRange(batch.Select(q => Analysis.ProbeKeys.Key(s.Prefix, q)));
                 RespValue reply;
                 using (var cts = new CancellationTokenSource(s.TimeoutMs))
                 {

@@ -239,7 +239,7 @@ internal static class WriteMode
             }
         }
 
-        var key = $"{s.Prefix}:{seq.ToString(CultureInfo.InvariantCulture)}";
+        var key = Analysis.ProbeKeys.Key(s.Prefix, seq);
         var request = RespConnection.Encode(["SET", key, seq.ToString(CultureInfo.InvariantCulture)]);
         using (var cts = new CancellationTokenSource(s.ReplyTimeoutMs))
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LabWriter.Analysis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -81,9 +82,9 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         var s1 = lab.SamplerLog(1);
         var s2 = lab.SamplerLog(2);
         // An OK sample's write landed between the attempt's start and its reply; overlaps of those
-        // windows are moments at which both Redis may have accepted a write.
-        var dual = NamespaceLab.Overlaps(NamespaceLab.AcceptedWindows(lab.SamplerLines(1)), NamespaceLab.AcceptedWindows(lab.SamplerLines(2)));
-        var takeover = NamespaceLab.SecondsUntilWritable(s2.Where(s => s.Ms < healedAt).ToArray(), faultAt);
+        // windows are moments at which both Redis may have accepted a write (bench/partition.sh's figure).
+        var dual = DualWritable.Intervals(s1, s2);
+        var takeover = Takeover.SecondsUntilWritable(s2.Where(s => s.Ms < healedAt).ToArray(), faultAt);
         output.WriteLine($"{fault}: dual-writable intervals [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
                          $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
         output.WriteLine(lab.AllLogs());
@@ -99,8 +100,8 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
             var accepted = lab.AcceptedAttempts(1);
             Assert.True(accepted.Count > 20, $"the old master acknowledged {accepted.Count} sampler writes");
-            var lost = accepted.Where(n => !present.Contains($"{NamespaceLab.SamplePrefix(1)}:{n}")).ToArray();
-            Assert.True(lost.Length == 0, $"writes acknowledged by the old master and missing on the new one: {string.Join(",", lost)}");
+            var lost = ProbeKeys.Missing(lab.SamplerLog(1), NamespaceLab.SamplePrefix(1), present);
+            Assert.True(lost.Count == 0, $"writes acknowledged by the old master and missing on the new one: {string.Join(",", lost)}");
         }
         else
             Assert.Empty(dual);
@@ -276,7 +277,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "replicated");
 
         // Restarted at once, without persistence: empty and master again, faster than the check's fall window.
-        KeyCountWatch.RestartMasterRedisEmpty(lab, 30, Limit);
+        LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit);
         Assert.Contains("restarted: run_id", lab.NodeLog(1));
         output.WriteLine(lab.AllLogs());
     }
@@ -336,8 +337,8 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
         // n2's replication stream stalls (what n1's Redis sends it is dropped) while its link
         // still counts as up (repl-timeout is 60 s): it can no longer catch up.
-        string[] rule = ["INPUT", "-p", "tcp", "-s", "192.0.2.1", "--sport", "6379", "-j", "DROP"];
-        NamespaceLab.Run("ip", ["netns", "exec", $"{lab.Prefix}n2", "iptables", "-w", "5", "-I", .. rule]);
+        string[] fromMaster = ["-p", "tcp", "-s", "192.0.2.1", "--sport", "6379"];
+        lab.BlockInput(2, fromMaster);
         try
         {
             // min-replicas-max-lag is 1 s: these are accepted while n2's last ack is still fresh.
@@ -354,7 +355,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         }
         finally
         {
-            NamespaceLab.Run("ip", ["netns", "exec", $"{lab.Prefix}n2", "iptables", "-w", "5", "-D", .. rule], check: false);
+            lab.UnblockInput(2, fromMaster);
         }
         // Healed: the replica catches up, writes go through the VIP again, n1 still the master.
         lab.WaitUntil(() => lab.RedisCli(2, "get", "ahead:4").Trim() == "1", Limit, "n2 caught up after the heal");

@@ -122,7 +122,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
 
         // Killed and started again at once, without persistence: empty and a master again,
         // faster than the check's fall window (2 checks).
-        KeyCountWatch.RestartMasterRedisEmpty(lab, 30, Limit);
+        LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit);
         var log1 = lab.NodeLog(1);
         // Noticed on the first check that answered. "restarted empty" (the hold) follows unless
         // the restart outlasted the fall window, when the failed checks had made n1 yield already.
@@ -280,9 +280,8 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         using var lab = new NamespaceLab();
         BootPair(lab, preempt1: false, preempt2: true);
         Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
-        var port = $"{lab.Prefix}p1";
 
-        NamespaceLab.Run("ip", ["-n", $"{lab.Prefix}sw", "link", "set", port, "down"]);
+        lab.LinkDown(1);
         try
         {
             lab.WaitUntil(() => lab.NodeLog(1).Contains("MASTER -> FAULT"), Limit, "n1 enters FAULT");
@@ -295,7 +294,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         }
         finally
         {
-            NamespaceLab.Run("ip", ["-n", $"{lab.Prefix}sw", "link", "set", port, "up"]);
+            lab.LinkUp(1);
         }
 
         lab.WaitUntil(() => lab.NodeLog(1).Contains("FAULT -> BACKUP"), Limit, "n1 leaves FAULT");
@@ -327,15 +326,15 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         BootPair(lab, preempt1: true, preempt2: true);
         Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
         // n2 stops hearing VRRP (the Redis link stays up): it takes over beside n1, a dual master.
-        string[] rule = ["-p", "112", "-j", "DROP"];
-        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n2", "iptables", "-A", "INPUT", .. rule]);
+        string[] vrrp = ["-p", "112"];
+        lab.BlockInput(2, vrrp);
         try
         {
             lab.WaitUntil(() => lab.NodeLog(2).Contains("BACKUP -> MASTER"), Limit, "n2 takes over while deaf");
         }
         finally
         {
-            NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n2", "iptables", "-D", "INPUT", .. rule]);
+            lab.UnblockInput(2, vrrp);
         }
         // Healed: n2 hears n1's higher priority and steps down; n1 answered n2's adverts at once.
         lab.WaitUntil(() => lab.NodeLog(2).Contains("MASTER -> BACKUP: higher priority 200 from 192.0.2.1"), Limit, "n2 steps down");

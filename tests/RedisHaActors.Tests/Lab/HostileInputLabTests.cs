@@ -45,15 +45,9 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
         yield return ("any", Wrap(random));
     }
 
-    private static string Built(string project, string dll)
-    {
-        var path = Path.Combine(NamespaceLab.RepoRoot, project, "bin/Release/net10.0", dll);
-        return File.Exists(path) ? path : path.Replace("/Release/", "/Debug/");
-    }
-
     private static Dictionary<string, long> Drops(NamespaceLab lab)
     {
-        var json = NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n1", "dotnet", RedisHaActors.Tests.Cli.RedisHaProcess.Dll, "status", "--json"]);
+        var json = NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "n1", "dotnet", LabBinaries.CoordinatorDll(), "status", "--json"]);
         using var doc = JsonDocument.Parse(json);
         var vrrp = doc.RootElement.GetProperty("vrrp");
         var drops = vrrp.GetProperty("drops").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
@@ -74,7 +68,7 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
 
         var packets = Hostile().ToArray();
         foreach (var (_, datagram) in packets)
-            NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "dotnet", Built("lab/writer", "labwriter.dll"),
+            NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "dotnet", LabBinaries.WriterDll(),
                 "inject", "--dst", "224.0.0.18", "--hex", Convert.ToHexString(datagram), "--count", "5"]);
 
         Dictionary<string, long> after = before;

@@ -26,8 +26,8 @@ public sealed class VipWriter : IDisposable
         _prefix = prefix;
         _acked = Path.Combine(lab.OutDir, $"acked-{prefix}.txt");
         var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["netns", "exec", $"{lab.Prefix}c", "dotnet", NamespaceLab.WriterDll(), "write",
-                     "--host", "192.0.2.100", "--port", "6379", "--duration-ms", "300000", "--interval-ms", "10",
+        foreach (var a in (string[])["netns", "exec", $"{lab.Prefix}c", "dotnet", LabBinaries.WriterDll(), "write",
+                     "--host", LabConfig.Vip, "--port", "6379", "--duration-ms", "300000", "--interval-ms", "10",
                      "--acked", _acked, "--prefix", prefix, "--verbose"])
             psi.ArgumentList.Add(a);
         _process = new Process { StartInfo = psi };
@@ -84,7 +84,7 @@ public sealed class VipWriter : IDisposable
     /// <summary>Every acked key looked up on node's Redis: how many are missing (lost).</summary>
     public (int Acked, int Lost) Verify(int node)
     {
-        var json = NamespaceLab.Run("ip", ["netns", "exec", $"{_lab.Prefix}c", "dotnet", NamespaceLab.WriterDll(), "verify",
+        var json = NamespaceLab.Run("ip", ["netns", "exec", $"{_lab.Prefix}c", "dotnet", LabBinaries.WriterDll(), "verify",
             "--host", $"192.0.2.{node}", "--port", "6379", "--acked", _acked, "--prefix", _prefix], TimeSpan.FromSeconds(60));
         using var doc = JsonDocument.Parse(json.Trim());
         return (doc.RootElement.GetProperty("acked").GetInt32(), doc.RootElement.GetProperty("lost").GetInt32());

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace RedisHaActors.Tests.Lab;
+
+/// <summary>Our redis-ha nodes: one process per node namespace, its console log, its CLI.</summary>
+public sealed partial class NamespaceLab
+{
+    private readonly Dictionary<int, Process> _nodes = new();
+    private readonly Dictionary<int, StringBuilder> _logs = new();
+
+    /// <summary>
+    /// Writes node i's config (<see cref="LabConfig.NodeHocon"/>: 200 ms adverts and checks unless
+    /// overridden by <paramref name="extra"/>, HOCON appended last) and starts redis-ha in its
+    /// namespace. A node may be started again once its previous process has exited.
+    /// </summary>
+    public void StartNode(int node, int priority, bool preempt, string extra = "")
+    {
+        if (_nodes.TryGetValue(node, out var previous))
+        {
+            if (!previous.HasExited) throw new InvalidOperationException($"node {node} is still running");
+            previous.Dispose();
+        }
+        var config = Path.Combine(OutDir, $"n{node}.conf");
+        File.WriteAllText(config, LabConfig.NodeHocon(node, priority, preempt, extra));
+        var log = new StringBuilder();
+        _nodes[node] = StartLogged(["netns", "exec", Ns(node), "dotnet", LabBinaries.CoordinatorDll(), "run", "--config", config], log);
+        _logs[node] = log;
+    }
+
+    /// <summary>HOCON to pass as <see cref="StartNode"/>'s <c>extra</c> for a cluster member: <see cref="LabConfig.ClusterHocon"/>.</summary>
+    public string ClusterHocon(int node, int voters, bool witness) => LabConfig.ClusterHocon(node, voters, witness);
+
+    /// <summary>Runs <c>redis-ha ARGS</c> inside node's namespace (its endpoint is on that namespace's loopback); 60 s at most.</summary>
+    public (int Exit, string Stdout, string Stderr) RedisHaCli(int node, params string[] args)
+    {
+        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["netns", "exec", Ns(node), "dotnet", LabBinaries.CoordinatorDll(), .. args]) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"redis-ha {string.Join(' ', args)} in n{node} did not finish");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Whether node's redis-ha process still runs.</summary>
+    public bool NodeRunning(int node) => !_nodes[node].HasExited;
+
+    /// <summary>Node's console log (stdout and stderr) so far.</summary>
+    public string NodeLog(int node) => Read(_logs[node]);
+
+    /// <summary>Every redis-ha node log, then every keepalived log.</summary>
+    public string AllLogs() => string.Join("\n",
+        _logs.Keys.Select(k => $"--- node {k} ---\n{NodeLog(k)}")
+            .Concat(_keepalivedLogs.Keys.Select(k => $"--- keepalived n{k} ---\n{KeepalivedLog(k)}")));
+
+    /// <summary>The files node i's process has mapped (libraries and assemblies), from /proc/PID/maps.</summary>
+    public string[] NodeMappedFiles(int node) =>
+        File.ReadAllLines($"/proc/{_nodes[node].Id}/maps")
+            .Select(l => l.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 6 && f[5].StartsWith('/'))
+            .Select(f => f[5].Trim())
+            .Distinct()
+            .ToArray();
+
+    /// <summary>SIGTERM the node and wait (bounded) for it to exit; returns its exit code.</summary>
+    public int TerminateNode(int node, TimeSpan timeout)
+    {
+        var p = _nodes[node];
+        Run("kill", ["-TERM", p.Id.ToString()], check: false);
+        // `ip netns exec` execs dotnet in place, so the pid is the node's.
+        if (!p.WaitForExit(timeout)) throw new TimeoutException($"node {node} did not exit within {timeout} after SIGTERM");
+        return p.ExitCode;
+    }
+
+    /// <summary>
+    /// The dotnet process of node's coordinator: the pid StartNode got (<c>ip netns exec</c> execs
+    /// dotnet in place), or else a dotnet child of it.
+    /// </summary>
+    private int NodePid(int node)
+    {
+        if (!_nodes.TryGetValue(node, out var p) || p.HasExited) throw new InvalidOperationException($"node {node} is not running");
+        var pid = p.Id;
+        if (Comm(pid) == "dotnet") return pid;
+        var children = NamespacePids(node).Where(c => Comm(c) == "dotnet" && ParentPid(c) == pid).ToArray();
+        return children.Length == 1
+            ? children[0]
+            : throw new InvalidOperationException($"node {node}: no single dotnet process under pid {pid} (found {children.Length})");
+    }
+
+    private void DisposeNodes()
+    {
+        foreach (var p in _nodes.Values)
+        {
+            try { if (!p.HasExited) p.Kill(entireProcessTree: true); p.WaitForExit(5000); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+    }
+}
