@@ -3,6 +3,8 @@ using RedisHaActors.Vrrp;
 using static RedisHaActors.Tests.Unit.Ms;
 using static RedisHaActors.Tests.Unit.TestPackets;
 
+using RedisHaActors.Tests.Redis;
+
 namespace RedisHaActors.Tests.Unit;
 
 /// <summary>keepalived's FAULT state: interface down or address lost.</summary>

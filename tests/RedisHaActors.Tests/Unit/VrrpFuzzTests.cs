@@ -200,7 +200,7 @@ public sealed class VrrpFuzzTests
     }
 
     /// <summary>Applies events and checks the RFC 5798 / product invariants after each one.</summary>
-    private sealed class MachineChecker(Configuration.VrrpSettings settings, IPAddress primary)
+    private sealed class MachineChecker(RedisHaActors.Configuration.VrrpSettings settings, IPAddress primary)
     {
         private readonly VrrpStateMachine _machine = new(settings, primary);
         private VrrpInstanceState _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds);

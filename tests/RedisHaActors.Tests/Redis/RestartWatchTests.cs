@@ -2,7 +2,7 @@ using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Redis;
 
 /// <summary>A restart of the local Redis is noticed on the next check; an empty restarted master is held back.</summary>
 public sealed class RestartWatchTests

@@ -3,7 +3,7 @@ using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Redis;
 
 /// <summary><see cref="ReplicationFacts.Parse"/> and <see cref="RolePlanner"/> on real Redis output.</summary>
 public sealed class ReplicationTests

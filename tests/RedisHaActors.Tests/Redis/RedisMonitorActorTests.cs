@@ -1,7 +1,9 @@
 using Akka.TestKit.Xunit2;
 using RedisHaActors.Redis;
 
-namespace RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Actors;
+
+namespace RedisHaActors.Tests.Redis;
 
 public sealed class RedisMonitorActorTests : TestKit
 {

@@ -6,7 +6,9 @@ using RedisHaActors.Hosting;
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 
-namespace RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Actors;
+
+namespace RedisHaActors.Tests.Hosting;
 
 /// <summary>
 /// Two whole nodes (supervisor, VRRP, monitor, role flipper) in one actor system, joined by an

@@ -3,7 +3,7 @@ using RedisHaActors.Hosting;
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Redis;
 
 /// <summary>The role planner asked as the node asks it: VRRP's state translated into a directive.</summary>
 public static class PlanHelper

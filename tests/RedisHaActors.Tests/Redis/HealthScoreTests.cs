@@ -1,7 +1,7 @@
 using RedisHaActors.Redis;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Redis;
 
 public sealed class HealthScoreTests
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using RedisHaActors.Primitives;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Primitives;
 
 public sealed class PrimitivesTests
 {

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using RedisHaActors.Hosting;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Primitives;
 
 /// <summary>
 /// Order and "never early" only: how late the timer fires is a figure for bench/takeover.sh, not an

@@ -4,7 +4,9 @@ using Akka.TestKit.Xunit2;
 using RedisHaActors.Redis;
 using RedisHaActors.Primitives;
 
-namespace RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Actors;
+
+namespace RedisHaActors.Tests.Redis;
 
 public sealed class RoleFlipActorTests : TestKit
 {

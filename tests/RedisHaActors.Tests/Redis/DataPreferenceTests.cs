@@ -3,7 +3,7 @@ using RedisHaActors.Vrrp;
 using RedisHaActors.Redis;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Redis;
 
 /// <summary>An empty Redis is never promoted over a full one; the keyspace comes from INFO.</summary>
 public sealed class DataPreferenceTests

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using RedisHaActors.Hosting;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Hosting;
 
 public sealed class NativeHeapTrimmerTests
 {

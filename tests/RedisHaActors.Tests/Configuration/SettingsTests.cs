@@ -2,7 +2,7 @@ using System.Net;
 using RedisHaActors.Configuration;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Configuration;
 
 public sealed class SettingsTests
 {

@@ -2,7 +2,7 @@ using Akka.Actor;
 using RedisHaActors.Cluster;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Cluster;
 
 /// <summary>The guard's pure decisions: quorum from membership and reachability, and who forms a cluster.</summary>
 public sealed class QuorumPolicyTests

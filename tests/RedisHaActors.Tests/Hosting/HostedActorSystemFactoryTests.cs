@@ -7,7 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RedisHaActors.Hosting;
 
-namespace RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Actors;
+
+namespace RedisHaActors.Tests.Hosting;
 
 /// <summary>
 /// The host's own actor-system factory must build what Akka.Hosting's factory builds (it only
