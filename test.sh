@@ -15,7 +15,10 @@ install_packages() {
         echo "test.sh: missing packages (${need[*]}); run as root to install them" >&2
         return 1
     fi
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }; then
+        echo "test.sh: installing ${need[*]} failed (apt-get's error is above)" >&2
+        return 1
+    fi
     # The packages may start their daemons in the root namespace; the tests never use them.
     local daemon
     for daemon in redis-server keepalived; do

@@ -25,7 +25,9 @@
 #   DEMO_PREFIX=rhdNNN      lab prefix (default rhd + this shell's pid, see lab.sh's rules)
 # The last line of the output is machine-readable (bench/failover.sh parses it):
 #   DEMO_RESULT failover=yes|no outage_ms=N acked=N lost=N old_master=nX new_master=nY
-set -euo pipefail
+set -Eeuo pipefail
+# Nothing ends silently: a command that fails outside the checked steps says which and where.
+trap 'echo "demo: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lab/lab.sh
@@ -61,7 +63,7 @@ die() { echo "demo: $*" >&2; exit "${2:-2}"; }
 cleanup() {
     local rc=$?
     set +e
-    trap - EXIT INT TERM
+    trap - EXIT INT TERM ERR
     if [[ -n $WRITER_PID ]]; then kill -9 "$WRITER_PID" 2>/dev/null; fi
     for pid in "${NODE_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
     for pid in "${NODE_PIDS[@]}" $WRITER_PID; do wait "$pid" 2>/dev/null; done
@@ -95,15 +97,18 @@ ensure_packages() {
     ((missing)) || return 0
     say "installing redis-server libpcap0.8 iproute2 tcpdump"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq redis-server libpcap0.8 iproute2 tcpdump >/dev/null
+    apt-get update -qq || die "apt-get update failed (see above)"
+    apt-get install -y -qq redis-server libpcap0.8 iproute2 tcpdump >/dev/null \
+        || die "apt-get install redis-server libpcap0.8 iproute2 tcpdump failed (see above)"
     if ((!had_redis)); then
         # The package starts a redis-server in the root namespace: the lab does not use it.
         systemctl disable --now redis-server 2>/dev/null || true
         systemctl stop redis-server 2>/dev/null || true
         invoke-rc.d redis-server stop 2>/dev/null || true
         local root_ns pid
-        root_ns=$(readlink /proc/1/ns/net)
+        # /proc/1 is not readable in many containers and sandboxes; this shell runs in the root
+        # namespace here (no lab exists yet), so its own namespace serves as well.
+        root_ns=$(readlink /proc/1/ns/net 2>/dev/null || readlink /proc/self/ns/net)
         for pid in $(pgrep -x redis-server || true); do
             # Only the package's daemon: root network namespace, run as the 'redis' user.
             [[ $(readlink "/proc/$pid/ns/net" 2>/dev/null) == "$root_ns" ]] || continue
