@@ -81,6 +81,11 @@ internal static class Commands
                 return ExitEnvironment;
             }
         }
+        if (!witness && VipPermissionProblem(settings.Vrrp) is { } vipProblem)
+        {
+            Console.Error.WriteLine($"redis-ha: {vipProblem}");
+            return ExitEnvironment;
+        }
         if (settings.Cluster.Enabled && ClusterPortProblem(settings.Cluster) is { } problem)
         {
             // Without the guard the node must never become MASTER; say why once instead of a stack trace.
@@ -135,6 +140,28 @@ internal static class Commands
         catch (SocketException e)
         {
             return $"cannot listen on the cluster address {cluster.Hostname}:{cluster.Port}: {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// Removes the node's VIPs now, as its VRRP start does anyway (stale VIPs of an earlier run): a
+    /// process without CAP_NET_ADMIN would otherwise run, become MASTER and fail to add its VIP.
+    /// </summary>
+    private static string? VipPermissionProblem(VrrpSettings vrrp)
+    {
+        try
+        {
+            NetlinkVirtualAddresses.ReleaseNow(vrrp);
+            return null;
+        }
+        catch (NetlinkException e) when (e.Errno == NetlinkException.NotPermitted)
+        {
+            return $"cannot manage the virtual addresses on {vrrp.Interface}: {e.Message}";
+        }
+        catch (InvalidOperationException)
+        {
+            // Any other refusal (the interface went away meanwhile) is the VRRP actor's to handle and log.
+            return null;
         }
     }
 

@@ -50,6 +50,7 @@ public sealed class VrrpActor : ReceiveActor
     private readonly Dictionary<IPAddress, TimeSpan> _addressWarnings = new();
     private long _advertsSent;
     private long _sendFailures;
+    private long _vipFailures;
     private readonly Dictionary<VrrpState, long> _transitions = new();
     private VrrpStateChange? _lastTransition;
 
@@ -77,6 +78,7 @@ public sealed class VrrpActor : ReceiveActor
         Receive<HealthChanged>(Apply);
         Receive<QuorumVerdict>(Apply);
         Receive<ClusterMastersSeen>(Apply);
+        Receive<VirtualAddressesFailed>(Handle);
         Receive<LinkCheckDue>(_ => CheckLink());
         Receive<GetVrrpStatus>(Handle);
     }
@@ -96,6 +98,8 @@ public sealed class VrrpActor : ReceiveActor
         try
         {
             _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance), "vrrp-timer");
+            // Reported on the VIP worker's thread: only a message crosses over.
+            _vips.Start(failed => self.Tell(failed));
             _transport.Start(data => self.Tell(new DatagramReceived(data)));
             _linkTimer = new PreciseTimer(() => self.Tell(LinkCheckDue.Instance), "vrrp-link-timer");
             _linkTimer.ArmPeriodic(LinkCheckInterval, LinkCheckInterval);
@@ -182,7 +186,14 @@ public sealed class VrrpActor : ReceiveActor
 
     private void Handle(GetVrrpStatus _) =>
         Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.CanTakeOver, _state.MasterAddress,
-            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions)));
+            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions), _vipFailures));
+
+    private void Handle(VirtualAddressesFailed m)
+    {
+        // The worker logged the error; the machine decides what it means for the state.
+        _vipFailures++;
+        Apply(m);
+    }
 
     private void Handle(DatagramReceived m)
     {

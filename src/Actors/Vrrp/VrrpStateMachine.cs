@@ -97,8 +97,17 @@ public sealed class VrrpStateMachine
         HealthChanged h => OnHealth(s, h, now),
         QuorumVerdict q => OnQuorum(s, q, now),
         ClusterMastersSeen c => OnClusterMasters(s, c, now),
+        VirtualAddressesFailed f => OnVipFailed(s, f, now),
         _ => new VrrpTransition(s, []),
     };
+
+    /// <summary>
+    /// How long a master that failed to add or renew its VIP stays out of MASTER (no takeover, no
+    /// preemption): long enough for a peer to take over (it does after Skew_Time, the yield sends
+    /// priority 0) and to see a few renewals through, short enough that a transient netlink error
+    /// does not keep a lone node without its VIP for long. 10 s.
+    /// </summary>
+    public static readonly TimeSpan VipFailureHold = TimeSpan.FromSeconds(10);
 
     /// <summary>How often a master renews the VIP lease: a quarter of the lease.</summary>
     public TimeSpan RenewalInterval => _settings.VipLease / 4;
@@ -125,11 +134,17 @@ public sealed class VrrpStateMachine
 
     /// <summary>keepalived's preempt_delay: no preemption until this long after start-up.</summary>
     private bool PreemptAllowed(VrrpInstanceState s, TimeSpan now) =>
-        _settings.Preempt && s.InSync && (s.StartedAt is not { } started || now - started >= _settings.PreemptDelay);
+        _settings.Preempt && s.InSync && (s.StartedAt is not { } started || now - started >= _settings.PreemptDelay) && !HeldBack(s, now);
+
+    /// <summary>Within <see cref="VipFailureHold"/> after a VIP failure: no takeover, no preemption.</summary>
+    private static bool HeldBack(VrrpInstanceState s, TimeSpan now) => s.VipHoldUntil is { } until && now < until;
+
+    /// <summary>A takeover deadline, pushed to the end of a VIP-failure hold.</summary>
+    private static TimeSpan NotBeforeHold(VrrpInstanceState s, TimeSpan at) => s.VipHoldUntil is { } until && until > at ? until : at;
 
     /// <summary>Arms Master_Down_Timer from now, or disarms it while not eligible (a yielded node never takes over).</summary>
     private VrrpInstanceState ArmMasterDown(VrrpInstanceState s, TimeSpan now) =>
-        s with { MasterDownTimer = s.CanTakeOver ? now + DownInterval(s) : null };
+        s with { MasterDownTimer = s.CanTakeOver ? NotBeforeHold(s, now + DownInterval(s)) : null };
 
     // One function per transition, as keepalived's vrrp_state_leave_master, vrrp_state_become_master
     // and vrrp_state_goto_fault: every path out of a state clears the same fields, whatever the trigger.
@@ -168,6 +183,7 @@ public sealed class VrrpStateMachine
             LastRenewalAt = now,
             PreemptedMaster = null,
             PreemptedHeardAt = null,
+            VipHoldUntil = null,
         };
         return new VrrpTransition(next,
         [
@@ -265,7 +281,7 @@ public sealed class VrrpStateMachine
                 if (advert.Priority == 0)
                 {
                     // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
-                    var timer = s.CanTakeOver ? now + Skew(s) : (TimeSpan?)null;
+                    var timer = s.CanTakeOver ? NotBeforeHold(s, now + Skew(s)) : (TimeSpan?)null;
                     return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source, LeftMaster = p.Source, LeftAt = now }, []);
                 }
                 if (advert.Priority >= s.Priority || !PreemptAllowed(s, now))
@@ -377,7 +393,7 @@ public sealed class VrrpStateMachine
                 next = next with { MasterDownTimer = null };
             else if (!s.Quorum && next.CanTakeOver)
                 // Quorum (re)gained: Master_Down_Interval starts now, so a live master is heard first.
-                next = next with { MasterDownTimer = now + DownInterval(next) };
+                next = ArmMasterDown(next, now);
         }
         return new VrrpTransition(next, []);
     }
@@ -409,9 +425,20 @@ public sealed class VrrpStateMachine
                 next = next with { MasterDownTimer = null };
             else if (s.MasterDownTimer is null && next.CanTakeOver)
                 // Eligible again: behave as if just started listening, so a live master is heard first.
-                next = next with { MasterDownTimer = now + DownInterval(next) };
+                next = ArmMasterDown(next, now);
         }
         return new VrrpTransition(next, []);
+    }
+
+    private VrrpTransition OnVipFailed(VrrpInstanceState s, VirtualAddressesFailed f, TimeSpan now)
+    {
+        // Only a master that could not add or renew lacks the VIP; a failed release is the past, and a
+        // late report reaching a node that has already left MASTER has nothing left to undo.
+        if (s.State != VrrpState.Master || f.Operation == VipOperation.Release) return new VrrpTransition(s, []);
+        // Without the VIP our adverts would keep the peer following a master nobody can reach: say we
+        // leave (priority 0, the peer takes over after Skew_Time) and stay out long enough for it to.
+        var held = s with { VipHoldUntil = now + VipFailureHold };
+        return MasterToListening(held, now, announceLeaving: true, $"VIP {f.Operation.ToString().ToLowerInvariant()} failed: {f.Error}");
     }
 
     private VrrpTransition? LeaseLapsed(VrrpInstanceState s, TimeSpan now)

@@ -90,14 +90,33 @@ public sealed class FakeTransport(IPAddress primary, FakeLink? link = null) : IV
 
 public sealed class FakeVirtualAddresses : IVirtualAddresses
 {
+    private Action<VirtualAddressesFailed>? _onFailed;
+
     public ConcurrentQueue<string> Operations { get; } = new();
 
-    /// <summary>Whether the VIP is held now, by the operations seen.</summary>
+    /// <summary>Whether the VIP is held now, by the operations seen (a failed add holds nothing).</summary>
     public bool Held { get; private set; }
 
-    public void Acquire() { Operations.Enqueue("acquire"); Held = true; }
+    /// <summary>When set, acquire fails with this error (as netlink without CAP_NET_ADMIN would).</summary>
+    public volatile string? FailAcquire;
 
-    public void Renew() => Operations.Enqueue("renew");
+    /// <summary>When set, renew fails with this error.</summary>
+    public volatile string? FailRenew;
+
+    public void Start(Action<VirtualAddressesFailed> onFailed) => _onFailed = onFailed;
+
+    public void Acquire()
+    {
+        Operations.Enqueue("acquire");
+        if (Fail(VipOperation.Acquire, FailAcquire)) return;
+        Held = true;
+    }
+
+    public void Renew()
+    {
+        Operations.Enqueue("renew");
+        if (Fail(VipOperation.Renew, FailRenew)) Held = false;
+    }
 
     public void Announce() => Operations.Enqueue("announce");
 
@@ -106,4 +125,13 @@ public sealed class FakeVirtualAddresses : IVirtualAddresses
     public bool Flush(TimeSpan timeout) => true;
 
     public void Dispose() { }
+
+    private bool Fail(VipOperation operation, string? error)
+    {
+        if (error is null) return false;
+        // From another thread, as the real worker reports.
+        var report = _onFailed;
+        ThreadPool.QueueUserWorkItem(_ => report?.Invoke(new VirtualAddressesFailed(operation, error)));
+        return true;
+    }
 }

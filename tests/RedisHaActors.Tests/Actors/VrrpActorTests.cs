@@ -15,10 +15,11 @@ public sealed class VrrpActorTests : TestKit
     // Lease renewals go to the role flipper; these tests follow the state changes.
     public VrrpActorTests() => IgnoreMessages<VrrpLeaseRenewed>();
 
-    private (IActorRef Vrrp, FakeTransport Transport, FakeVirtualAddresses Vips) Start(byte priority = 200, bool preempt = true)
+    private (IActorRef Vrrp, FakeTransport Transport, FakeVirtualAddresses Vips) Start(byte priority = 200, bool preempt = true,
+        FakeVirtualAddresses? failingVips = null)
     {
         var transport = new FakeTransport(Self);
-        var vips = new FakeVirtualAddresses();
+        var vips = failingVips ?? new FakeVirtualAddresses();
         var vrrp = Sys.ActorOf(VrrpActor.Props(ActorTestSettings.Vrrp(priority, preempt: preempt), () => transport, () => vips, TestActor, new StopwatchClock()));
         ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Backup);
         return (vrrp, transport, vips);
@@ -171,5 +172,42 @@ public sealed class VrrpActorTests : TestKit
         AwaitCondition(() => transport.Sent.Last().Priority == 0);
         Assert.False(vips.Held);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // stays backup while ineligible
+    }
+
+    [Fact]
+    public void A_master_that_cannot_add_its_VIP_yields_with_priority_zero_and_is_held_back()
+    {
+        const string error = "RTM_NEWADDR 192.0.2.100/24: operation not permitted (needs CAP_NET_ADMIN)";
+        var (vrrp, transport, vips) = Start(failingVips: new FakeVirtualAddresses { FailAcquire = error });
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+
+        var yielded = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(2));
+        Assert.Equal(VrrpState.Backup, yielded.State);
+        Assert.Equal($"VIP acquire failed: {error}", yielded.Cause);
+        AwaitCondition(() => transport.Sent.Last().Priority == 0);
+        Assert.Equal("release", vips.Operations.Last());
+        // Held back: Master_Down_Interval is 0.6 s here, the hold much longer, so a peer gets the VIP.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(1500));
+        var status = Status(vrrp);
+        Assert.Equal(VrrpState.Backup, status.State);
+        Assert.Equal(1, status.VipFailures);
+    }
+
+    [Fact]
+    public void A_master_whose_VIP_renewal_fails_yields()
+    {
+        var vips = new FakeVirtualAddresses();
+        var (vrrp, transport, _) = Start(failingVips: vips);
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+        vips.FailRenew = "RTM_NEWADDR 192.0.2.100/24: no such interface";
+
+        // Renewals every quarter of the 2 s lease.
+        var yielded = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(2));
+        Assert.Equal(VrrpState.Backup, yielded.State);
+        Assert.StartsWith("VIP renew failed: RTM_NEWADDR", yielded.Cause);
+        AwaitCondition(() => transport.Sent.Last().Priority == 0);
+        Assert.False(vips.Held);
     }
 }

@@ -15,7 +15,7 @@ public sealed class VrrpLeaveMasterTests
     public static TheoryData<string> Exits => new()
     {
         "link down", "shutdown", "higher priority advert", "equal priority from higher address", "quorum lost",
-        "cluster shows a higher master", "yield (Redis unhealthy)", "lease lapsed",
+        "cluster shows a higher master", "yield (Redis unhealthy)", "lease lapsed", "VIP renew failed",
     };
 
     private static IReadOnlyList<VrrpAction> Leave(VrrpDriver d, string exit, TimeSpan at) => exit switch
@@ -29,6 +29,7 @@ public sealed class VrrpLeaveMasterTests
         "yield (Redis unhealthy)" => d.Health(at, eligible: false),
         // The lease is 2 s: a timer that fires that late finds it lapsed.
         "lease lapsed" => d.Timer(at + TimeSpan.FromSeconds(2)),
+        "VIP renew failed" => d.Apply(new VirtualAddressesFailed(VipOperation.Renew, "RTM_NEWADDR: operation not permitted"), at),
         _ => throw new ArgumentOutOfRangeException(nameof(exit)),
     };
 

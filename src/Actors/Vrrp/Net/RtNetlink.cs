@@ -48,22 +48,24 @@ public sealed class RtNetlink : IDisposable
     /// <param name="address">IPv4 address.</param>
     /// <param name="prefixLength">0..32.</param>
     /// <param name="lifetimeSeconds">valid_lft and preferred_lft, seconds (≥ 1).</param>
-    /// <exception cref="InvalidOperationException">The kernel refused (message names the errno), or no answer.</exception>
+    /// <exception cref="NetlinkException">The kernel refused (message names the errno).</exception>
+    /// <exception cref="InvalidOperationException">No answer within 1 s.</exception>
     public void Replace(int interfaceIndex, IPAddress address, int prefixLength, uint lifetimeSeconds)
     {
         var cacheInfo = new byte[16];
         BinaryPrimitives.WriteUInt32LittleEndian(cacheInfo, lifetimeSeconds); // ifa_prefered
         BinaryPrimitives.WriteUInt32LittleEndian(cacheInfo.AsSpan(4), lifetimeSeconds); // ifa_valid
         var error = Request(RtmNewAddr, NlmFCreate | NlmFReplace, interfaceIndex, address, prefixLength, cacheInfo);
-        if (error != 0) throw new InvalidOperationException($"RTM_NEWADDR {address}/{prefixLength}: {Describe(error)}");
+        if (error != 0) throw new NetlinkException(-error, $"RTM_NEWADDR {address}/{prefixLength}: {Describe(error)}");
     }
 
     /// <summary>Removes the address; an absent one is fine (<c>ip addr del</c>).</summary>
-    /// <exception cref="InvalidOperationException">The kernel refused for another reason, or no answer.</exception>
+    /// <exception cref="NetlinkException">The kernel refused for another reason.</exception>
+    /// <exception cref="InvalidOperationException">No answer within 1 s.</exception>
     public void Delete(int interfaceIndex, IPAddress address, int prefixLength)
     {
         var error = Request(RtmDelAddr, 0, interfaceIndex, address, prefixLength, null);
-        if (error != 0 && error != -EAddrNotAvail) throw new InvalidOperationException($"RTM_DELADDR {address}/{prefixLength}: {Describe(error)}");
+        if (error != 0 && error != -EAddrNotAvail) throw new NetlinkException(-error, $"RTM_DELADDR {address}/{prefixLength}: {Describe(error)}");
     }
 
     private int Request(ushort type, ushort flags, int interfaceIndex, IPAddress address, int prefixLength, byte[]? cacheInfo)
@@ -124,4 +126,16 @@ public sealed class RtNetlink : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _socket.Dispose();
+}
+
+/// <summary>The kernel refused an rtnetlink request (its <c>nlmsgerr</c>).</summary>
+/// <param name="errno">The positive errno, e.g. 1 (EPERM: the process lacks CAP_NET_ADMIN).</param>
+/// <param name="message">One line naming the request and the error.</param>
+public sealed class NetlinkException(int errno, string message) : InvalidOperationException(message)
+{
+    /// <summary>EPERM: the request needs CAP_NET_ADMIN in the network namespace.</summary>
+    public const int NotPermitted = 1;
+
+    /// <summary>The positive errno.</summary>
+    public int Errno { get; } = errno;
 }
