@@ -71,9 +71,11 @@ internal static class Commands
             try
             {
                 var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
-                (_, primary) = InterfaceInfo.Find(settings.Vrrp.Interface, vips);
+                var iface = RawVrrpSocket.Read(settings.Vrrp.Interface, vips);
+                if (iface.Index is null) throw new VrrpSocketException($"interface {iface.Name} does not exist (redis-ha.vrrp.interface)");
+                primary = iface.Primary ?? throw new VrrpSocketException($"interface {iface.Name} has no IPv4 address");
                 // Fail here, with one line, rather than in a restart loop inside the actor.
-                RawVrrpSocket.Open(settings.Vrrp.Interface).Dispose();
+                RawVrrpSocket.Open(settings.Vrrp.Interface, vips).Dispose();
             }
             catch (VrrpSocketException e)
             {
@@ -187,7 +189,7 @@ internal static class Commands
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
             var vipLog = loggerFactory.CreateLogger("RedisHaActors.Vip");
             var io = new NodeIo(
-                () => RawVrrpSocket.Open(settings.Vrrp.Interface),
+                () => RawVrrpSocket.Open(settings.Vrrp.Interface, settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray()),
                 () => new NetlinkVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
                 new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout, settings.Redis.Tls),
                 new StopwatchClock());
