@@ -96,4 +96,36 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
         Assert.All(holders, h => Assert.Equal([2], h)); // preempt off: n2 keeps it
         Assert.DoesNotContain("BACKUP -> MASTER", LogSince(lab, 1, mark));
     }
+
+    [Fact]
+    public void A_node_started_before_its_address_waits_in_FAULT_and_joins_once_the_address_is_added()
+    {
+        using var lab = new NamespaceLab();
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(1, priority: 200, preempt: false);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
+
+        // Boot before DHCP: eth0 is up without its address when n2 starts (announce-host is set by the lab).
+        LabFunction("lab_iface_address", lab.Prefix, "2", "del");
+        try
+        {
+            lab.StartNode(2, priority: 190, preempt: false);
+            lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("vrrp:   FAULT"), Limit, "n2's status says FAULT");
+            Assert.Contains("eth0 has no IPv4 address yet", lab.RedisHaCli(2, "status").Stdout);
+            Assert.True(lab.NodeRunning(2));
+            Assert.Contains("warning: eth0 has no IPv4 address yet: VRRP stays in FAULT", lab.NodeLog(2));
+            Assert.Equal([1], lab.VipHolders());
+        }
+        finally
+        {
+            LabFunction("lab_iface_address", lab.Prefix, "2", "add");
+        }
+        lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("vrrp:   BACKUP, master 192.0.2.1"), Limit, "n2 BACKUP following n1");
+        lab.WaitUntil(() => lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "n2's Redis a replica of n1");
+        var holders = HoldersDuring(lab, TimeSpan.FromSeconds(3));
+        output.WriteLine(lab.AllLogs());
+        Assert.All(holders, h => Assert.Equal([1], h));
+        Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
+    }
 }

@@ -56,14 +56,32 @@ public sealed class NetlinkVirtualAddresses : IVirtualAddresses
     /// </summary>
     /// <param name="settings">The interface and addresses.</param>
     /// <exception cref="NetlinkException">The kernel refused (<see cref="NetlinkException.NotPermitted"/>: no CAP_NET_ADMIN).</exception>
-    /// <exception cref="InvalidOperationException">The interface does not exist, or netlink did not answer.</exception>
+    /// <exception cref="InvalidOperationException">Netlink did not answer.</exception>
     public static void ReleaseNow(VrrpSettings settings)
     {
         using var netlink = RtNetlink.Open();
-        var index = InterfaceIndex(settings.Interface);
+        // An interface that does not exist yet holds no VIP; index 0 still asks the kernel, which
+        // checks the capability before it looks for the device (then ENODEV: nothing to remove).
+        int index;
+        try
+        {
+            index = InterfaceIndex(settings.Interface);
+        }
+        catch (InvalidOperationException)
+        {
+            index = 0;
+        }
         foreach (var vip in settings.VirtualAddresses)
-            netlink.Delete(index, vip.Address, vip.PrefixLength);
+        {
+            try
+            {
+                netlink.Delete(index, vip.Address, vip.PrefixLength);
+            }
+            catch (NetlinkException e) when (e.Errno == NoSuchDevice) { }
+        }
     }
+
+    private const int NoSuchDevice = 19;
 
     /// <inheritdoc />
     public void Start(Action<VirtualAddressesFailed> onFailed) => _onFailed = onFailed;
