@@ -8,8 +8,11 @@ using RedisHaActors.Vrrp.Net;
 namespace RedisHaActors.Vrrp;
 
 /// <summary>
-/// Executes <see cref="VrrpStateMachine"/>: feeds it received adverts, health changes and timer
-/// deadlines, and carries out its actions (send adverts, VIP lease, state notifications).
+/// Executes <see cref="VrrpStateMachine"/>: feeds it received adverts, health changes, timer
+/// deadlines and failed VIP operations, and carries out its actions (send adverts, VIP lease, state
+/// notifications). Follows the interface from the transport's netlink reports (<see cref="InterfaceFollow"/>
+/// decides: FAULT, re-bind, back to BACKUP). Everything from other threads (datagrams, interface
+/// reports, VIP failures, timers) arrives as a message to itself.
 /// Timers run on <see cref="PreciseTimer"/>, not Akka's scheduler, so a 200 ms advert interval
 /// keeps millisecond precision.
 /// </summary>
