@@ -128,4 +128,35 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
         Assert.All(holders, h => Assert.Equal([1], h));
         Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
     }
+
+    [Fact]
+    public void Without_announce_host_a_node_waits_for_its_address_before_it_starts_and_then_joins()
+    {
+        using var lab = new NamespaceLab();
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(1, priority: 200, preempt: false);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
+
+        LabFunction("lab_iface_address", lab.Prefix, "2", "del");
+        try
+        {
+            // Peers reach n2's Redis at its interface address, so without announce-host it needs the address first.
+            lab.StartNode(2, priority: 190, preempt: false, "redis-ha.redis.announce-host = \"\"");
+            lab.WaitUntil(() => lab.NodeLog(2).Contains("eth0 has no IPv4 address yet; waiting for an IPv4 address on eth0"), Limit, "n2 waits");
+            Thread.Sleep(1500);
+            Assert.True(lab.NodeRunning(2));
+            Assert.Single(lab.NodeLog(2).Split('\n'), l => l.Contains("waiting for"));
+        }
+        finally
+        {
+            LabFunction("lab_iface_address", lab.Prefix, "2", "add");
+        }
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("there now, starting"), Limit, "n2 starts");
+        lab.WaitUntil(() => lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "n2's Redis a replica of n1");
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("following master 192.0.2.1"), Limit, "n2 follows n1");
+        output.WriteLine(lab.AllLogs());
+        Assert.Equal([1], lab.VipHolders());
+        Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
+    }
 }
