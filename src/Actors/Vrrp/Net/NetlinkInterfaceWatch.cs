@@ -131,7 +131,8 @@ public sealed class NetlinkInterfaceWatch : IDisposable
         foreach (var m in messages)
         {
             if (m is LinkMessage l && (l.Name == _name || l.Index == index)) return true;
-            if (m is AddressMessage a && (index is null || a.Index == index)) return true;
+            // Our own VIP renewals (RTM_NEWADDR every quarter lease) change nothing we follow.
+            if (m is AddressMessage a && (index is null || a.Index == index) && !_exclude.Contains(a.Address)) return true;
         }
         return false;
     }
