@@ -99,7 +99,7 @@ public sealed class RawVrrpSocket : IVrrpTransport
         return transport;
     }
 
-    /// <summary>Reads the interface's state now (one line of rtnetlink, no interface walk).</summary>
+    /// <summary>Reads the interface's state now (two rtnetlink requests, no walk of every interface).</summary>
     /// <exception cref="VrrpSocketException">rtnetlink did not answer.</exception>
     public static InterfaceState Read(string interfaceName, IReadOnlyCollection<IPAddress> exclude)
     {
