@@ -361,6 +361,38 @@ lab_vip_holders() (
 )
 
 # Dispatch when executed rather than sourced.
+# lab_iface_delete PREFIX i : deletes node i's eth0 (its switch port goes with it: a veth pair
+# dies together), as a network manager re-creating a VLAN, bond or veth would.
+lab_iface_delete() (
+    set -euo pipefail
+    local ns
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    ip -n "$ns" link del eth0
+)
+
+# lab_iface_create PREFIX i [noaddr] : creates node i's eth0 again as lab_up made it (same MAC,
+# port and address; the kernel gives it a new index). "noaddr": without its IPv4 address.
+lab_iface_create() (
+    set -euo pipefail
+    local p=${1:-} i=${2:-} ns
+    ns=$(lab_ns "$p" "$i")
+    _lab_attach "${p}sw" "$ns" "$LAB_NET.$i" "$(printf '02:00:00:00:00:%02x' "$i")" "${p}p$i"
+    if [[ ${3:-} == noaddr ]]; then ip -n "$ns" addr flush dev eth0; fi
+)
+
+# lab_iface_address PREFIX i add|del : adds or removes node i's own IPv4 address on eth0 (boot
+# before DHCP, a lease lost).
+lab_iface_address() (
+    set -euo pipefail
+    local ns
+    ns=$(lab_ns "${1:-}" "${2:-}")
+    case ${3:-} in
+        add) ip -n "$ns" addr add "$LAB_NET.$2/24" dev eth0 ;;
+        del) ip -n "$ns" addr del "$LAB_NET.$2/24" dev eth0 ;;
+        *) _lab_die "lab_iface_address: add or del, not '${3:-}'" ;;
+    esac
+)
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     usage() {

@@ -68,24 +68,51 @@ internal static class Commands
         IPAddress? primary = null;
         if (!witness)
         {
+            var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
+            InterfaceState iface;
             try
             {
-                var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
-                (_, primary) = InterfaceInfo.Find(settings.Vrrp.Interface, vips);
+                iface = RawVrrpSocket.Read(settings.Vrrp.Interface, vips);
                 // Fail here, with one line, rather than in a restart loop inside the actor.
-                RawVrrpSocket.Open(settings.Vrrp.Interface).Dispose();
+                RawVrrpSocket.Open(settings.Vrrp.Interface, vips).Dispose();
             }
             catch (VrrpSocketException e)
             {
                 Console.Error.WriteLine($"redis-ha: {e.Message}");
                 return ExitEnvironment;
             }
+            if (VipPermissionProblem(settings.Vrrp) is { } vipProblem)
+            {
+                Console.Error.WriteLine($"redis-ha: {vipProblem}");
+                return ExitEnvironment;
+            }
+            primary = iface.Primary;
+            if (primary is null && settings.Redis.AnnounceHost.Length == 0)
+            {
+                // Peers reach our Redis at the interface address, fixed when the node starts: wait for it.
+                var ready = await StartupWait.UntilAsync(() => AddressProblem(settings.Vrrp.Interface, vips, ref primary),
+                    $"an IPv4 address on {settings.Vrrp.Interface} (or set redis-ha.redis.announce-host to start at once, VRRP in FAULT)", ct).ConfigureAwait(false);
+                if (!ready) return 0;
+            }
+            else if (!iface.Usable)
+            {
+                // Not an exit: VRRP waits in FAULT and follows the interface's netlink events.
+                var hint = iface.Index is null ? " (check redis-ha.vrrp.interface unless it is a VLAN or bond created later)" : "";
+                Console.Error.WriteLine($"redis-ha: warning: {iface.Describe()}: VRRP stays in FAULT until it is up with an IPv4 address{hint}");
+            }
         }
-        if (settings.Cluster.Enabled && ClusterPortProblem(settings.Cluster) is { } problem)
+        if (settings.Cluster.Enabled)
         {
-            // Without the guard the node must never become MASTER; say why once instead of a stack trace.
-            Console.Error.WriteLine($"redis-ha: {problem}; the node does not start (it would never be eligible for MASTER)");
-            return ExitEnvironment;
+            // A name not in DNS yet, or an address not on this host yet, passes by itself: wait.
+            var ready = await StartupWait.UntilAsync(() => ClusterAddressProblem(settings.Cluster) is { Passes: true } p ? p.Problem : null,
+                $"the cluster address {settings.Cluster.Hostname}:{settings.Cluster.Port}", ct).ConfigureAwait(false);
+            if (!ready) return 0;
+            if (ClusterAddressProblem(settings.Cluster) is { } problem)
+            {
+                // Without the guard the node must never become MASTER; say why once instead of a stack trace.
+                Console.Error.WriteLine($"redis-ha: {problem.Problem}; the node does not start (it would never be eligible for MASTER)");
+                return ExitEnvironment;
+            }
         }
         var announceHost = settings.Redis.AnnounceHost.Length > 0 ? settings.Redis.AnnounceHost : primary?.ToString() ?? "";
         foreach (var warning in settings.ConfigWarnings)
@@ -119,13 +146,25 @@ internal static class Commands
         }
     }
 
-    /// <summary>Binds the cluster address once, so a taken port or a foreign address is one clear line.</summary>
-    private static string? ClusterPortProblem(ClusterGuardSettings cluster)
+    /// <summary>
+    /// Resolves and binds the cluster address once, so a taken port is one clear line. A name that
+    /// does not resolve yet, or an address not on this host yet, <c>Passes</c> by itself (DNS or DHCP
+    /// comes later): waited for, not an exit.
+    /// </summary>
+    private static (string Problem, bool Passes)? ClusterAddressProblem(ClusterGuardSettings cluster)
     {
+        IPAddress[] addresses;
         try
         {
-            var addresses = Dns.GetHostAddresses(cluster.Hostname);
-            if (addresses.Length == 0) return $"akka.remote.dot-netty.tcp.hostname {cluster.Hostname} resolves to no address";
+            addresses = Dns.GetHostAddresses(cluster.Hostname);
+        }
+        catch (SocketException e)
+        {
+            return ($"akka.remote.dot-netty.tcp.hostname {cluster.Hostname} does not resolve ({e.Message})", true);
+        }
+        if (addresses.Length == 0) return ($"akka.remote.dot-netty.tcp.hostname {cluster.Hostname} resolves to no address", true);
+        try
+        {
             var listener = new TcpListener(addresses[0], cluster.Port);
             listener.Start();
             listener.Stop();
@@ -133,7 +172,45 @@ internal static class Commands
         }
         catch (SocketException e)
         {
-            return $"cannot listen on the cluster address {cluster.Hostname}:{cluster.Port}: {e.Message}";
+            return ($"cannot listen on the cluster address {cluster.Hostname}:{cluster.Port}: {e.Message}",
+                e.SocketErrorCode == SocketError.AddressNotAvailable);
+        }
+    }
+
+    /// <summary>Null once <paramref name="name"/> has an IPv4 address (then in <paramref name="primary"/>), else why not.</summary>
+    private static string? AddressProblem(string name, IReadOnlyCollection<IPAddress> vips, ref IPAddress? primary)
+    {
+        try
+        {
+            var iface = RawVrrpSocket.Read(name, vips);
+            primary = iface.Primary;
+            return primary is null ? iface.Describe() : null;
+        }
+        catch (VrrpSocketException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Removes the node's VIPs now, as its VRRP start does anyway (stale VIPs of an earlier run): a
+    /// process without CAP_NET_ADMIN would otherwise run, become MASTER and fail to add its VIP.
+    /// </summary>
+    private static string? VipPermissionProblem(VrrpSettings vrrp)
+    {
+        try
+        {
+            NetlinkVirtualAddresses.ReleaseNow(vrrp);
+            return null;
+        }
+        catch (NetlinkException e) when (e.Errno == NetlinkException.NotPermitted)
+        {
+            return $"cannot manage the virtual addresses on {vrrp.Interface}: {e.Message}";
+        }
+        catch (InvalidOperationException)
+        {
+            // Any other refusal (the interface went away meanwhile) is the VRRP actor's to handle and log.
+            return null;
         }
     }
 
@@ -159,7 +236,7 @@ internal static class Commands
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
             var vipLog = loggerFactory.CreateLogger("RedisHaActors.Vip");
             var io = new NodeIo(
-                () => RawVrrpSocket.Open(settings.Vrrp.Interface),
+                () => RawVrrpSocket.Open(settings.Vrrp.Interface, settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray()),
                 () => new NetlinkVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
                 new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout, settings.Redis.Tls),
                 new StopwatchClock());

@@ -8,8 +8,11 @@ using RedisHaActors.Vrrp.Net;
 namespace RedisHaActors.Vrrp;
 
 /// <summary>
-/// Executes <see cref="VrrpStateMachine"/>: feeds it received adverts, health changes and timer
-/// deadlines, and carries out its actions (send adverts, VIP lease, state notifications).
+/// Executes <see cref="VrrpStateMachine"/>: feeds it received adverts, health changes, timer
+/// deadlines and failed VIP operations, and carries out its actions (send adverts, VIP lease, state
+/// notifications). Follows the interface from the transport's netlink reports (<see cref="InterfaceFollow"/>
+/// decides: FAULT, re-bind, back to BACKUP). Everything from other threads (datagrams, interface
+/// reports, VIP failures, timers) arrives as a message to itself.
 /// Timers run on <see cref="PreciseTimer"/>, not Akka's scheduler, so a 200 ms advert interval
 /// keeps millisecond precision.
 /// </summary>
@@ -22,13 +25,7 @@ public sealed class VrrpActor : ReceiveActor
         public static DeadlineReached Instance { get; } = new();
     }
 
-    private sealed record LinkCheckDue
-    {
-        public static LinkCheckDue Instance { get; } = new();
-    }
-
-    /// <summary>How often the interface is checked for FAULT (sysfs read, plus an address lookup when up).</summary>
-    public static readonly TimeSpan LinkCheckInterval = TimeSpan.FromMilliseconds(500);
+    private sealed record InterfaceReported(InterfaceState State);
 
     private readonly VrrpSettings _settings;
     private readonly Func<IVrrpTransport> _openTransport;
@@ -42,14 +39,13 @@ public sealed class VrrpActor : ReceiveActor
     private VrrpStateMachine? _machine;
     private VrrpInstanceState _state;
     private PreciseTimer? _timer;
-    private PreciseTimer? _linkTimer;
-    private bool _linkUp = true;
     private readonly VrrpWireOptions _wire;
     private readonly IReadOnlyList<IPAddress> _destinations;
     private readonly IReadOnlyList<IPAddress> _addresses;
     private readonly Dictionary<IPAddress, TimeSpan> _addressWarnings = new();
     private long _advertsSent;
     private long _sendFailures;
+    private long _vipFailures;
     private readonly Dictionary<VrrpState, long> _transitions = new();
     private VrrpStateChange? _lastTransition;
 
@@ -77,7 +73,8 @@ public sealed class VrrpActor : ReceiveActor
         Receive<HealthChanged>(Apply);
         Receive<QuorumVerdict>(Apply);
         Receive<ClusterMastersSeen>(Apply);
-        Receive<LinkCheckDue>(_ => CheckLink());
+        Receive<VirtualAddressesFailed>(Handle);
+        Receive<InterfaceReported>(Handle);
         Receive<GetVrrpStatus>(Handle);
     }
 
@@ -91,19 +88,19 @@ public sealed class VrrpActor : ReceiveActor
     {
         _transport = _openTransport();
         _vips = _createVirtualAddresses();
-        _machine = new VrrpStateMachine(_settings, _transport.PrimaryAddress);
+        _machine = NewMachine();
         var self = Self;
         try
         {
             _timer = new PreciseTimer(() => self.Tell(DeadlineReached.Instance), "vrrp-timer");
-            _transport.Start(data => self.Tell(new DatagramReceived(data)));
-            _linkTimer = new PreciseTimer(() => self.Tell(LinkCheckDue.Instance), "vrrp-link-timer");
-            _linkTimer.ArmPeriodic(LinkCheckInterval, LinkCheckInterval);
-            _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress} " +
+            // Reported on the VIP worker's thread: only a message crosses over.
+            _vips.Start(failed => self.Tell(failed));
+            // Startup waits for the first interface report (at once from the watch): a node whose
+            // interface has no address yet goes to FAULT before it could ever take over.
+            _transport.Start(data => self.Tell(new DatagramReceived(data)), state => self.Tell(new InterfaceReported(state)));
+            _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress?.ToString() ?? "(no address yet)"} " +
                       $"to {string.Join(",", _destinations)}, " +
                       $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
-            Apply(new Startup());
-            CheckLink();
         }
         catch
         {
@@ -118,10 +115,9 @@ public sealed class VrrpActor : ReceiveActor
     private void ReleaseResources()
     {
         _timer?.Dispose();
-        _linkTimer?.Dispose();
         _vips?.Dispose();
         _transport?.Dispose();
-        (_timer, _linkTimer, _vips, _transport, _machine) = (null, null, null, null, null);
+        (_timer, _vips, _transport, _machine) = (null, null, null, null);
     }
 
     /// <summary>
@@ -152,20 +148,43 @@ public sealed class VrrpActor : ReceiveActor
             Eligible = true,
             Quorum = true,
             MasterDownTimer = TimeSpan.Zero,
-            MasterAddress = new IPAddress(_transport!.PrimaryAddress.GetAddressBytes()),
+            MasterAddress = new IPAddress(Source.GetAddressBytes()),
             LastAdvertAt = TimeSpan.Zero,
         };
         _ = _machine!.Handle(silentMaster, new TimerElapsed(), TimeSpan.FromSeconds(1));
         foreach (var destination in _destinations)
-            _ = VrrpCodec.Encode(_machine.Advertisement(_settings.Priority), _transport.PrimaryAddress, destination, _settings.Auth);
+            _ = VrrpCodec.Encode(_machine.Advertisement(_settings.Priority), Source, destination, _settings.Auth);
     }
 
-    private void CheckLink()
+    /// <summary>The advert source for the machine's tie-break; a placeholder while unbound (FAULT, never MASTER).</summary>
+    private IPAddress Source => _transport?.PrimaryAddress ?? IPAddress.Any;
+
+    private VrrpStateMachine NewMachine() => new(_settings, Source);
+
+    private void Handle(InterfaceReported m)
     {
-        var up = _transport!.LinkUp(out var reason);
-        if (up == _linkUp) return;
-        _linkUp = up;
-        Apply(new LinkChanged(up, reason));
+        if (_state.State == VrrpState.Initialize) Apply(new Startup());
+        var step = InterfaceFollow.Decide(_transport!.InterfaceIndex, _transport.PrimaryAddress, _state.State != VrrpState.Fault, m.State);
+        if (step.Fault is { } fault) Apply(new LinkChanged(false, fault));
+        if (step.Unbind) _transport.Unbind();
+        if (step.Bind)
+        {
+            try
+            {
+                _transport.Bind(m.State);
+            }
+            catch (VrrpSocketException e)
+            {
+                // Stays in FAULT; the next change of the interface tries again.
+                _log.Error("cannot re-open the VRRP socket on {0}: {1}", _settings.Interface, e.Message);
+                if (_state.State != VrrpState.Fault) Apply(new LinkChanged(false, e.Message));
+                return;
+            }
+            // A new advert source: the machine's tie-break address follows it (its state carries over).
+            _machine = NewMachine();
+            _log.Info("VRRP socket bound to {0} (index {1}) from {2}", _settings.Interface, _transport.InterfaceIndex, _transport.PrimaryAddress);
+        }
+        if (step.Up is { } up) Apply(new LinkChanged(true, up));
     }
 
     /// <inheritdoc />
@@ -173,7 +192,6 @@ public sealed class VrrpActor : ReceiveActor
     {
         // Timers first, so nothing fires into the stopping actor during the shutdown advert and flush.
         _timer?.Dispose();
-        _linkTimer?.Dispose();
         if (_machine is not null)
             Apply(new Shutdown());
         _vips?.Flush(TimeSpan.FromSeconds(3));
@@ -182,7 +200,14 @@ public sealed class VrrpActor : ReceiveActor
 
     private void Handle(GetVrrpStatus _) =>
         Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.CanTakeOver, _state.MasterAddress,
-            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions)));
+            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions), _vipFailures));
+
+    private void Handle(VirtualAddressesFailed m)
+    {
+        // The worker logged the error; the machine decides what it means for the state.
+        _vipFailures++;
+        Apply(m);
+    }
 
     private void Handle(DatagramReceived m)
     {
@@ -241,8 +266,14 @@ public sealed class VrrpActor : ReceiveActor
                 var advert = _machine!.Advertisement(send.Priority);
                 foreach (var destination in _destinations)
                 {
+                    // Unbound (the interface is gone): counted as a failed send, the FAULT entry's goodbye included.
+                    if (_transport!.PrimaryAddress is not { } source)
+                    {
+                        _sendFailures++;
+                        break;
+                    }
                     // v3's checksum covers the destination, so each unicast peer gets its own encoding.
-                    var message = VrrpCodec.Encode(advert, _transport!.PrimaryAddress, destination, _settings.Auth);
+                    var message = VrrpCodec.Encode(advert, source, destination, _settings.Auth);
                     if (_transport.Send(message, destination))
                         _advertsSent++;
                     else if (++_sendFailures == 1 || _sendFailures % 100 == 0)

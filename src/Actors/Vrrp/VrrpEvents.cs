@@ -46,6 +46,26 @@ public sealed record ClusterMaster(IPAddress Address, byte Priority);
 /// <param name="Masters">Reachable peers that claim MASTER.</param>
 public sealed record ClusterMastersSeen(IReadOnlyList<ClusterMaster> Masters) : VrrpEvent;
 
+/// <summary>A VIP operation, as reported back by <see cref="Net.IVirtualAddresses"/>.</summary>
+public enum VipOperation
+{
+    /// <summary>Adding the addresses on becoming MASTER (RTM_NEWADDR with the lease lifetime).</summary>
+    Acquire,
+    /// <summary>Extending the lease while MASTER (RTM_NEWADDR replace).</summary>
+    Renew,
+    /// <summary>Removing the addresses (RTM_DELADDR).</summary>
+    Release,
+}
+
+/// <summary>
+/// A VIP operation failed (no CAP_NET_ADMIN, a netlink error, the interface gone). A MASTER whose
+/// acquire or renew failed does not hold the VIP: it yields (priority-0 advert, BACKUP) and is held
+/// back from MASTER for <see cref="VrrpStateMachine.VipFailureHold"/>, so a peer takes the VIP over.
+/// </summary>
+/// <param name="Operation">What failed.</param>
+/// <param name="Error">The error, one line ("RTM_NEWADDR 192.0.2.100/24: operation not permitted (needs CAP_NET_ADMIN)").</param>
+public sealed record VirtualAddressesFailed(VipOperation Operation, string Error) : VrrpEvent;
+
 /// <summary>An output of <see cref="VrrpStateMachine"/> for the actor to execute.</summary>
 public abstract record VrrpAction;
 

@@ -25,6 +25,8 @@ namespace RedisHaActors.Vrrp;
 /// <param name="LeftMaster">The master that announced it is leaving (priority 0); its MASTER gossip is
 /// ignored for <see cref="VrrpStateMachine.LeftMasterGrace"/> after <paramref name="LeftAt"/> (gossip still in flight).</param>
 /// <param name="LeftAt">When <paramref name="LeftMaster"/>'s priority-0 advert arrived.</param>
+/// <param name="VipHoldUntil">After a failed VIP add or renew: no takeover or preemption before this time
+/// (<see cref="VrrpStateMachine.VipFailureHold"/>), so a peer that can hold the VIP takes it.</param>
 /// <param name="SilentPathWarned">The "VRRP silent but master alive in the cluster" warning was logged (once per episode).</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
@@ -45,7 +47,8 @@ public sealed record VrrpInstanceState(
     IReadOnlyList<ClusterMaster>? ClusterMasters = null,
     IPAddress? LeftMaster = null,
     bool SilentPathWarned = false,
-    TimeSpan? LeftAt = null)
+    TimeSpan? LeftAt = null,
+    TimeSpan? VipHoldUntil = null)
 {
     /// <summary>May take over: the Redis check passed and the guard sees a quorum.</summary>
     public bool CanTakeOver => Eligible && Quorum;

@@ -41,8 +41,9 @@ public sealed record GetVrrpStatus
 /// <param name="Drops">Dropped datagrams by reason since start.</param>
 /// <param name="LastTransition">The last state change and its cause; null before the first.</param>
 /// <param name="Transitions">State changes since start, by the state entered.</param>
+/// <param name="VipFailures">VIP operations (add, renew, release) that failed since start.</param>
 public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops,
-    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null);
+    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null, long VipFailures = 0);
 
 /// <summary>One VRRP state change, as shown by the status endpoint.</summary>
 /// <param name="From">State left.</param>

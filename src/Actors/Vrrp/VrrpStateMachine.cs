@@ -78,24 +78,12 @@ public sealed class VrrpStateMachine
     private VrrpTransition OnLink(VrrpInstanceState s, LinkChanged link, TimeSpan now)
     {
         if (!link.Up && s.State is VrrpState.Master or VrrpState.Backup)
-        {
-            var next = s with
-            {
-                State = VrrpState.Fault, AdverTimer = null, MasterDownTimer = null, LastRenewalAt = null,
-                MasterAddress = null, LastAdvertAt = null, PreemptedMaster = null, PreemptedHeardAt = null,
-            };
-            var actions = new List<VrrpAction>();
-            // A link that is up but lost its address can still carry a priority-0 advert; a dead one drops it.
-            if (s.State == VrrpState.Master) actions.Add(new SendAdvertisement(0));
-            actions.Add(new ReleaseVirtualAddresses());
-            actions.Add(new StateChanged(s.State, VrrpState.Fault, link.Cause, null, s.MasterAddress));
-            return new VrrpTransition(next, actions);
-        }
+            return EnterFault(s, link.Cause);
         if (link.Up && s.State == VrrpState.Fault)
         {
             // Listen first, as at start-up: a master that kept running on the other side wins.
-            var next = ArmMasterDown(s with { State = VrrpState.Backup, MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds }, now);
-            return new VrrpTransition(next, [new StateChanged(VrrpState.Fault, VrrpState.Backup, link.Cause, null, null)]);
+            var actions = new List<VrrpAction>(1);
+            return new VrrpTransition(EnterListening(s, now, link.Cause, actions), actions);
         }
         return new VrrpTransition(s, []);
     }
@@ -109,8 +97,17 @@ public sealed class VrrpStateMachine
         HealthChanged h => OnHealth(s, h, now),
         QuorumVerdict q => OnQuorum(s, q, now),
         ClusterMastersSeen c => OnClusterMasters(s, c, now),
+        VirtualAddressesFailed f => OnVipFailed(s, f, now),
         _ => new VrrpTransition(s, []),
     };
+
+    /// <summary>
+    /// How long a master that failed to add or renew its VIP stays out of MASTER (no takeover, no
+    /// preemption): long enough for a peer to take over (it does after Skew_Time, the yield sends
+    /// priority 0) and to see a few renewals through, short enough that a transient netlink error
+    /// does not keep a lone node without its VIP for long. 10 s.
+    /// </summary>
+    public static readonly TimeSpan VipFailureHold = TimeSpan.FromSeconds(10);
 
     /// <summary>How often a master renews the VIP lease: a quarter of the lease.</summary>
     public TimeSpan RenewalInterval => _settings.VipLease / 4;
@@ -137,55 +134,138 @@ public sealed class VrrpStateMachine
 
     /// <summary>keepalived's preempt_delay: no preemption until this long after start-up.</summary>
     private bool PreemptAllowed(VrrpInstanceState s, TimeSpan now) =>
-        _settings.Preempt && s.InSync && (s.StartedAt is not { } started || now - started >= _settings.PreemptDelay);
+        _settings.Preempt && s.InSync && (s.StartedAt is not { } started || now - started >= _settings.PreemptDelay) && !HeldBack(s, now);
+
+    /// <summary>Within <see cref="VipFailureHold"/> after a VIP failure: no takeover, no preemption.</summary>
+    private static bool HeldBack(VrrpInstanceState s, TimeSpan now) => s.VipHoldUntil is { } until && now < until;
+
+    /// <summary>A takeover deadline, pushed to the end of a VIP-failure hold.</summary>
+    private static TimeSpan NotBeforeHold(VrrpInstanceState s, TimeSpan at) => s.VipHoldUntil is { } until && until > at ? until : at;
 
     /// <summary>Arms Master_Down_Timer from now, or disarms it while not eligible (a yielded node never takes over).</summary>
     private VrrpInstanceState ArmMasterDown(VrrpInstanceState s, TimeSpan now) =>
-        s with { MasterDownTimer = s.CanTakeOver ? now + DownInterval(s) : null };
+        s with { MasterDownTimer = s.CanTakeOver ? NotBeforeHold(s, now + DownInterval(s)) : null };
 
-    /// <summary>BACKUP following the master that sent <paramref name="p"/> (RFC 5798 §6.4.2, accepting an advert).</summary>
-    private VrrpInstanceState Following(VrrpInstanceState s, ReceivedAdvertisement p, TimeSpan now) =>
+    // One function per transition, as keepalived's vrrp_state_leave_master, vrrp_state_become_master
+    // and vrrp_state_goto_fault: every path out of a state clears the same fields, whatever the trigger.
+
+    /// <summary>
+    /// The only way out of MASTER: the master-only fields (<see cref="VrrpInstanceState.AdverTimer"/>,
+    /// <see cref="VrrpInstanceState.LastRenewalAt"/>) cleared and the VIP released, after a priority-0
+    /// advert when <paramref name="announceLeaving"/> (RFC 5798 §6.4.3: a master that leaves says so, so
+    /// a backup takes over after Skew_Time). The caller enters the next state, which sets <c>State</c>.
+    /// </summary>
+    private static VrrpInstanceState LeaveMaster(VrrpInstanceState s, bool announceLeaving, List<VrrpAction> actions)
+    {
+        if (announceLeaving) actions.Add(new SendAdvertisement(0));
+        actions.Add(new ReleaseVirtualAddresses());
+        return s with { AdverTimer = null, LastRenewalAt = null };
+    }
+
+    /// <summary>Out of whatever state for one that holds nothing (FAULT, INITIALIZE): a master leaves as
+    /// <see cref="LeaveMaster"/> with a priority-0 advert, any other state still releases (a stale VIP).</summary>
+    private static VrrpInstanceState LeaveForIdle(VrrpInstanceState s, List<VrrpAction> actions)
+    {
+        if (s.State == VrrpState.Master) s = LeaveMaster(s, announceLeaving: true, actions);
+        else actions.Add(new ReleaseVirtualAddresses());
+        return s with { MasterDownTimer = null };
+    }
+
+    /// <summary>Enters MASTER (RFC 5798 §6.4.2 on Master_Down_Timer): advert now, VIP acquired, lease started.</summary>
+    private VrrpTransition EnterMaster(VrrpInstanceState s, TimeSpan now, string cause, IPAddress? previous, bool previousAlive, TimeSpan? previousSilentFor)
+    {
+        var next = s with
+        {
+            State = VrrpState.Master,
+            MasterDownTimer = null,
+            AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds),
+            MasterAddress = null,
+            LastRenewalAt = now,
+            PreemptedMaster = null,
+            PreemptedHeardAt = null,
+            VipHoldUntil = null,
+        };
+        return new VrrpTransition(next,
+        [
+            new SendAdvertisement(s.Priority),
+            new AcquireVirtualAddresses(),
+            new StateChanged(s.State, VrrpState.Master, cause, null, previous, previousAlive, previousSilentFor),
+        ]);
+    }
+
+    /// <summary>Enters BACKUP with no master known (start-up, link back, yield, no quorum, lapsed lease):
+    /// Master_Adver_Interval is our own until a master is heard, Master_Down_Timer armed if we may take over.</summary>
+    private VrrpInstanceState EnterListening(VrrpInstanceState s, TimeSpan now, string cause, List<VrrpAction> actions)
+    {
+        actions.Add(new StateChanged(s.State, VrrpState.Backup, cause, null, null));
+        return ArmMasterDown(s with
+        {
+            State = VrrpState.Backup,
+            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds,
+            MasterAddress = null,
+            LastAdvertAt = null,
+        }, now);
+    }
+
+    /// <summary>BACKUP following <paramref name="master"/> (RFC 5798 §6.4.2 accepting an advert, or §6.4.3
+    /// a master hearing a better one): also used within BACKUP, where it only re-arms the timer.</summary>
+    private VrrpInstanceState Follow(VrrpInstanceState s, IPAddress master, ushort masterAdverIntervalCs, TimeSpan now) =>
         ArmMasterDown(s with
         {
             State = VrrpState.Backup,
-            AdverTimer = null,
-            LastRenewalAt = null,
-            MasterAdverIntervalCentiseconds = p.Advertisement.MaxAdvertIntervalCentiseconds,
-            MasterAddress = p.Source,
+            MasterAdverIntervalCentiseconds = masterAdverIntervalCs,
+            MasterAddress = master,
             LastAdvertAt = now,
             PreemptedMaster = null,
             PreemptedHeardAt = null,
             LeftMaster = null,
+            LeftAt = null,
             SilentPathWarned = false,
         }, now);
+
+    /// <summary>MASTER steps down to follow a better master: no priority-0 advert, the better one is advertising.</summary>
+    private VrrpTransition MasterToFollowing(VrrpInstanceState s, IPAddress master, ushort masterAdverIntervalCs, TimeSpan now, string cause)
+    {
+        var actions = new List<VrrpAction>(2);
+        var next = Follow(LeaveMaster(s, announceLeaving: false, actions), master, masterAdverIntervalCs, now);
+        actions.Add(new StateChanged(VrrpState.Master, VrrpState.Backup, cause, master, master));
+        return new VrrpTransition(next, actions);
+    }
+
+    /// <summary>MASTER gives the VIP up with nobody to follow (yield, no quorum, lapsed lease).</summary>
+    private VrrpTransition MasterToListening(VrrpInstanceState s, TimeSpan now, bool announceLeaving, string cause)
+    {
+        var actions = new List<VrrpAction>(3);
+        var next = EnterListening(LeaveMaster(s, announceLeaving, actions), now, cause, actions);
+        return new VrrpTransition(next, actions);
+    }
+
+    /// <summary>keepalived's FAULT: the interface is down or lost its address; nothing is held, nothing is timed.</summary>
+    private static VrrpTransition EnterFault(VrrpInstanceState s, string cause)
+    {
+        // A link that is up but lost its address can still carry the priority-0 advert; a dead one drops it.
+        var actions = new List<VrrpAction>(3);
+        var next = LeaveForIdle(s, actions) with
+        {
+            State = VrrpState.Fault, MasterAddress = null, LastAdvertAt = null, PreemptedMaster = null, PreemptedHeardAt = null,
+        };
+        actions.Add(new StateChanged(s.State, VrrpState.Fault, cause, null, s.MasterAddress));
+        return new VrrpTransition(next, actions);
+    }
 
     private VrrpTransition OnStartup(VrrpInstanceState s, TimeSpan now)
     {
         if (s.State != VrrpState.Initialize) return new VrrpTransition(s, []);
         // A node always starts BACKUP (never as owner) and first removes any VIP left by an earlier run.
-        var next = ArmMasterDown(s with
-        {
-            State = VrrpState.Backup,
-            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds,
-            AdverTimer = null,
-            MasterAddress = null,
-            LastAdvertAt = null,
-            StartedAt = now,
-        }, now);
-        return new VrrpTransition(next,
-        [
-            new ReleaseVirtualAddresses(),
-            new StateChanged(VrrpState.Initialize, VrrpState.Backup, "startup", null, null),
-        ]);
+        var actions = new List<VrrpAction>(2) { new ReleaseVirtualAddresses() };
+        var next = EnterListening(s with { StartedAt = now }, now, "startup", actions);
+        return new VrrpTransition(next, actions);
     }
 
     private static VrrpTransition OnShutdown(VrrpInstanceState s)
     {
-        var next = s with { State = VrrpState.Initialize, MasterDownTimer = null, AdverTimer = null, LastRenewalAt = null };
-        var actions = new List<VrrpAction>();
-        if (s.State == VrrpState.Master)
-            actions.Add(new SendAdvertisement(0));
-        actions.Add(new ReleaseVirtualAddresses());
+        var actions = new List<VrrpAction>(3);
+        var next = LeaveForIdle(s, actions) with { State = VrrpState.Initialize };
         if (s.State != VrrpState.Initialize)
             actions.Add(new StateChanged(s.State, VrrpState.Initialize, "shutdown", null, s.MasterAddress));
         return new VrrpTransition(next, actions);
@@ -201,12 +281,12 @@ public sealed class VrrpStateMachine
                 if (advert.Priority == 0)
                 {
                     // §6.4.2: the master is leaving; take over after Skew_Time instead of Master_Down_Interval.
-                    var timer = s.CanTakeOver ? now + Skew(s) : (TimeSpan?)null;
+                    var timer = s.CanTakeOver ? NotBeforeHold(s, now + Skew(s)) : (TimeSpan?)null;
                     return new VrrpTransition(s with { MasterDownTimer = timer, LastAdvertAt = null, MasterAddress = s.MasterAddress ?? p.Source, LeftMaster = p.Source, LeftAt = now }, []);
                 }
                 if (advert.Priority >= s.Priority || !PreemptAllowed(s, now))
                 {
-                    var next = Following(s, p, now);
+                    var next = Follow(s, p.Source, p.Advertisement.MaxAdvertIntervalCentiseconds, now);
                     var actions = Equals(s.MasterAddress, p.Source) ? Array.Empty<VrrpAction>() : [new MasterChanged(p.Source)];
                     return new VrrpTransition(next, actions);
                 }
@@ -225,15 +305,10 @@ public sealed class VrrpStateMachine
                 }
                 if (advert.Priority > s.Priority || (advert.Priority == s.Priority && Ipv4Order.Compare(p.Source, _primaryAddress) > 0))
                 {
-                    var next = Following(s, p, now);
                     var cause = advert.Priority > s.Priority
                         ? $"higher priority {advert.Priority} from {p.Source}"
                         : $"equal priority {advert.Priority} from higher address {p.Source}";
-                    return new VrrpTransition(next,
-                    [
-                        new ReleaseVirtualAddresses(),
-                        new StateChanged(VrrpState.Master, VrrpState.Backup, cause, p.Source, p.Source),
-                    ]);
+                    return MasterToFollowing(s, p.Source, advert.MaxAdvertIntervalCentiseconds, now, cause);
                 }
                 // A lower-priority node believes it is master (it missed our adverts): assert at
                 // once and re-announce, so neighbours drop its MAC for the VIP (keepalived does too).
@@ -269,23 +344,8 @@ public sealed class VrrpStateMachine
                     ? $"no advert for {Seconds(now - last)} s from {s.MasterAddress}"
                     : s.MasterAddress is null ? $"no master heard for {Seconds(DownInterval(s))} s" : $"master {s.MasterAddress} left (priority 0 advert)";
             var previous = preempting ? s.PreemptedMaster : s.MasterAddress;
-            var next = s with
-            {
-                State = VrrpState.Master,
-                MasterDownTimer = null,
-                AdverTimer = now + Interval(_settings.AdvertIntervalCentiseconds),
-                MasterAddress = null,
-                LastRenewalAt = now,
-                PreemptedMaster = null,
-                PreemptedHeardAt = null,
-            };
-            return new VrrpTransition(next,
-            [
-                new SendAdvertisement(s.Priority),
-                new AcquireVirtualAddresses(),
-                new StateChanged(VrrpState.Backup, VrrpState.Master, cause, null, previous, preempting,
-                    !preempting && s.LastAdvertAt is { } heardLast && s.MasterAddress is not null ? now - heardLast : null),
-            ]);
+            return EnterMaster(s, now, cause, previous, preempting,
+                !preempting && s.LastAdvertAt is { } heardLast && s.MasterAddress is not null ? now - heardLast : null);
         }
         if (s.State == VrrpState.Master)
         {
@@ -325,13 +385,7 @@ public sealed class VrrpStateMachine
         if (s.State == VrrpState.Master && !q.HasQuorum)
         {
             // A minority never holds the VIP: the majority side may already be taking over.
-            next = next with { State = VrrpState.Backup, AdverTimer = null, MasterDownTimer = null, MasterAddress = null, LastAdvertAt = null, LastRenewalAt = null };
-            return new VrrpTransition(next,
-            [
-                new SendAdvertisement(0),
-                new ReleaseVirtualAddresses(),
-                new StateChanged(VrrpState.Master, VrrpState.Backup, q.Cause, null, null),
-            ]);
+            return MasterToListening(next, now, announceLeaving: true, q.Cause);
         }
         if (s.State == VrrpState.Backup)
         {
@@ -339,7 +393,7 @@ public sealed class VrrpStateMachine
                 next = next with { MasterDownTimer = null };
             else if (!s.Quorum && next.CanTakeOver)
                 // Quorum (re)gained: Master_Down_Interval starts now, so a live master is heard first.
-                next = next with { MasterDownTimer = now + DownInterval(next) };
+                next = ArmMasterDown(next, now);
         }
         return new VrrpTransition(next, []);
     }
@@ -352,17 +406,9 @@ public sealed class VrrpStateMachine
         // primary address, as RFC 5798 §6.4.3) steps down and follows the other.
         var higher = c.Masters.FirstOrDefault(m => m.Priority > s.Priority || (m.Priority == s.Priority && Ipv4Order.Compare(m.Address, _primaryAddress) > 0));
         if (higher is null) return new VrrpTransition(next, []);
-        next = ArmMasterDown(next with
-        {
-            State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = higher.Address, LastAdvertAt = now,
-            MasterAdverIntervalCentiseconds = _settings.AdvertIntervalCentiseconds, LeftMaster = null, LeftAt = null,
-        }, now);
-        return new VrrpTransition(next,
-        [
-            new ReleaseVirtualAddresses(),
-            new StateChanged(VrrpState.Master, VrrpState.Backup,
-                $"cluster shows master {higher.Address} with priority {higher.Priority} that our VRRP does not hear (VRRP path broken?)", higher.Address, higher.Address),
-        ]);
+        // Its interval is not known (no advert reaches us): assume ours until one does.
+        return MasterToFollowing(next, higher.Address, _settings.AdvertIntervalCentiseconds, now,
+            $"cluster shows master {higher.Address} with priority {higher.Priority} that our VRRP does not hear (VRRP path broken?)");
     }
 
     private VrrpTransition OnHealth(VrrpInstanceState s, HealthChanged h, TimeSpan now)
@@ -371,13 +417,7 @@ public sealed class VrrpStateMachine
         if (s.State == VrrpState.Master && !h.Eligible)
         {
             // Yield: the VIP holder's Redis must be healthy, whatever preempt says.
-            next = next with { State = VrrpState.Backup, AdverTimer = null, MasterDownTimer = null, MasterAddress = null, LastAdvertAt = null, LastRenewalAt = null };
-            return new VrrpTransition(next,
-            [
-                new SendAdvertisement(0),
-                new ReleaseVirtualAddresses(),
-                new StateChanged(VrrpState.Master, VrrpState.Backup, $"yield: {h.Cause}", null, null),
-            ]);
+            return MasterToListening(next, now, announceLeaving: true, $"yield: {h.Cause}");
         }
         if (s.State == VrrpState.Backup)
         {
@@ -385,9 +425,20 @@ public sealed class VrrpStateMachine
                 next = next with { MasterDownTimer = null };
             else if (s.MasterDownTimer is null && next.CanTakeOver)
                 // Eligible again: behave as if just started listening, so a live master is heard first.
-                next = next with { MasterDownTimer = now + DownInterval(next) };
+                next = ArmMasterDown(next, now);
         }
         return new VrrpTransition(next, []);
+    }
+
+    private VrrpTransition OnVipFailed(VrrpInstanceState s, VirtualAddressesFailed f, TimeSpan now)
+    {
+        // Only a master that could not add or renew lacks the VIP; a failed release is the past, and a
+        // late report reaching a node that has already left MASTER has nothing left to undo.
+        if (s.State != VrrpState.Master || f.Operation == VipOperation.Release) return new VrrpTransition(s, []);
+        // Without the VIP our adverts would keep the peer following a master nobody can reach: say we
+        // leave (priority 0, the peer takes over after Skew_Time) and stay out long enough for it to.
+        var held = s with { VipHoldUntil = now + VipFailureHold };
+        return MasterToListening(held, now, announceLeaving: true, $"VIP {f.Operation.ToString().ToLowerInvariant()} failed: {f.Error}");
     }
 
     private VrrpTransition? LeaseLapsed(VrrpInstanceState s, TimeSpan now)
@@ -395,13 +446,8 @@ public sealed class VrrpStateMachine
         if (s.State != VrrpState.Master || s.LastRenewalAt is not { } renewed || now - renewed < _settings.VipLease) return null;
         // The kernel has already dropped the VIP: this process stalled longer than the lease.
         // Renewing late could bring the VIP back beside a new master, so listen again instead.
-        var next = ArmMasterDown(s with { State = VrrpState.Backup, AdverTimer = null, LastRenewalAt = null, MasterAddress = null, LastAdvertAt = null }, now);
-        return new VrrpTransition(next,
-        [
-            new ReleaseVirtualAddresses(),
-            new StateChanged(VrrpState.Master, VrrpState.Backup,
-                $"VIP lease lapsed: no renewal for {Seconds(now - renewed)} s (process stalled?)", null, null),
-        ]);
+        // No priority-0 advert: the backup has long taken over (or will), a late goodbye only confuses it.
+        return MasterToListening(s, now, announceLeaving: false, $"VIP lease lapsed: no renewal for {Seconds(now - renewed)} s (process stalled?)");
     }
 
     private static TimeSpan Interval(ushort cs) => TimeSpan.FromMilliseconds(cs * 10);

@@ -47,20 +47,74 @@ public sealed class FakeLink
     }
 }
 
-public sealed class FakeTransport(IPAddress primary, FakeLink? link = null) : IVrrpTransport
+/// <summary>
+/// A transport on a fake "eth0" (index 1 unless re-created): reports the interface's state at
+/// <see cref="Start"/> as the netlink watch does, and whatever tests <see cref="Report"/> later.
+/// </summary>
+public sealed class FakeTransport : IVrrpTransport
 {
+    private readonly FakeLink? _link;
     private Action<byte[]>? _onDatagram;
+    private Action<InterfaceState>? _onInterface;
+    private InterfaceState _interface;
 
-    public IPAddress PrimaryAddress { get; } = primary;
+    /// <param name="primary">The interface's address; the transport starts bound to it unless <paramref name="initial"/> says otherwise.</param>
+    /// <param name="link">The shared wire, if any.</param>
+    /// <param name="initial">The interface as first reported (e.g. without an address yet); bound only if usable.</param>
+    public FakeTransport(IPAddress primary, FakeLink? link = null, InterfaceState? initial = null)
+    {
+        _link = link;
+        _interface = initial ?? new InterfaceState("eth0", 1, true, primary, "up");
+        if (_interface.Usable) (PrimaryAddress, InterfaceIndex) = (_interface.Primary, _interface.Index);
+    }
+
+    public IPAddress? PrimaryAddress { get; private set; }
+
+    public int? InterfaceIndex { get; private set; }
 
     public ConcurrentQueue<VrrpAdvertisement> Sent { get; } = new();
+
+    /// <summary>Every <see cref="Bind"/> call, in order (a re-open of the socket).</summary>
+    public ConcurrentQueue<InterfaceState> Binds { get; } = new();
+
+    public int Unbinds;
 
     /// <summary>When set, sends are dropped (a VRRP-only partition).</summary>
     public volatile bool Cut;
 
     public bool Disposed { get; private set; }
 
-    public void Start(Action<byte[]> onDatagram) => _onDatagram = onDatagram;
+    public void Start(Action<byte[]> onDatagram, Action<InterfaceState> onInterfaceChanged)
+    {
+        _onDatagram = onDatagram;
+        _onInterface = onInterfaceChanged;
+        onInterfaceChanged(_interface);
+    }
+
+    /// <summary>Reports a new interface state, as the netlink watch would.</summary>
+    public void Report(InterfaceState state)
+    {
+        _interface = state;
+        _onInterface?.Invoke(state);
+    }
+
+    /// <summary>Operstate up or down, same index and address (tests flip it to simulate FAULT).</summary>
+    public bool Link
+    {
+        set => Report(_interface with { Up = value, OperState = value ? "up" : "down" });
+    }
+
+    public void Bind(InterfaceState state)
+    {
+        Binds.Enqueue(state);
+        (PrimaryAddress, InterfaceIndex) = (state.Primary, state.Index);
+    }
+
+    public void Unbind()
+    {
+        Interlocked.Increment(ref Unbinds);
+        (PrimaryAddress, InterfaceIndex) = (null, null);
+    }
 
     public void Inject(byte[] datagram)
     {
@@ -69,35 +123,46 @@ public sealed class FakeTransport(IPAddress primary, FakeLink? link = null) : IV
 
     public bool Send(byte[] message, IPAddress destination)
     {
-        var datagram = Ipv4.Wrap(message, PrimaryAddress, destination);
+        if (PrimaryAddress is not { } source) return false;
+        var datagram = Ipv4.Wrap(message, source, destination);
         var decoded = VrrpCodec.Decode(datagram, message[1]);
         if (decoded.Packet is { } p) Sent.Enqueue(p.Advertisement);
-        if (!Cut) link?.Deliver(this, datagram);
+        if (!Cut) _link?.Deliver(this, datagram);
         return true;
     }
 
     public void Dispose() => Disposed = true;
-
-    /// <summary>What <see cref="LinkUp"/> reports; tests flip it to simulate FAULT.</summary>
-    public volatile bool Link = true;
-
-    public bool LinkUp(out string reason)
-    {
-        reason = Link ? "eth0 up" : "eth0 operstate down";
-        return Link;
-    }
 }
 
 public sealed class FakeVirtualAddresses : IVirtualAddresses
 {
+    private Action<VirtualAddressesFailed>? _onFailed;
+
     public ConcurrentQueue<string> Operations { get; } = new();
 
-    /// <summary>Whether the VIP is held now, by the operations seen.</summary>
+    /// <summary>Whether the VIP is held now, by the operations seen (a failed add holds nothing).</summary>
     public bool Held { get; private set; }
 
-    public void Acquire() { Operations.Enqueue("acquire"); Held = true; }
+    /// <summary>When set, acquire fails with this error (as netlink without CAP_NET_ADMIN would).</summary>
+    public volatile string? FailAcquire;
 
-    public void Renew() => Operations.Enqueue("renew");
+    /// <summary>When set, renew fails with this error.</summary>
+    public volatile string? FailRenew;
+
+    public void Start(Action<VirtualAddressesFailed> onFailed) => _onFailed = onFailed;
+
+    public void Acquire()
+    {
+        Operations.Enqueue("acquire");
+        if (Fail(VipOperation.Acquire, FailAcquire)) return;
+        Held = true;
+    }
+
+    public void Renew()
+    {
+        Operations.Enqueue("renew");
+        if (Fail(VipOperation.Renew, FailRenew)) Held = false;
+    }
 
     public void Announce() => Operations.Enqueue("announce");
 
@@ -106,4 +171,13 @@ public sealed class FakeVirtualAddresses : IVirtualAddresses
     public bool Flush(TimeSpan timeout) => true;
 
     public void Dispose() { }
+
+    private bool Fail(VipOperation operation, string? error)
+    {
+        if (error is null) return false;
+        // From another thread, as the real worker reports.
+        var report = _onFailed;
+        ThreadPool.QueueUserWorkItem(_ => report?.Invoke(new VirtualAddressesFailed(operation, error)));
+        return true;
+    }
 }

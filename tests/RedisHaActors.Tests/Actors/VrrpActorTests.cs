@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using RedisHaActors.Hosting;
 using RedisHaActors.Vrrp;
+using RedisHaActors.Vrrp.Net;
 
 namespace RedisHaActors.Tests.Actors;
 
@@ -15,10 +16,11 @@ public sealed class VrrpActorTests : TestKit
     // Lease renewals go to the role flipper; these tests follow the state changes.
     public VrrpActorTests() => IgnoreMessages<VrrpLeaseRenewed>();
 
-    private (IActorRef Vrrp, FakeTransport Transport, FakeVirtualAddresses Vips) Start(byte priority = 200, bool preempt = true)
+    private (IActorRef Vrrp, FakeTransport Transport, FakeVirtualAddresses Vips) Start(byte priority = 200, bool preempt = true,
+        FakeVirtualAddresses? failingVips = null, FakeTransport? transport = null)
     {
-        var transport = new FakeTransport(Self);
-        var vips = new FakeVirtualAddresses();
+        transport ??= new FakeTransport(Self);
+        var vips = failingVips ?? new FakeVirtualAddresses();
         var vrrp = Sys.ActorOf(VrrpActor.Props(ActorTestSettings.Vrrp(priority, preempt: preempt), () => transport, () => vips, TestActor, new StopwatchClock()));
         ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Backup);
         return (vrrp, transport, vips);
@@ -171,5 +173,106 @@ public sealed class VrrpActorTests : TestKit
         AwaitCondition(() => transport.Sent.Last().Priority == 0);
         Assert.False(vips.Held);
         ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // stays backup while ineligible
+    }
+
+    [Fact]
+    public void A_master_that_cannot_add_its_VIP_yields_with_priority_zero_and_is_held_back()
+    {
+        const string error = "RTM_NEWADDR 192.0.2.100/24: operation not permitted (needs CAP_NET_ADMIN)";
+        var (vrrp, transport, vips) = Start(failingVips: new FakeVirtualAddresses { FailAcquire = error });
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+
+        var yielded = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(2));
+        Assert.Equal(VrrpState.Backup, yielded.State);
+        Assert.Equal($"VIP acquire failed: {error}", yielded.Cause);
+        AwaitCondition(() => transport.Sent.Last().Priority == 0);
+        Assert.Equal("release", vips.Operations.Last());
+        // Held back: Master_Down_Interval is 0.6 s here, the hold much longer, so a peer gets the VIP.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(1500));
+        var status = Status(vrrp);
+        Assert.Equal(VrrpState.Backup, status.State);
+        Assert.Equal(1, status.VipFailures);
+    }
+
+    [Fact]
+    public void A_master_whose_VIP_renewal_fails_yields()
+    {
+        var vips = new FakeVirtualAddresses();
+        var (vrrp, transport, _) = Start(failingVips: vips);
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+        vips.FailRenew = "RTM_NEWADDR 192.0.2.100/24: no such interface";
+
+        // Renewals every quarter of the 2 s lease.
+        var yielded = ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(2));
+        Assert.Equal(VrrpState.Backup, yielded.State);
+        Assert.StartsWith("VIP renew failed: RTM_NEWADDR", yielded.Cause);
+        AwaitCondition(() => transport.Sent.Last().Priority == 0);
+        Assert.False(vips.Held);
+    }
+
+    [Fact]
+    public void A_re_created_interface_re_opens_the_socket_and_the_master_listens_as_BACKUP_first()
+    {
+        var (vrrp, transport, vips) = Start();
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+
+        transport.Report(InterfaceState.Absent("eth0"));
+        var fault = ExpectMsg<VrrpStatusChanged>();
+        Assert.Equal(VrrpState.Fault, fault.State);
+        Assert.Equal("eth0 does not exist (yet?)", fault.Cause);
+        Assert.False(vips.Held);
+        AwaitCondition(() => transport.Unbinds == 1);
+
+        // Back with a new index (the network manager re-created it): a new socket on it.
+        transport.Report(new InterfaceState("eth0", 7, true, Self, "up"));
+        var backup = ExpectMsg<VrrpStatusChanged>();
+        Assert.Equal(VrrpState.Backup, backup.State);
+        Assert.Equal("eth0 up with 192.0.2.1", backup.Cause);
+        Assert.Equal(7, Assert.Single(transport.Binds).Index);
+        Assert.Equal(VrrpState.Master, ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3)).State);
+        Assert.True(vips.Held);
+    }
+
+    [Fact]
+    public void A_changed_primary_address_re_opens_the_socket_and_adverts_come_from_the_new_one()
+    {
+        var transport = new FakeTransport(Self);
+        var (vrrp, _, _) = Start(transport: transport);
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectMsg<VrrpStatusChanged>(m => m.State == VrrpState.Master, TimeSpan.FromSeconds(3));
+
+        var moved = IPAddress.Parse("192.0.2.11");
+        transport.Report(new InterfaceState("eth0", 1, true, moved, "up"));
+        Assert.Equal(VrrpState.Fault, ExpectMsg<VrrpStatusChanged>().State);
+        Assert.Equal(VrrpState.Backup, ExpectMsg<VrrpStatusChanged>().State);
+        Assert.Equal(moved, Assert.Single(transport.Binds).Primary);
+        Assert.Equal(VrrpState.Master, ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3)).State);
+        // Our own adverts from the new source are recognised as ours.
+        transport.Inject(Advert(200, moved));
+        AwaitAssert(() => Assert.Equal(1, Status(vrrp).Drops.GetValueOrDefault(DropReason.OwnAdvert)));
+    }
+
+    [Fact]
+    public void A_node_started_on_an_interface_without_an_address_waits_in_FAULT_and_runs_once_it_has_one()
+    {
+        var transport = new FakeTransport(Self, initial: new InterfaceState("eth0", 3, true, null, "up"));
+        var vips = new FakeVirtualAddresses();
+        var vrrp = Sys.ActorOf(VrrpActor.Props(ActorTestSettings.Vrrp(), () => transport, () => vips, TestActor, new StopwatchClock()));
+        Assert.Equal(VrrpState.Backup, ExpectMsg<VrrpStatusChanged>().State);
+        var fault = ExpectMsg<VrrpStatusChanged>();
+        Assert.Equal(VrrpState.Fault, fault.State);
+        Assert.Equal("eth0 has no IPv4 address yet", fault.Cause);
+        vrrp.Tell(new HealthChanged(200, true, "ok"));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // eligible, but no address: never MASTER
+        Assert.Empty(transport.Sent);
+
+        transport.Report(new InterfaceState("eth0", 3, true, Self, "up"));
+        var backup = ExpectMsg<VrrpStatusChanged>();
+        Assert.Equal((VrrpState.Backup, "eth0 up with 192.0.2.1"), (backup.State, backup.Cause));
+        Assert.Equal(VrrpState.Master, ExpectMsg<VrrpStatusChanged>(TimeSpan.FromSeconds(3)).State);
+        Assert.True(vips.Held);
     }
 }

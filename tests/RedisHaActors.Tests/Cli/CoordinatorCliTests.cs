@@ -54,16 +54,6 @@ public sealed class CoordinatorCliTests : IDisposable
     }
 
     [Fact]
-    public void Run_with_an_absent_interface_exits_3_before_touching_the_network()
-    {
-        var file = Write("noif.conf", "redis-ha.vrrp { interface = \"rhnosuch0\", virtual-ipaddress = [\"192.0.2.100/24\"] }");
-        var (exit, _, stderr) = RedisHa("run", "--config", file);
-        Assert.Equal(3, exit);
-        Assert.Contains("interface rhnosuch0 does not exist", stderr);
-        Assert.Single(stderr.Trim().Split('\n'));
-    }
-
-    [Fact]
     public void A_taken_cluster_port_exits_3_with_one_line_and_never_starts_the_node()
     {
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -2,10 +2,15 @@ namespace RedisHaActors.Vrrp.Net;
 
 /// <summary>
 /// The virtual addresses held as a kernel lease. Calls return at once; the work runs in order
-/// on a background queue so the VRRP actor never blocks on a process or a device.
+/// on a background queue so the VRRP actor never blocks on a process or a device; failures come
+/// back through the callback given to <see cref="Start"/>.
 /// </summary>
 public interface IVirtualAddresses : IDisposable
 {
+    /// <summary>Starts reporting failed operations to <paramref name="onFailed"/>, called on a background
+    /// thread (the VRRP actor turns it into a message to itself). Call once, before the first operation.</summary>
+    void Start(Action<VirtualAddressesFailed> onFailed);
+
     /// <summary>Adds the addresses with a lifetime of the lease and sends gratuitous ARP.</summary>
     void Acquire();
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Tmds.Linux;
@@ -11,49 +10,145 @@ namespace RedisHaActors.Vrrp.Net;
 /// socket for protocol 112, so the descriptor comes from libc <c>socket(AF_INET, SOCK_RAW, 112)</c>
 /// (Tmds.LibC) and is then wrapped in a managed <see cref="Socket"/> for everything else.
 /// TTL and multicast TTL are 255 (RFC 5798 §5.1.1.3), 224.0.0.18 is joined on the interface and
-/// multicast loopback is off so our own adverts do not come back.
+/// multicast loopback is off so our own adverts do not come back. The interface is followed with
+/// <see cref="NetlinkInterfaceWatch"/>; the VRRP actor re-binds when it is re-created.
 /// </summary>
 public sealed class RawVrrpSocket : IVrrpTransport
 {
-    private readonly Socket _socket;
-    private readonly CancellationTokenSource _stop = new();
-    private Thread? _receiver;
-    private long _addressChecks;
-    private bool _addressPresent = true;
+    private readonly string _interfaceName;
+    private readonly IReadOnlyCollection<IPAddress> _exclude;
+    private Bound? _bound;
+    private NetlinkInterfaceWatch? _watch;
+    private Action<byte[]>? _onDatagram;
 
-    private RawVrrpSocket(Socket socket, IPAddress primary, int ifIndex, string ifName)
+    /// <summary>One socket on one (index, address) binding, with its receive thread.</summary>
+    private sealed class Bound(Socket socket, int index, IPAddress primary) : IDisposable
     {
-        _socket = socket;
-        PrimaryAddress = primary;
-        InterfaceIndex = ifIndex;
-        InterfaceName = ifName;
+        private volatile bool _stopping;
+        private Thread? _receiver;
+
+        public Socket Socket { get; } = socket;
+        public int Index { get; } = index;
+        public IPAddress Primary { get; } = primary;
+
+        public void Start(Action<byte[]> onDatagram)
+        {
+            _receiver = new Thread(() => ReceiveLoop(onDatagram)) { IsBackground = true, Name = "vrrp-recv" };
+            _receiver.Start();
+        }
+
+        private void ReceiveLoop(Action<byte[]> onDatagram)
+        {
+            var buffer = new byte[65536];
+            while (!_stopping)
+            {
+                int n;
+                try
+                {
+                    n = Socket.Receive(buffer);
+                }
+                catch (SocketException) when (_stopping) { return; }
+                catch (ObjectDisposedException) { return; }
+                catch (SocketException)
+                {
+                    // ENODEV after the interface went away: the watch reports it, the actor re-binds.
+                    Thread.Sleep(10);
+                    continue;
+                }
+                if (n > 0 && !_stopping) onDatagram(buffer.AsSpan(0, n).ToArray());
+            }
+        }
+
+        public void Dispose()
+        {
+            _stopping = true;
+            try { Socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+            Socket.Dispose();
+            _receiver?.Join(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private RawVrrpSocket(string interfaceName, IReadOnlyCollection<IPAddress> exclude)
+    {
+        _interfaceName = interfaceName;
+        _exclude = exclude;
     }
 
     /// <inheritdoc />
-    public IPAddress PrimaryAddress { get; }
+    public IPAddress? PrimaryAddress => _bound?.Primary;
 
-    /// <summary>Kernel interface index.</summary>
-    public int InterfaceIndex { get; }
+    /// <inheritdoc />
+    public int? InterfaceIndex => _bound?.Index;
 
-    /// <summary>Interface name.</summary>
-    public string InterfaceName { get; }
-
-    /// <summary>Opens the socket on <paramref name="interfaceName"/>.</summary>
-    /// <exception cref="VrrpSocketException">No such interface, no IPv4 address on it, or no
-    /// permission (needs CAP_NET_RAW). The message is one line for the operator.</exception>
-    public static RawVrrpSocket Open(string interfaceName)
+    /// <summary>
+    /// Creates the transport for <paramref name="interfaceName"/> and binds it at once when the interface
+    /// is usable. An interface that is absent, down or without an IPv4 address is not an error: the
+    /// transport stays unbound and the VRRP actor waits in FAULT for the address to appear.
+    /// </summary>
+    /// <param name="interfaceName">redis-ha.vrrp.interface.</param>
+    /// <param name="exclude">Addresses that are never the primary (our VIPs).</param>
+    /// <exception cref="VrrpSocketException">The raw socket cannot be opened (needs CAP_NET_RAW) or set up.</exception>
+    public static RawVrrpSocket Open(string interfaceName, IReadOnlyCollection<IPAddress> exclude)
     {
-        var (index, primary) = InterfaceInfo.Find(interfaceName);
+        var state = Read(interfaceName, exclude);
+        var transport = new RawVrrpSocket(interfaceName, exclude);
+        if (state.Usable) transport.Bind(state);
+        else
+            // Finds a missing CAP_NET_RAW now rather than when the address appears.
+            OpenRaw().Dispose();
+        return transport;
+    }
+
+    /// <summary>Reads the interface's state now (two rtnetlink requests, no walk of every interface).</summary>
+    /// <exception cref="VrrpSocketException">rtnetlink did not answer.</exception>
+    public static InterfaceState Read(string interfaceName, IReadOnlyCollection<IPAddress> exclude)
+    {
+        try
+        {
+            using var netlink = RtNetlink.Open();
+            return netlink.ReadInterface(interfaceName, exclude);
+        }
+        catch (Exception e) when (e is InvalidOperationException or SocketException)
+        {
+            throw new VrrpSocketException($"cannot read interface {interfaceName} through rtnetlink: {e.Message}");
+        }
+    }
+
+    private static Socket OpenRaw()
+    {
         var fd = LibC.socket(LibC.AF_INET, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, VrrpCodec.IpProtocol);
         if (fd < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             throw new VrrpSocketException($"cannot open a raw socket for IP protocol 112 (errno {errno}; needs root or CAP_NET_RAW)");
         }
-        var socket = new Socket(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
+        return new Socket(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
+    }
+
+    /// <inheritdoc />
+    public void Start(Action<byte[]> onDatagram, Action<InterfaceState> onInterfaceChanged)
+    {
+        _onDatagram = onDatagram;
+        _bound?.Start(onDatagram);
         try
         {
-            socket.SetRawSocketOption(LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, System.Text.Encoding.ASCII.GetBytes(interfaceName + "\0"));
+            _watch = NetlinkInterfaceWatch.Start(_interfaceName, _exclude, onInterfaceChanged);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new VrrpSocketException($"cannot follow interface {_interfaceName}: {e.Message}");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Bind(InterfaceState state)
+    {
+        if (state is not { Index: { } index, Primary: { } primary }) throw new ArgumentException("the interface is not usable", nameof(state));
+        Unbind();
+        var socket = OpenRaw();
+        try
+        {
+            socket.SetRawSocketOption(LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, System.Text.Encoding.ASCII.GetBytes(_interfaceName + "\0"));
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.IpTimeToLive, 255);
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 255);
             socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, false);
@@ -65,44 +160,26 @@ public sealed class RawVrrpSocket : IVrrpTransport
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new VrrpSocketException($"cannot set up the VRRP socket on {interfaceName}: {e.Message}");
+            throw new VrrpSocketException($"cannot set up the VRRP socket on {_interfaceName}: {e.Message}");
         }
-        return new RawVrrpSocket(socket, primary, index, interfaceName);
+        _bound = new Bound(socket, index, primary);
+        if (_onDatagram is { } deliver) _bound.Start(deliver);
     }
 
     /// <inheritdoc />
-    public void Start(Action<byte[]> onDatagram)
+    public void Unbind()
     {
-        _receiver = new Thread(() => ReceiveLoop(onDatagram)) { IsBackground = true, Name = "vrrp-recv" };
-        _receiver.Start();
-    }
-
-    private void ReceiveLoop(Action<byte[]> onDatagram)
-    {
-        var buffer = new byte[65536];
-        while (!_stop.IsCancellationRequested)
-        {
-            int n;
-            try
-            {
-                n = _socket.Receive(buffer);
-            }
-            catch (SocketException) when (_stop.IsCancellationRequested) { return; }
-            catch (ObjectDisposedException) { return; }
-            catch (SocketException)
-            {
-                continue;
-            }
-            if (n > 0) onDatagram(buffer.AsSpan(0, n).ToArray());
-        }
+        _bound?.Dispose();
+        _bound = null;
     }
 
     /// <inheritdoc />
     public bool Send(byte[] message, IPAddress destination)
     {
+        if (_bound is not { } bound) return false;
         try
         {
-            return _socket.SendTo(message, new IPEndPoint(destination, 0)) == message.Length;
+            return bound.Socket.SendTo(message, new IPEndPoint(destination, 0)) == message.Length;
         }
         catch (SocketException)
         {
@@ -111,45 +188,10 @@ public sealed class RawVrrpSocket : IVrrpTransport
     }
 
     /// <inheritdoc />
-    public bool LinkUp(out string reason)
-    {
-        // sysfs is a cheap read; the address check walks the interface list, so only when the link is up.
-        string operstate;
-        try
-        {
-            operstate = File.ReadAllText($"/sys/class/net/{InterfaceName}/operstate").Trim();
-        }
-        catch (IOException)
-        {
-            reason = $"{InterfaceName} is gone";
-            return false;
-        }
-        if (operstate is not ("up" or "unknown"))
-        {
-            reason = $"{InterfaceName} operstate {operstate}";
-            return false;
-        }
-        // Listing addresses walks every interface (several files each): do it on every fifth call
-        // only, and whenever the last look found the address missing.
-        if (_addressChecks++ % 5 == 0 || !_addressPresent)
-            _addressPresent = InterfaceInfo.HasAddress(InterfaceName, PrimaryAddress);
-        if (!_addressPresent)
-        {
-            reason = $"{InterfaceName} lost its address {PrimaryAddress}";
-            return false;
-        }
-        reason = $"{InterfaceName} up with {PrimaryAddress}";
-        return true;
-    }
-
-    /// <inheritdoc />
     public void Dispose()
     {
-        _stop.Cancel();
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
-        _socket.Dispose();
-        _receiver?.Join(TimeSpan.FromSeconds(1));
-        _stop.Dispose();
+        _watch?.Dispose();
+        Unbind();
     }
 }
 
