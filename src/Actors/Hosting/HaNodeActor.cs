@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Akka.Actor;
 using Akka.Event;
@@ -244,9 +243,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Child(RoleFlip).Tell(ToRedis(m));
     }
 
-    // The lease on the node's clock (VRRP stamps it with a Stopwatch timestamp of this process).
-    private VipLeaseRenewed ToRedis(VrrpLeaseRenewed m) =>
-        new(new Primitives.Lease(_io.Clock.Now - Stopwatch.GetElapsedTime(m.At), m.Lease));
+    // The same lease, on the same clock (NodeIo.Clock), as VRRP's state machine holds it.
+    private static VipLeaseRenewed ToRedis(VrrpLeaseRenewed m) => new(m.Lease);
 
     private RoleDirective DirectiveFor(string cause) =>
         RoleTranslation.Directive(_s.Vrrp, _s.Master, _s.PreviousMaster, _s.PreviousMasterAlive, _s.PreviousMasterSilentFor,

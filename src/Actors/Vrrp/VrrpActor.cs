@@ -285,11 +285,11 @@ public sealed class VrrpActor : ReceiveActor
                 break;
             case AcquireVirtualAddresses:
                 _vips!.Acquire();
-                _listener.Tell(new VrrpLeaseRenewed(System.Diagnostics.Stopwatch.GetTimestamp(), _settings.VipLease));
+                if (_machine!.LeaseOf(_state) is { } lease) _listener.Tell(new VrrpLeaseRenewed(lease));
                 break;
             case RenewVirtualAddresses:
                 _vips!.Renew();
-                _listener.Tell(new VrrpLeaseRenewed(System.Diagnostics.Stopwatch.GetTimestamp(), _settings.VipLease));
+                if (_machine!.LeaseOf(_state) is { } renewed) _listener.Tell(new VrrpLeaseRenewed(renewed));
                 break;
             case ReleaseVirtualAddresses:
                 _vips!.Release();

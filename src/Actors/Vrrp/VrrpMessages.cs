@@ -17,9 +17,9 @@ public sealed record VrrpStatusChanged(VrrpState State, IPAddress? Master, IPAdd
 /// flipper promotes only while the last renewal is younger than the lease, so a process that wakes
 /// from a stall (SIGSTOP, a long pause) never promotes on a MASTER state that has lapsed.
 /// </summary>
-/// <param name="At"><see cref="System.Diagnostics.Stopwatch"/> timestamp of the renewal (same process).</param>
-/// <param name="Lease">The lease length (<see cref="Configuration.VrrpSettings.VipLease"/>).</param>
-public sealed record VrrpLeaseRenewed(long At, TimeSpan Lease);
+/// <param name="Lease">The lease as the state machine holds it: renewed at the node's monotonic time, for
+/// <see cref="Configuration.VrrpSettings.VipLease"/>.</param>
+public sealed record VrrpLeaseRenewed(Primitives.Lease Lease);
 
 /// <summary>Published by <see cref="VrrpActor"/> when a BACKUP starts following another master.</summary>
 /// <param name="Master">The master's primary address (advert source).</param>

@@ -112,6 +112,10 @@ public sealed class VrrpStateMachine
     /// <summary>How often a master renews the VIP lease: a quarter of the lease.</summary>
     public TimeSpan RenewalInterval => _settings.VipLease / 4;
 
+    /// <summary>The VIP lease a MASTER holds (from its last acquire or renewal); null unless MASTER.</summary>
+    public Lease? LeaseOf(VrrpInstanceState s) =>
+        s.State == VrrpState.Master && s.LastRenewalAt is { } renewed ? new Lease(renewed, _settings.VipLease) : null;
+
     /// <summary>When the actor should next deliver <see cref="TimerElapsed"/>; null when no timer is armed.</summary>
     public TimeSpan? NextDeadline(VrrpInstanceState s)
     {
@@ -443,7 +447,8 @@ public sealed class VrrpStateMachine
 
     private VrrpTransition? LeaseLapsed(VrrpInstanceState s, TimeSpan now)
     {
-        if (s.State != VrrpState.Master || s.LastRenewalAt is not { } renewed || now - renewed < _settings.VipLease) return null;
+        if (LeaseOf(s) is not { } lease || !lease.LapsedAt(now)) return null;
+        var renewed = lease.RenewedAt;
         // The kernel has already dropped the VIP: this process stalled longer than the lease.
         // Renewing late could bring the VIP back beside a new master, so listen again instead.
         // No priority-0 advert: the backup has long taken over (or will), a late goodbye only confuses it.

@@ -6,7 +6,7 @@ using RedisHaActors.Hosting;
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 
 namespace RedisHaActors.Tests.Hosting;
 

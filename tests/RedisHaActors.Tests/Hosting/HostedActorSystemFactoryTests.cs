@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RedisHaActors.Hosting;
 
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 
 namespace RedisHaActors.Tests.Hosting;
 

@@ -4,7 +4,7 @@ using RedisHaActors.Configuration;
 using RedisHaActors.Hosting;
 using RedisHaActors.Primitives;
 using RedisHaActors.Redis;
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 using RedisHaActors.Vrrp;
 
 namespace RedisHaActors.Tests.Hosting;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 using RedisHaActors.Vrrp;
 using Xunit.Abstractions;
 
@@ -20,7 +20,7 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
     private static byte[] Valid(byte vrid = 51, byte priority = 254, IPAddress[]? addresses = null) =>
         VrrpCodec.EncodeV3(new VrrpAdvertisement(3, vrid, priority, 20, addresses ?? [Vip]), Client, VrrpCodec.MulticastGroup);
 
-    private static byte[] Fix(byte[] vrrp) => RedisHaActors.Tests.Unit.TestPackets.FixChecksum(vrrp, Client, VrrpCodec.MulticastGroup);
+    private static byte[] Fix(byte[] vrrp) => RedisHaActors.Tests.Vrrp.TestPackets.FixChecksum(vrrp, Client, VrrpCodec.MulticastGroup);
 
     private static byte[] Wrap(byte[] vrrp, byte ttl = 255) => Ipv4.Wrap(vrrp, Client, VrrpCodec.MulticastGroup, ttl);
 

@@ -1,7 +1,7 @@
 using Akka.TestKit.Xunit2;
 using RedisHaActors.Redis;
 
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 
 namespace RedisHaActors.Tests.Redis;
 

@@ -4,7 +4,7 @@ using Akka.TestKit.Xunit2;
 using RedisHaActors.Redis;
 using RedisHaActors.Primitives;
 
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 
 namespace RedisHaActors.Tests.Redis;
 

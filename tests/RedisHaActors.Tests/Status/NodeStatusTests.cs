@@ -3,7 +3,7 @@ using System.Text.Json;
 using Akka.TestKit.Xunit2;
 using RedisHaActors.Redis;
 using RedisHaActors.Status;
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 using RedisHaActors.Vrrp;
 
 namespace RedisHaActors.Tests.Status;

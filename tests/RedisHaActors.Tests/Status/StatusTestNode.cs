@@ -5,7 +5,7 @@ using Akka.Actor;
 using RedisHaActors.Configuration;
 using RedisHaActors.Hosting;
 using RedisHaActors.Status;
-using RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
 
 namespace RedisHaActors.Tests.Status;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using RedisHaActors.Configuration;
 
-namespace RedisHaActors.Tests.Actors;
+namespace RedisHaActors.Tests.Fakes;
 
 internal static class ActorTestSettings
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using RedisHaActors.Redis;
 
-namespace RedisHaActors.Tests.Actors;
+namespace RedisHaActors.Tests.Fakes;
 
 /// <summary>
 /// A scriptable Redis: probe results come from <see cref="Facts"/> / <see cref="Down"/>; role commands

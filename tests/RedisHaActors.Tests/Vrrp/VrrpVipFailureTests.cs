@@ -1,10 +1,10 @@
 using RedisHaActors.Vrrp;
 using Xunit;
-using static RedisHaActors.Tests.Unit.Ms;
-using static RedisHaActors.Tests.Unit.TestPackets;
-using static RedisHaActors.Tests.Unit.VrrpStateMachineTests;
+using static RedisHaActors.Tests.Vrrp.Ms;
+using static RedisHaActors.Tests.Vrrp.TestPackets;
+using static RedisHaActors.Tests.Vrrp.VrrpStateMachineTests;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>A master that cannot hold its VIP (acquire or renew failed) yields and is held back, so a peer takes over.</summary>
 public sealed class VrrpVipFailureTests

@@ -1,11 +1,11 @@
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
-using static RedisHaActors.Tests.Unit.Ms;
-using static RedisHaActors.Tests.Unit.TestPackets;
+using static RedisHaActors.Tests.Vrrp.Ms;
+using static RedisHaActors.Tests.Vrrp.TestPackets;
 
 using RedisHaActors.Tests.Redis;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>keepalived's FAULT state: interface down or address lost.</summary>
 public sealed class VrrpFaultTests

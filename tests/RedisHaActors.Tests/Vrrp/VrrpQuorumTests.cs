@@ -1,10 +1,10 @@
 using System.Net;
 using RedisHaActors.Vrrp;
 using Xunit;
-using static RedisHaActors.Tests.Unit.Ms;
-using static RedisHaActors.Tests.Unit.VrrpStateMachineTests;
+using static RedisHaActors.Tests.Vrrp.Ms;
+using static RedisHaActors.Tests.Vrrp.VrrpStateMachineTests;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>How the cluster guard's verdicts steer <see cref="VrrpStateMachine"/>.</summary>
 public sealed class VrrpQuorumTests

@@ -1,9 +1,9 @@
 using RedisHaActors.Vrrp;
 using Xunit;
-using static RedisHaActors.Tests.Unit.Ms;
-using static RedisHaActors.Tests.Unit.TestPackets;
+using static RedisHaActors.Tests.Vrrp.Ms;
+using static RedisHaActors.Tests.Vrrp.TestPackets;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>
 /// Every way out of MASTER goes through one leave function (keepalived's vrrp_state_leave_master):

@@ -6,7 +6,9 @@ using RedisHaActors.Hosting;
 using RedisHaActors.Vrrp;
 using RedisHaActors.Vrrp.Net;
 
-namespace RedisHaActors.Tests.Actors;
+using RedisHaActors.Tests.Fakes;
+
+namespace RedisHaActors.Tests.Vrrp;
 
 public sealed class VrrpActorTests : TestKit
 {

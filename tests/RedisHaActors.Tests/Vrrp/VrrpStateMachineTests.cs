@@ -1,10 +1,10 @@
 using System.Net;
 using RedisHaActors.Vrrp;
 using Xunit;
-using static RedisHaActors.Tests.Unit.Ms;
-using static RedisHaActors.Tests.Unit.TestPackets;
+using static RedisHaActors.Tests.Vrrp.Ms;
+using static RedisHaActors.Tests.Vrrp.TestPackets;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>RFC 5798 §6.4 behaviour of <see cref="VrrpStateMachine"/> plus the product's yield and VIP lease rules.</summary>
 public sealed class VrrpStateMachineTests

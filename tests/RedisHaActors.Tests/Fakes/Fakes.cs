@@ -6,7 +6,7 @@ using RedisHaActors.Redis;
 using RedisHaActors.Vrrp;
 using RedisHaActors.Vrrp.Net;
 
-namespace RedisHaActors.Tests.Actors;
+namespace RedisHaActors.Tests.Fakes;
 
 /// <summary>Wraps a VRRP message in an IPv4 header as a raw socket would deliver it.</summary>
 public static class Ipv4

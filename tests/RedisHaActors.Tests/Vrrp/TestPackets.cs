@@ -4,7 +4,7 @@ using System.Net;
 using RedisHaActors.Configuration;
 using RedisHaActors.Vrrp;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>One captured keepalived advert from Vectors/keepalived-adverts.txt.</summary>
 /// <param name="Name">The <c># name:</c> line.</param>

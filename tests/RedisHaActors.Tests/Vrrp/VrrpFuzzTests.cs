@@ -3,9 +3,9 @@ using System.Buffers.Binary;
 using System.Net;
 using RedisHaActors.Vrrp;
 using Xunit;
-using static RedisHaActors.Tests.Unit.TestPackets;
+using static RedisHaActors.Tests.Vrrp.TestPackets;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>
 /// Deterministic fuzzing of <see cref="VrrpCodec.Decode"/> (seeded <see cref="Random"/>) and of

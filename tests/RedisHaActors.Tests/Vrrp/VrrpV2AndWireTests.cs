@@ -2,10 +2,10 @@ using System.Net;
 using System.Text;
 using RedisHaActors.Configuration;
 using RedisHaActors.Vrrp;
-using static RedisHaActors.Tests.Unit.Ms;
-using static RedisHaActors.Tests.Unit.TestPackets;
+using static RedisHaActors.Tests.Vrrp.Ms;
+using static RedisHaActors.Tests.Vrrp.TestPackets;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>VRRPv2 with PASS authentication (RFC 3768), unicast v3, the address-list check, and preempt-delay.</summary>
 public sealed class VrrpV2AndWireTests

@@ -5,7 +5,7 @@ using RedisHaActors.Vrrp;
 using RedisHaActors.Vrrp.Net;
 using Xunit;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>rtnetlink notifications parsed from crafted bytes, and what the VRRP actor decides on an interface report.</summary>
 public sealed class VrrpInterfaceFollowTests

@@ -2,7 +2,7 @@ using System.Net;
 using RedisHaActors.Configuration;
 using RedisHaActors.Vrrp;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>Holds one <see cref="VrrpStateMachine"/> and its state, and applies events in order.</summary>
 public sealed class VrrpDriver

@@ -1,6 +1,6 @@
 using RedisHaActors.Configuration;
 
-namespace RedisHaActors.Tests.Unit;
+namespace RedisHaActors.Tests.Vrrp;
 
 /// <summary>Configuration traps for VRRPv2, authentication and unicast (issue 5).</summary>
 public sealed class VrrpSettingsV2Tests
