@@ -12,7 +12,9 @@ namespace RedisHaActors.Redis;
 /// answers, at most <see cref="RedisSettings.SyncTimeout"/>: <see cref="Promotion"/>), replica of the
 /// advertising master while BACKUP. Every new decision bumps a generation; in-flight work of an older
 /// generation is cancelled before its next command and its result ignored, so changes apply in order
-/// and a superseded flip never lands. A guarded master also keeps its self-fence
+/// and a superseded flip never lands. Two behaviours: <i>idle</i> (every observation reconciles) and
+/// <i>changing</i> (one role change in flight; observations only update the facts, a new decision
+/// cancels it). A guarded master also keeps its self-fence
 /// (<see cref="MasterFence"/>) and sweeps stray masters (<see cref="StrayMasters"/>). The actor only
 /// receives, asks those decisions and pipes the work back; its state is one record.
 /// </summary>
@@ -38,7 +40,6 @@ public sealed class RoleFlipActor : ReceiveActor
         ReplicationFacts? MasterFacts,
         long? LastKnownMasterOffset,
         long Generation,
-        CancellationTokenSource? InFlight,
         bool PeerProbeInFlight,
         int ObservationsSkipped,
         (RolePlan Plan, TimeSpan At)? LastDone,
@@ -52,7 +53,7 @@ public sealed class RoleFlipActor : ReceiveActor
         RolePlan? LastRefusal,
         Lease? Lease)
     {
-        public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, 0, null, false, 0, null, null, [],
+        public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, 0, false, 0, null, null, [],
             new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null);
     }
 
@@ -67,6 +68,8 @@ public sealed class RoleFlipActor : ReceiveActor
     // Connections to peers' Redis, reused (a warm connection to the master saves a handshake at promotion).
     private readonly Dictionary<(string Host, int Port), IRedisNode> _peerNodes = new();
     private State _s = State.Initial;
+    // The change in flight, cancelled if the actor stops (a superseded promotion must not go on).
+    private CancellationTokenSource? _cancelOnStop;
 
     /// <summary>Creates the flipper.</summary>
     /// <param name="settings">Redis settings.</param>
@@ -88,15 +91,70 @@ public sealed class RoleFlipActor : ReceiveActor
         _clock = clock;
         _fenceMargin = fenceMargin;
         _observeEvery = MasterObservation.Every(settings.Check.Interval);
+        Idle();
+    }
+
+    /// <summary>No role change in flight: every new fact or decision reconciles.</summary>
+    private void Idle()
+    {
         Receive<RoleDirective>(Handle);
-        Receive<LocalRedisObserved>(Handle);
+        Receive<LocalRedisObserved>(m =>
+        {
+            Observe(m);
+            Reconcile();
+            ObserveMaster();
+        });
+        Receive<MasterObserved>(m =>
+        {
+            if (Observe(m)) Reconcile();
+        });
+        Receive<FlipFinished>(m => _log.Info("superseded role change (generation {0}, now {1}) ended: {2}", m.Generation, _s.Generation, m.Outcome));
+        Receive<GetRoleFlipStatus>(m => Report(inFlight: false));
+        Always();
+    }
+
+    /// <summary>One role change in flight: facts are kept for after it; a new decision cancels it.</summary>
+    /// <param name="work">Cancels the change (a promotion checks it before every command).</param>
+    private void Changing(CancellationTokenSource work)
+    {
+        Receive<RoleDirective>(m =>
+        {
+            if (!Update(m)) return;
+            _log.Info("cancelling in-flight role change: superseded by {0}", m.Cause);
+            work.Cancel();
+            NewGeneration();
+            Become(Idle);
+            Reconcile();
+            ObserveMaster();
+        });
+        Receive<LocalRedisObserved>(m =>
+        {
+            Observe(m);
+            ObserveMaster();
+        });
+        Receive<MasterObserved>(m => Observe(m));
+        Receive<FlipFinished>(m =>
+        {
+            if (m.Generation != _s.Generation)
+            {
+                _log.Info("superseded role change (generation {0}, now {1}) ended: {2}", m.Generation, _s.Generation, m.Outcome);
+                return;
+            }
+            Finished(m);
+            Become(Idle);
+        });
+        Receive<GetRoleFlipStatus>(m => Report(inFlight: true));
+        _cancelOnStop = work;
+        Always();
+    }
+
+    /// <summary>Handled the same way in both behaviours.</summary>
+    private void Always()
+    {
         Receive<DataPeersChanged>(Handle);
         Receive<VipLeaseRenewed>(m => _s = _s with { Lease = m.Lease });
-        Receive<FlipFinished>(Handle);
-        Receive<MasterObserved>(Handle);
         Receive<MinReplicasApplied>(Handle);
         Receive<StrayMastersSwept>(Handle);
-        Receive<GetRoleFlipStatus>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -109,46 +167,44 @@ public sealed class RoleFlipActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        _s.InFlight?.Cancel();
+        _cancelOnStop?.Cancel();
         foreach (var peer in _peerNodes.Values) _ = peer.DisposeAsync().AsTask();
     }
 
     private void Handle(RoleDirective m)
     {
+        if (!Update(m)) return;
+        NewGeneration();
+        Reconcile();
+        ObserveMaster();
+    }
+
+    /// <summary>Takes the directive; true when it is a new decision (<see cref="RoleDirective.Supersedes"/>).</summary>
+    private bool Update(RoleDirective m)
+    {
         var previous = _s.Directive;
         var following = m.Role == DesiredRole.Replica ? m.Master : null;
         var followed = previous.Role == DesiredRole.Replica ? previous.Master : null;
         _s = _s with { Directive = m, MasterFacts = Equals(following, followed) ? _s.MasterFacts : null };
-        if (!m.Supersedes(previous)) return;
+        if (!m.Supersedes(previous)) return false;
         // A new term: the self-fence is asserted afresh, and a lease belongs to one MASTER term.
         _s = _s with { MinReplicas = null, Lease = m.Role == DesiredRole.Master ? _s.Lease : null };
-        NewGeneration(m.Cause);
-        Reconcile();
-        ObserveMaster();
+        return true;
     }
 
     private void Handle(DataPeersChanged m) =>
         _s = _s with { Peers = m.Peers, KnownPeers = StrayMasters.Remember(_s.KnownPeers, m.Peers) };
 
-    private void Handle(LocalRedisObserved m)
-    {
+    private void Observe(LocalRedisObserved m) =>
         _s = _s with { Local = m.Probe.Passed ? m.Probe.Facts : null, EmptyRestart = m.EmptyRestart };
-        Reconcile();
-        ObserveMaster();
-    }
 
-    private void Handle(FlipFinished m)
+    private void Finished(FlipFinished m)
     {
-        if (m.Generation != _s.Generation)
-        {
-            _log.Info("superseded role change (generation {0}, now {1}) ended: {2}", m.Generation, _s.Generation, m.Outcome);
-            return;
-        }
         if (m.Failed) _log.Warning("redis role change failed, retrying after the next check: {0}", m.Outcome);
         else _log.Info("redis role: {0}", m.Outcome);
+        _cancelOnStop = null;
         _s = _s with
         {
-            InFlight = null,
             LastOutcome = (m.Outcome, m.Failed, DateTimeOffset.UtcNow),
             LastDone = m.Failed || m.Plan is null ? null : (m.Plan, _clock.Now),
             // A failed or timed-out command may still run when a hung Redis wakes: the role is unknown
@@ -157,16 +213,17 @@ public sealed class RoleFlipActor : ReceiveActor
         };
     }
 
-    private void Handle(MasterObserved m)
+    /// <summary>Takes the master's facts; true when they are for the master followed now.</summary>
+    private bool Observe(MasterObserved m)
     {
         _s = _s with { PeerProbeInFlight = false };
-        if (_s.Directive.Role != DesiredRole.Replica || !Equals(m.Master, _s.Directive.Master)) return;
+        if (_s.Directive.Role != DesiredRole.Replica || !Equals(m.Master, _s.Directive.Master)) return false;
         _s = _s with
         {
             MasterFacts = m.Facts,
             LastKnownMasterOffset = m.Facts is { Role: RedisRole.Master } f ? f.MasterReplOffset : _s.LastKnownMasterOffset,
         };
-        Reconcile();
+        return true;
     }
 
     private void Handle(MinReplicasApplied m)
@@ -191,24 +248,15 @@ public sealed class RoleFlipActor : ReceiveActor
         foreach (var line in m.Lines) _log.Warning(line);
     }
 
-    private void Handle(GetRoleFlipStatus _) =>
+    private void Report(bool inFlight) =>
         Sender.Tell(new RoleFlipStatus(_s.Directive.Role, _s.Directive.Role == DesiredRole.Replica ? _s.Directive.Master : null,
-            _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, _s.InFlight is not null));
+            _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, inFlight));
 
-    private void NewGeneration(string cause)
-    {
-        if (_s.InFlight is { } inFlight)
-        {
-            _log.Info("cancelling in-flight role change: superseded by {0}", cause);
-            inFlight.Cancel();
-        }
-        _s = _s with { Generation = _s.Generation + 1, InFlight = null };
-    }
+    private void NewGeneration() => _s = _s with { Generation = _s.Generation + 1 };
 
     /// <summary>The guarded master's duties, then the next role step.</summary>
     private void Reconcile()
     {
-        if (_s.InFlight is not null) return;
         EnsureMinReplicas();
         SweepStrayMasters();
         var now = _clock.Now;
@@ -235,7 +283,7 @@ public sealed class RoleFlipActor : ReceiveActor
             {
                 var d = _s.Directive;
                 var cts = new CancellationTokenSource();
-                _s = _s with { InFlight = cts };
+                Become(() => Changing(cts));
                 var request = new Promotion.Request(_local, promote.PreviousMaster is { } pm ? Peer(pm.ToString(), _settings.Port) : null,
                     promote.PreviousMaster, d.PreviousMasterAlive, _s.Local?.Offset ?? 0, _s.LastKnownMasterOffset,
                     MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded, _announceHost, _settings.Port,
@@ -250,7 +298,8 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void Start(Task command, long generation, string outcome, RolePlan plan)
     {
-        _s = _s with { InFlight = new CancellationTokenSource() };
+        // A single command cannot be recalled; the cancellation only marks the change superseded.
+        Become(() => Changing(new CancellationTokenSource()));
         command.PipeTo(Self,
             success: () => new FlipFinished(generation, outcome, false, plan),
             failure: e => new FlipFinished(generation, e.Message, true));

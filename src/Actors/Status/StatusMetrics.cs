@@ -24,6 +24,7 @@ public sealed class StatusMetrics
     private readonly Gauge _effectivePriority;
     private readonly Gauge _eligible;
     private readonly Counter _advertsSent;
+    private readonly Counter _vipFailures;
     private readonly Counter _drops;
     private readonly Counter _transitions;
     private readonly Gauge _redisHealthy;
@@ -38,6 +39,7 @@ public sealed class StatusMetrics
         _effectivePriority = f.CreateGauge("redis_ha_vrrp_effective_priority", "VRRP priority advertised now (configured priority with the check weight applied).");
         _eligible = f.CreateGauge("redis_ha_vrrp_eligible", "1 while the node may become VRRP master (its Redis check passes).");
         _advertsSent = f.CreateCounter("redis_ha_vrrp_adverts_sent_total", "VRRP adverts sent.");
+        _vipFailures = f.CreateCounter("redis_ha_vip_failures_total", "VIP add, renew or release operations that failed (a master that fails one yields).");
         _drops = f.CreateCounter("redis_ha_vrrp_drops_total", "Received VRRP packets dropped, by reason.", "reason");
         _transitions = f.CreateCounter("redis_ha_vrrp_transitions_total", "VRRP state changes, by the state entered.", "to");
         _redisHealthy = f.CreateGauge("redis_ha_redis_healthy", "1 while the local Redis check passes (rise/fall verdict).");
@@ -59,6 +61,7 @@ public sealed class StatusMetrics
             // The actor's counts are totals since it started; IncTo keeps the counters monotonic
             // (a restarted VRRP actor counts from 0 again and catches up before they move).
             _advertsSent.IncTo(v.AdvertsSent);
+            _vipFailures.IncTo(v.VipFailures);
             foreach (var (reason, count) in v.Drops) _drops.WithLabels(Label(reason)).IncTo(count);
             foreach (var (state, count) in v.Transitions ?? new Dictionary<VrrpState, long>()) _transitions.WithLabels(Label(state)).IncTo(count);
         }

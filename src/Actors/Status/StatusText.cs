@@ -32,7 +32,8 @@ public static class StatusText
                 $"        priority {v.Priority} (configured {s.ConfiguredPriority}), {(v.Eligible ? "eligible" : "not eligible")}; " +
                 $"vip {string.Join(",", s.VirtualAddresses)} {(v.State == VrrpState.Master ? "held" : "not held")}\n");
             var drops = v.Drops.Where(d => d.Value > 0).OrderBy(d => d.Key).Select(d => $"{StatusMetrics.Label(d.Key)} {d.Value}").ToArray();
-            b.Append(CultureInfo.InvariantCulture, $"        adverts sent {v.AdvertsSent}; drops: {(drops.Length == 0 ? "none" : string.Join(", ", drops))}\n");
+            b.Append(CultureInfo.InvariantCulture, $"        adverts sent {v.AdvertsSent}; drops: {(drops.Length == 0 ? "none" : string.Join(", ", drops))}" +
+                $"{(v.VipFailures > 0 ? $"; VIP operations FAILED {v.VipFailures}" : "")}\n");
         }
         else
             b.Append("vrrp:   (no answer)\n");

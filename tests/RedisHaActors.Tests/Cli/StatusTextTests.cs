@@ -49,4 +49,17 @@ public sealed class StatusTextTests
         var off = StatusText.Format(new NodeStatus("n1", Now, 5, "eth0", 51, 200, [], null, null, null), Now);
         Assert.Contains("cluster: guard off or no answer\n", off);
     }
+
+    [Fact]
+    public void Failed_VIP_operations_and_a_fenced_Redis_are_shown()
+    {
+        var vrrp = new RedisHaActors.Vrrp.VrrpStatus(RedisHaActors.Vrrp.VrrpState.Fault, 200, false, null, 12,
+            new Dictionary<RedisHaActors.Vrrp.DropReason, long>(), VipFailures: 2);
+        var flip = new RedisHaActors.Redis.RoleFlipStatus(RedisHaActors.Redis.DesiredRole.Fenced, null, "", false, null, 1, false);
+        var text = StatusText.Format(new NodeStatus("n1", Now, 5, "eth0", 51, 200, ["192.0.2.100/24"], vrrp, null, flip), Now);
+        Assert.Contains("adverts sent 12; drops: none; VIP operations FAILED 2\n", text);
+        Assert.Contains("flip:   wants read-only (fenced)", text);
+        var healthy = StatusText.Format(new NodeStatus("n1", Now, 5, "eth0", 51, 200, [], vrrp with { VipFailures = 0 }, null, flip), Now);
+        Assert.DoesNotContain("VIP operations", healthy);
+    }
 }

@@ -47,7 +47,7 @@ public sealed class StatusEndpointTests : TestKit
                  {
                      "redis_ha_vrrp_state", "redis_ha_vrrp_effective_priority", "redis_ha_vrrp_eligible", "redis_ha_vrrp_adverts_sent_total",
                      "redis_ha_vrrp_drops_total", "redis_ha_vrrp_transitions_total", "redis_ha_redis_healthy", "redis_ha_redis_role",
-                     "redis_ha_redis_master_repl_offset",
+                     "redis_ha_redis_master_repl_offset", "redis_ha_vip_failures_total",
                  })
             Assert.Contains($"# TYPE {name} ", text);
         var lines = text.Split('\n');
@@ -55,6 +55,7 @@ public sealed class StatusEndpointTests : TestKit
         Assert.Contains("redis_ha_vrrp_eligible 1", lines);
         Assert.Contains("redis_ha_redis_healthy 1", lines);
         Assert.Contains("redis_ha_redis_role 1", lines);
+        Assert.Contains("redis_ha_vip_failures_total 0", lines);
         Assert.Contains("redis_ha_vrrp_drops_total{reason=\"length\"} 1", lines);
         Assert.Contains("redis_ha_vrrp_drops_total{reason=\"checksum\"} 0", lines);
         Assert.Contains("redis_ha_vrrp_transitions_total{to=\"master\"} 1", lines);
