@@ -22,7 +22,8 @@ public static class Promotion
     /// <param name="OwnOffset">The local replica's offset at the decision, bytes.</param>
     /// <param name="LastKnownMasterOffset">The old master's last seen <c>master_repl_offset</c>, for the loss estimate.</param>
     /// <param name="FenceWait">Guarded nodes, after a silent master: how long to wait for its self-fence (<see cref="MasterFence.WaitBeforePromotion"/>).</param>
-    /// <param name="ResetMinReplicas">Guarded nodes: set <c>min-replicas-to-write 0</c> before promoting (an earlier term may have left 1).</param>
+    /// <param name="ResetMinReplicas">Guarded nodes: set <c>min-replicas-to-write 0</c> before promoting (an earlier term may have left 1);
+    /// best effort: a failure is reported in the outcome and never stops the promotion.</param>
     /// <param name="AnnounceHost">How peers reach our Redis.</param>
     /// <param name="Port">Our (and peers') Redis port.</param>
     /// <param name="SyncTimeout">Longest catch-up.</param>
@@ -115,9 +116,17 @@ public static class Promotion
         {
             // A guarded replica may carry min-replicas-to-write 1 from an earlier term as master: with
             // its peer gone it would refuse every write after promotion. The reconcile loop raises it
-            // again once a replica is online.
+            // again once a replica is online. Optional: a failure (CONFIG refused, Redis 6.2 syntax) must
+            // never keep the VIP on a READONLY replica, so it is reported and the promotion goes on.
             ct.ThrowIfCancellationRequested();
-            await r.Local.SetMinReplicasAsync(0, MasterFence.MinReplicasMaxLagSeconds, r.Timeout).ConfigureAwait(false);
+            try
+            {
+                await r.Local.SetMinReplicasAsync(0, MasterFence.MinReplicasMaxLagSeconds, r.Timeout).ConfigureAwait(false);
+            }
+            catch (RedisCommandException e)
+            {
+                how += $"; min-replicas-to-write not reset, promoted anyway (writes fail with NOREPLICAS if an earlier term left it at 1): {e.Message}";
+            }
         }
         ct.ThrowIfCancellationRequested();
         await r.Local.ReplicaOfNoOneAsync(r.Timeout).ConfigureAwait(false);
@@ -130,8 +139,8 @@ public static class Promotion
             try
             {
                 ct.ThrowIfCancellationRequested();
-                await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
-                how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}";
+                var note = await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
+                how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}{(note.Length > 0 ? $" ({note})" : "")}";
                 if (paused)
                 {
                     ct.ThrowIfCancellationRequested();

@@ -30,6 +30,8 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record StrayMastersSwept(IReadOnlyList<string> Lines);
 
+    private sealed record PermissionsChecked(IReadOnlyList<RedisPermissions.Refusal>? Refused, string? Error);
+
     /// <summary>Everything the flipper knows; replaced, never mutated.</summary>
     private sealed record State(
         RoleDirective Directive,
@@ -50,10 +52,13 @@ public sealed class RoleFlipActor : ReceiveActor
         TimeSpan? LastSweepAt,
         bool SweepInFlight,
         RolePlan? LastRefusal,
-        Lease? Lease)
+        Lease? Lease,
+        IReadOnlyList<RedisPermissions.Refusal>? Refused,
+        bool PermissionsDue,
+        bool PermissionsInFlight)
     {
         public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, 0, null, false, 0, null, null, [],
-            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null);
+            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null, null, true, false);
     }
 
     private readonly RedisSettings _settings;
@@ -96,6 +101,7 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<MasterObserved>(Handle);
         Receive<MinReplicasApplied>(Handle);
         Receive<StrayMastersSwept>(Handle);
+        Receive<PermissionsChecked>(Handle);
         Receive<GetRoleFlipStatus>(Handle);
     }
 
@@ -132,7 +138,14 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void Handle(LocalRedisObserved m)
     {
-        _s = _s with { Local = m.Probe.Passed ? m.Probe.Facts : null, EmptyRestart = m.EmptyRestart };
+        _s = _s with
+        {
+            Local = m.Probe.Passed ? m.Probe.Facts : null,
+            EmptyRestart = m.EmptyRestart,
+            // A Redis that was unreachable may come back restarted with another ACL or config: check again.
+            PermissionsDue = _s.PermissionsDue || !m.Probe.Passed,
+        };
+        CheckPermissions();
         Reconcile();
         ObserveMaster();
     }
@@ -185,6 +198,23 @@ public sealed class RoleFlipActor : ReceiveActor
                 : "min-replicas-to-write 0: no online replica on a reachable peer, writes do not wait for one");
     }
 
+    private void Handle(PermissionsChecked m)
+    {
+        if (m.Refused is not { } refused)
+        {
+            // Connection trouble: nothing learned, asked again on the next passing check.
+            _s = _s with { PermissionsInFlight = false, PermissionsDue = true };
+            _log.Info("redis permission check failed, retrying after the next check: {0}", m.Error);
+            return;
+        }
+        var changed = _s.Refused is null || !_s.Refused.SequenceEqual(refused);
+        _s = _s with { PermissionsInFlight = false, Refused = refused };
+        if (!changed) return;
+        var line = RedisPermissions.Summary(_settings.User, refused, Guarded);
+        if (refused.Count > 0) _log.Warning("{0}", line);
+        else _log.Info("{0}", line);
+    }
+
     private void Handle(StrayMastersSwept m)
     {
         _s = _s with { SweepInFlight = false };
@@ -193,7 +223,8 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void Handle(GetRoleFlipStatus _) =>
         Sender.Tell(new RoleFlipStatus(_s.Directive.Role, _s.Directive.Role == DesiredRole.Replica ? _s.Directive.Master : null,
-            _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, _s.InFlight is not null));
+            _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, _s.InFlight is not null,
+            RedisPermissions.FenceUnavailable(_s.Refused ?? [], Guarded)));
 
     private void NewGeneration(string cause)
     {
@@ -238,7 +269,7 @@ public sealed class RoleFlipActor : ReceiveActor
                 _s = _s with { InFlight = cts };
                 var request = new Promotion.Request(_local, promote.PreviousMaster is { } pm ? Peer(pm.ToString(), _settings.Port) : null,
                     promote.PreviousMaster, d.PreviousMasterAlive, _s.Local?.Offset ?? 0, _s.LastKnownMasterOffset,
-                    MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded, _announceHost, _settings.Port,
+                    MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded && !ConfigRefused, _announceHost, _settings.Port,
                     _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout);
                 Promotion.RunAsync(request, cts.Token).PipeTo(Self,
                     success: how => new FlipFinished(generation, how, false),
@@ -248,11 +279,11 @@ public sealed class RoleFlipActor : ReceiveActor
         }
     }
 
-    private void Start(Task command, long generation, string outcome, RolePlan plan)
+    private void Start(Task<string> command, long generation, string outcome, RolePlan plan)
     {
         _s = _s with { InFlight = new CancellationTokenSource() };
         command.PipeTo(Self,
-            success: () => new FlipFinished(generation, outcome, false, plan),
+            success: note => new FlipFinished(generation, note.Length > 0 ? $"{outcome} ({note})" : outcome, false, plan),
             failure: e => new FlipFinished(generation, e.Message, true));
     }
 
@@ -263,9 +294,22 @@ public sealed class RoleFlipActor : ReceiveActor
         _ => false,
     };
 
+    private bool ConfigRefused => RedisPermissions.Refuses(_s.Refused, "CONFIG SET");
+
+    /// <summary>Once, and again after the local Redis was unreachable: which commands it refuses.</summary>
+    private void CheckPermissions()
+    {
+        if (!_s.PermissionsDue || _s.PermissionsInFlight || _s.Local is null) return;
+        _s = _s with { PermissionsDue = false, PermissionsInFlight = true };
+        _local.CheckPermissionsAsync(_settings.Check.Timeout).PipeTo(Self,
+            success: refused => new PermissionsChecked(refused, null),
+            failure: e => new PermissionsChecked(null, e.Message));
+    }
+
     private void EnsureMinReplicas()
     {
-        if (!Guarded || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
+        // Refused CONFIG: said once at the check (and shown in status), not retried every few seconds.
+        if (!Guarded || ConfigRefused || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
         if (_s.Local is not { Role: RedisRole.Master } facts) return;
         var wanted = MasterFence.Wanted(facts, _s.Peers);
         if (!MasterFence.Due(_s.MinReplicas, wanted, _clock.Now)) return;

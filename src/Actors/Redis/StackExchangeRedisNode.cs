@@ -167,25 +167,88 @@ public sealed class StackExchangeRedisNode : IRedisNode
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<RedisPermissions.Refusal>> CheckPermissionsAsync(TimeSpan timeout)
+    {
+        var refused = new List<RedisPermissions.Refusal>();
+        foreach (var need in RedisPermissions.Checked)
+        {
+            var form = HarmlessForm(need.Command);
+            try
+            {
+                var server = await ServerAsync().WaitAsync(timeout).ConfigureAwait(false);
+                await server.ExecuteAsync((string)form[0], form[1..]).WaitAsync(timeout).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (RedisPermissions.IsRefusal(e.Message))
+            {
+                refused.Add(new RedisPermissions.Refusal(need.Command, e.Message.Split('\n', 2)[0].Trim(), RedisPermissions.IsRenamed(e.Message)));
+            }
+            catch (RedisServerException)
+            {
+                // The harmless form's expected error: past the ACL, so the command is allowed.
+            }
+            catch (TimeoutException)
+            {
+                throw new RedisCommandException($"permission check ({need.Command}) on {Endpoint}: no answer within {timeout.TotalMilliseconds:0} ms");
+            }
+            catch (Exception e) when (e is not RedisCommandException)
+            {
+                throw new RedisCommandException($"permission check ({need.Command}) on {Endpoint}: {Describe(e, _lastFailure)}");
+            }
+        }
+        return refused;
+    }
+
+    // Forms that pass the command-table, arity and ACL checks of Redis 6.2 and 7.x, then fail on an
+    // argument before changing anything.
+    private static object[] HarmlessForm(string command) => command switch
+    {
+        "REPLICAOF" => ["REPLICAOF", "127.0.0.1", "not-a-port"],
+        "CONFIG SET" => ["CONFIG", "SET", "redis-ha-permission-check", "0"],
+        "CLIENT PAUSE" => ["CLIENT", "PAUSE", "not-a-timeout", "WRITE"],
+        "CLIENT KILL" => ["CLIENT", "KILL", "ID", "0"],
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "no harmless form"),
+    };
+
+    /// <inheritdoc />
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");
 
     /// <inheritdoc />
-    public async Task ReplicaOfAsync(string host, int port, TimeSpan timeout)
+    public async Task<string> ReplicaOfAsync(string host, int port, TimeSpan timeout)
     {
         // A replica authenticates to its master with masterauth/masteruser (Redis replication):
         // without them a password-protected set would accept REPLICAOF and never sync.
-        if (_password.Length > 0)
+        var note = "";
+        if (_password.Length > 0 && !_masterAuthRefused)
         {
-            await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
-            if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+            try
+            {
+                await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
+                if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+            }
+            catch (RedisCommandException e) when (e.Refused)
+            {
+                // An old master must still be re-pointable (else it takes writes again when its pause
+                // ends): REPLICAOF goes out anyway, and masterauth is the operator's (said once).
+                _masterAuthRefused = true;
+                note = $"{e.Message}; REPLICAOF sent without it: set masterauth (and masteruser) in {Endpoint}'s redis.conf or it cannot sync from a password-protected master";
+            }
         }
         await CommandAsync(timeout, "REPLICAOF", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        return note;
     }
 
+    private volatile bool _masterAuthRefused;
+
     /// <inheritdoc />
-    public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout) =>
-        CommandAsync(timeout, "CONFIG", "SET", "min-replicas-to-write", count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "min-replicas-max-lag", maxLagSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public async Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout)
+    {
+        // One parameter per CONFIG SET: the multi-parameter form is Redis 7.0+ (6.2 answers a syntax
+        // error). The lag goes first so the count never takes effect with a stale lag.
+        await CommandAsync(timeout, "CONFIG", "SET", "min-replicas-max-lag", maxLagSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ConfigureAwait(false);
+        await CommandAsync(timeout, "CONFIG", "SET", "min-replicas-to-write", count.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout) =>
@@ -217,7 +280,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
             var reason = Describe(e, _lastFailure);
             // Redis echoes the arguments of a rejected command; the password must not reach a log.
             if (_password.Length > 0) reason = reason.Replace(_password, "***", StringComparison.Ordinal);
-            throw new RedisCommandException($"{Shown(command, args)} on {Endpoint}: {reason}");
+            var refused = e is RedisServerException && RedisPermissions.IsRefusal(reason);
+            if (refused) reason = RedisPermissions.Explain(reason, command, args.Length > 0 ? args[0].ToString() ?? "" : "", _user);
+            throw new RedisCommandException($"{Shown(command, args)} on {Endpoint}: {reason}", refused);
         }
     }
 

@@ -22,7 +22,8 @@ public static class StrayMasterSweep
             if (!probe.Passed || probe.Facts is not { Role: RedisRole.Master }) continue;
             try
             {
-                await node.ReplicaOfAsync(announceHost, port, timeout).ConfigureAwait(false);
+                var note = await node.ReplicaOfAsync(announceHost, port, timeout).ConfigureAwait(false);
+                if (note.Length > 0) lines.Add(note);
                 await node.UnpauseAndDisconnectClientsAsync(timeout).ConfigureAwait(false);
                 lines.Add($"fenced stray master {host}:{peerPort} (its coordinator is not in the cluster): REPLICAOF {announceHost} {port}, clients disconnected");
             }

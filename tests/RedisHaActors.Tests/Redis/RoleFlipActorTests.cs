@@ -181,4 +181,75 @@ public sealed class RoleFlipActorTests : TestKit
         Observe(flip);
         AwaitAssert(() => Assert.Equal(["REPLICAOF 127.0.0.1 1"], _local.Commands), TimeSpan.FromSeconds(3));
     }
+    [Fact]
+    public void A_failing_min_replicas_reset_does_not_stop_the_promotion_and_is_reported()
+    {
+        // Redis 6.2 syntax, CONFIG renamed or denied, a timeout: the reset is optional; the VIP must
+        // not sit on a READONLY replica while it is retried forever.
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        _local.Failing["MIN-REPLICAS"] = true;
+        var flip = Start(guarded: true);
+        Observe(flip);
+        flip.Tell(Master(Old, "no advert"));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() =>
+        {
+            var status = flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result;
+            Assert.False(status.LastOutcomeFailed, status.LastOutcome);
+            Assert.Contains("min-replicas-to-write not reset, promoted anyway", status.LastOutcome);
+        }, TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public void An_old_master_whose_CONFIG_is_refused_is_still_repointed_and_the_note_is_in_the_outcome()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        old.ReplicaOfNote = "CONFIG SET masterauth on 192.0.2.1:6379: refused; REPLICAOF sent without it";
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(Master(Old, "preempted"));
+        AwaitAssert(() => Assert.Contains("REPLICAOF 192.0.2.2 6379", old.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Contains("REPLICAOF sent without it",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task A_Redis_that_refuses_CONFIG_is_shown_as_unable_to_fence_and_is_never_sent_min_replicas()
+    {
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        _local.Refused["CONFIG SET"] = true;
+        _redis.Get("192.0.2.1").Down = true;
+        var flip = Start(guarded: true);
+        Observe(flip);
+        AwaitAssert(() => Assert.Equal("min-replicas self-fence off (CONFIG SET refused)",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable), TimeSpan.FromSeconds(3));
+        flip.Tell(Master(Old, "no advert"));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(3));
+        var status = await flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance);
+        // Not even tried: the check already said why, once.
+        Assert.DoesNotContain("min-replicas", status.LastOutcome);
+        Assert.Equal(1, _local.PermissionChecks);
+    }
+
+    [Fact]
+    public async Task An_unguarded_node_claims_no_self_fence_only_the_hand_over_pause()
+    {
+        _local.Facts = FakeRedisNode.Master(0);
+        _local.Refused["CONFIG SET"] = true;
+        var flip = Start();
+        Observe(flip);
+        AwaitCondition(() => _local.PermissionChecks == 1, TimeSpan.FromSeconds(3));
+        Assert.Equal("", (await flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance)).FenceUnavailable);
+        // CLIENT PAUSE is a fence on any node (the hand-over's).
+        _local.Refused["CLIENT PAUSE"] = true;
+        _local.Down = true;
+        flip.Tell(new LocalRedisObserved(RedisProbe.Failed("connection refused"), false));
+        _local.Down = false;
+        Observe(flip);
+        AwaitAssert(() => Assert.Equal("hand-over write pause off (CLIENT PAUSE refused)",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable), TimeSpan.FromSeconds(3));
+    }
 }

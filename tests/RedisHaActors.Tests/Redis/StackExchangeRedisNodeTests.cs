@@ -141,13 +141,116 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
-    public async Task A_failed_CONFIG_SET_never_shows_the_password()
+    public async Task A_refused_CONFIG_SET_masterauth_never_shows_the_password()
     {
         using var redis = new LoopbackRedis("--requirepass", "s3cret", "--rename-command", "CONFIG", "\"\"");
         await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "s3cret", Timeout);
-        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.ReplicaOfAsync("127.0.0.1", 1, Timeout));
-        Assert.Contains("CONFIG SET masterauth", e.Message);
-        Assert.DoesNotContain("s3cret", e.Message);
+        var note = await node.ReplicaOfAsync("127.0.0.1", 1, Timeout);
+        Assert.Contains("CONFIG SET masterauth", note);
+        Assert.DoesNotContain("s3cret", note);
+    }
+
+    [Fact]
+    public async Task SetMinReplicas_sets_both_values_with_single_parameter_CONFIG_SETs()
+    {
+        using var redis = new LoopbackRedis();
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        await node.SetMinReplicasAsync(1, 3, Timeout);
+        Assert.Equal("min-replicas-to-write\n1", redis.Cli(null, "CONFIG", "GET", "min-replicas-to-write"));
+        Assert.Equal("min-replicas-max-lag\n3", redis.Cli(null, "CONFIG", "GET", "min-replicas-max-lag"));
+        await node.SetMinReplicasAsync(0, 1, Timeout);
+        Assert.Equal("min-replicas-to-write\n0", redis.Cli(null, "CONFIG", "GET", "min-replicas-to-write"));
+    }
+
+    [Fact]
+    public async Task The_permission_check_finds_nothing_refused_on_a_full_user_and_changes_nothing()
+    {
+        using var master = new LoopbackRedis();
+        using var redis = new LoopbackRedis();
+        redis.Cli(null, "REPLICAOF", "127.0.0.1", master.Port.ToString());
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        Assert.Empty(await node.CheckPermissionsAsync(Timeout));
+        // Still a replica of the same master, and writes are not paused (a paused SET on the master would hang).
+        var facts = (await node.ProbeAsync(Timeout)).Facts!;
+        Assert.Equal((RedisRole.Replica, master.Port), (facts.Role, facts.MasterPort));
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal("OK", redis.Cli(null, "SET", "k", "v"));
+    }
+
+    [Fact]
+    public async Task With_CONFIG_renamed_REPLICAOF_still_works_and_min_replicas_fails_naming_the_fix()
+    {
+        using var master = new LoopbackRedis("--requirepass", "s3cret");
+        // The operator set masterauth in the replica's config: the coordinator cannot (CONFIG is gone).
+        using var replica = new LoopbackRedis("--requirepass", "s3cret", "--masterauth", "s3cret", "--rename-command", "CONFIG", "\"\"");
+        master.Cli("s3cret", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
+
+        var refused = await node.CheckPermissionsAsync(Timeout);
+        var config = Assert.Single(refused);
+        Assert.Equal(("CONFIG SET", true), (config.Command, config.Renamed));
+
+        var note = await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
+        Assert.Contains("masterauth", note);
+        Assert.DoesNotContain("s3cret", note);
+        await WaitForLinkAsync(node, master.Port);
+        Assert.Equal("v", replica.Cli("s3cret", "GET", "k"));
+        // Said once: the next REPLICAOF does not try CONFIG again.
+        Assert.Equal("", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
+
+        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.SetMinReplicasAsync(1, 1, Timeout));
+        Assert.True(e.Refused);
+        Assert.Contains("rename-command", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal("OK", replica.Cli("s3cret", "SET", "k2", "v2"));
+    }
+
+    [Fact]
+    public async Task An_ACL_user_without_CONFIG_still_promotes_and_follows_and_is_told_what_to_grant()
+    {
+        // The coordinator's user may run everything but CONFIG; replication has its own user.
+        void Users(LoopbackRedis r)
+        {
+            r.Cli("adminpw", "ACL", "SETUSER", "ha", "on", ">hapw", "+@all", "-config", "~*", "&*");
+            r.Cli("adminpw", "ACL", "SETUSER", "repl", "on", ">replpw", "+psync", "+replconf", "+ping");
+        }
+        using var master = new LoopbackRedis("--requirepass", "adminpw");
+        using var replica = new LoopbackRedis("--requirepass", "adminpw", "--masteruser", "repl", "--masterauth", "replpw");
+        Users(master);
+        Users(replica);
+        master.Cli("adminpw", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "ha", "hapw", Timeout);
+
+        var config = Assert.Single(await node.CheckPermissionsAsync(Timeout));
+        Assert.Equal(("CONFIG SET", false), (config.Command, config.Renamed));
+        Assert.Contains("may not run CONFIG SET", RedisPermissions.Summary("ha", [config], guarded: true));
+        Assert.Contains("grant +config|set", RedisPermissions.Summary("ha", [config], guarded: true));
+
+        Assert.Contains("masterauth", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
+        await WaitForLinkAsync(node, master.Port);
+        Assert.Equal("v", replica.Cli("adminpw", "GET", "k"));
+
+        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.SetMinReplicasAsync(1, 1, Timeout));
+        Assert.True(e.Refused);
+        Assert.Contains("redis user 'ha' may not run CONFIG SET", e.Message);
+        Assert.Contains("grant +config|set", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal("OK", replica.Cli("adminpw", "SET", "k2", "v2"));
+    }
+
+    private static async Task WaitForLinkAsync(StackExchangeRedisNode node, int masterPort)
+    {
+        ReplicationFacts? facts = null;
+        for (var i = 0; i < 200 && facts is not { MasterLinkUp: true }; i++)
+        {
+            await Task.Delay(50);
+            facts = (await node.ProbeAsync(Timeout)).Facts;
+        }
+        Assert.True(facts is { MasterLinkUp: true } && facts.MasterPort == masterPort, $"replication link never came up: {facts}");
     }
 
     [Fact]
