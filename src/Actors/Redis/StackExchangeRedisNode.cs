@@ -117,6 +117,10 @@ public sealed class StackExchangeRedisNode : IRedisNode
 
     private volatile bool _singleSectionInfo;
 
+    /// <summary>Redis before 7.0 answered a multi-section INFO with a syntax error: one INFO per section
+    /// from then on. Settable for tests of that path on a Redis 7.</summary>
+    internal bool SingleSectionInfo { get => _singleSectionInfo; set => _singleSectionInfo = value; }
+
     private async Task<RedisProbe> ProbeCoreAsync()
     {
         var server = await ServerAsync().ConfigureAwait(false);
@@ -129,7 +133,7 @@ public sealed class StackExchangeRedisNode : IRedisNode
         var ping = server.ExecuteAsync("PING");
         // Redis 7 takes several sections at once: the keyspace tells an empty Redis from a full one,
         // and run_id (server) a restarted one.
-        var info = _singleSectionInfo ? server.ExecuteAsync("INFO", "replication") : server.ExecuteAsync("INFO", "replication", "keyspace", "server");
+        var info = _singleSectionInfo ? SingleSectionInfoAsync(server) : server.ExecuteAsync("INFO", "replication", "keyspace", "server");
         try
         {
             var pong = await ping.ConfigureAwait(false);
@@ -155,11 +159,20 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
         catch (RedisServerException e) when (!_singleSectionInfo && e.Message.Contains("syntax", StringComparison.OrdinalIgnoreCase))
         {
-            // Redis before 7.0: one section per INFO. Key counts are then unknown (-1).
+            // Redis before 7.0 (6.2): one section per INFO.
             _singleSectionInfo = true;
-            text = await server.ExecuteAsync("INFO", "replication").ConfigureAwait(false);
+            text = await SingleSectionInfoAsync(server).ConfigureAwait(false);
         }
         return new RedisProbe(true, ReplicationFacts.Parse(text.ToString() ?? ""), "");
+    }
+
+    // The three sections as three INFOs sent together (still one round trip): on 6.2 the keyspace and
+    // run_id are needed as much as on 7 (an empty or restarted Redis is told apart by them).
+    private static async Task<RedisResult> SingleSectionInfoAsync(IServer server)
+    {
+        var parts = await Task.WhenAll(server.ExecuteAsync("INFO", "replication"), server.ExecuteAsync("INFO", "keyspace"),
+            server.ExecuteAsync("INFO", "server")).ConfigureAwait(false);
+        return RedisResult.Create((RedisValue)string.Join("\r\n", parts.Select(p => p.ToString())));
     }
 
     // The second command of a failed probe fails too; nobody awaits it, so mark its error seen.

@@ -151,6 +151,19 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
+    public async Task One_INFO_per_section_as_Redis_6_2_needs_still_gives_keys_and_run_id()
+    {
+        using var redis = new LoopbackRedis();
+        redis.Cli(null, "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout) { SingleSectionInfo = true };
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+        Assert.Equal(RedisRole.Master, probe.Facts!.Role);
+        Assert.Equal(1, probe.Facts.Keys);
+        Assert.Equal(40, probe.Facts.RunId.Length);
+    }
+
+    [Fact]
     public async Task SetMinReplicas_sets_both_values_with_single_parameter_CONFIG_SETs()
     {
         using var redis = new LoopbackRedis();
