@@ -19,8 +19,9 @@ public static class RedisPermissions
     /// <param name="Grant">The ACL rule that allows it (Redis 6.2 and 7.x syntax), e.g. "+config|set".</param>
     /// <param name="Disables">What this node cannot do without it.</param>
     /// <param name="Fence">Without it the node cannot keep a fence it would otherwise claim (shown in status).</param>
-    /// <param name="GuardedOnly">Only a guarded node loses something (the min-replicas self-fence).</param>
-    public sealed record Need(string Command, string Grant, string Disables, string Fence, bool GuardedOnly = false);
+    /// <param name="GuardedOnly">Only a guarded node loses <paramref name="Disables"/> (the min-replicas self-fence).</param>
+    /// <param name="MasterAuth">Needed to set a replica's masterauth/masteruser (left to redis.conf without it).</param>
+    public sealed record Need(string Command, string Grant, string Disables, string Fence, bool GuardedOnly = false, bool MasterAuth = false);
 
     /// <summary>The commands checked at start, each in a harmless form by the node.
     /// Not checked: CLIENT UNPAUSE (no harmless form on 7.x; without it a hand-over's pause ends by itself
@@ -30,13 +31,30 @@ public static class RedisPermissions
         new("REPLICAOF", "+replicaof",
             "no role change is possible (this node can neither promote its Redis nor make it a replica)", "no role change possible"),
         new("CONFIG SET", "+config|set",
-            "the min-replicas self-fence is off (a frozen, cut-off master stays writable until its clients notice) and masterauth/masteruser must be set in redis.conf",
-            "min-replicas self-fence off", GuardedOnly: true),
+            "the min-replicas self-fence is off (a frozen, cut-off master stays writable until its clients notice)",
+            "min-replicas self-fence off", GuardedOnly: true, MasterAuth: true),
+        new("CONFIG GET", "+config|get", "", "", MasterAuth: true),
         new("CLIENT PAUSE", "+client|pause",
             "the hand-over write pause is off (writes reaching the old master during a promotion's catch-up can be lost)", "hand-over write pause off"),
         new("CLIENT KILL", "+client|kill",
             "the old master's clients are not disconnected after a hand-over (they see READONLY until they reconnect by themselves)", ""),
     ];
+
+    /// <summary>
+    /// The least ACL for the coordinator's own Redis user (redis-ha.redis.user), Redis 6.2 and 7.x: no keys,
+    /// no channels, only the commands it sends. PING and INFO (the check), REPLICAOF (every role change),
+    /// CONFIG SET (min-replicas-to-write / -max-lag; masterauth / masteruser while the replica has none, read
+    /// with CONFIG GET, so an operator's dedicated replication user is kept), CLIENT PAUSE / UNPAUSE / KILL
+    /// (the hand-over), ECHO, CLIENT SETNAME and CLIENT ID (the client library's handshake: it cannot connect
+    /// without ECHO, and logs a denial for each of the other two).
+    /// Replication needs its own user on the master (masteruser/masterauth in the replica's redis.conf):
+    /// <see cref="ReplicationAcl"/>.
+    /// </summary>
+    public const string CoordinatorAcl =
+        "resetkeys resetchannels -@all +ping +info +replicaof +config|set +config|get +client|pause +client|unpause +client|kill +echo +client|setname +client|id";
+
+    /// <summary>The least ACL for the user a replica authenticates as to its master (masteruser).</summary>
+    public const string ReplicationAcl = "resetkeys resetchannels -@all +psync +replconf +ping";
 
     /// <summary>Whether a server error reply refuses the command itself: <c>NOPERM</c> (ACL) or
     /// <c>unknown command</c> (renamed or disabled); any other error means the command ran.</summary>
@@ -73,9 +91,9 @@ public static class RedisPermissions
         if (refused.Count == 0)
             return $"redis user '{Shown(user)}' may run every command the coordinator uses ({string.Join(", ", Checked.Select(n => n.Command))})";
         var needs = refused.Select(r => (r, n: Checked.First(n => n.Command == r.Command))).ToList();
-        var disables = needs.Select(x => x.n.GuardedOnly && !guarded
-            ? "masterauth/masteruser must be set in redis.conf"
-            : x.n.Disables);
+        var disables = needs.Where(x => x.n.Disables.Length > 0 && (guarded || !x.n.GuardedOnly)).Select(x => x.n.Disables).ToList();
+        if (needs.Any(x => x.n.MasterAuth))
+            disables.Add("the coordinator does not set masterauth/masteruser (a password-protected replica needs them in its redis.conf)");
         var grant = needs.Where(x => !x.r.Renamed).Select(x => x.n.Grant).ToList();
         var undo = needs.Where(x => x.r.Renamed).Select(x => x.n.Command.Split(' ')[0]).Distinct().ToList();
         var fix = string.Join("; ", new[]

@@ -51,10 +51,11 @@ public sealed class StackExchangeRedisNode : IRedisNode
             BacklogPolicy = BacklogPolicy.FailFast,
             User = string.IsNullOrEmpty(user) ? null : user,
             Password = string.IsNullOrEmpty(password) ? null : password,
-            // Never let the library pick a primary or follow topology on our behalf.
+            // Never let the library pick a primary or follow topology on our behalf (nor ask for CLUSTER
+            // NODES/SLOTS, which a least-privilege user may not run).
             TieBreaker = "",
             ConfigurationChannel = "",
-            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE" }, available: false),
+            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE", "CLUSTER" }, available: false),
         };
         if (tls is { Enabled: true }) UseTls(_options, tls);
     }
@@ -217,6 +218,7 @@ public sealed class StackExchangeRedisNode : IRedisNode
     {
         "REPLICAOF" => ["REPLICAOF", "127.0.0.1", "not-a-port"],
         "CONFIG SET" => ["CONFIG", "SET", "redis-ha-permission-check", "0"],
+        "CONFIG GET" => ["CONFIG", "GET", "redis-ha-permission-check"],
         "CLIENT PAUSE" => ["CLIENT", "PAUSE", "not-a-timeout", "WRITE"],
         "CLIENT KILL" => ["CLIENT", "KILL", "ID", "0"],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "no harmless form"),
@@ -229,14 +231,20 @@ public sealed class StackExchangeRedisNode : IRedisNode
     public async Task<string> ReplicaOfAsync(string host, int port, TimeSpan timeout)
     {
         // A replica authenticates to its master with masterauth/masteruser (Redis replication):
-        // without them a password-protected set would accept REPLICAOF and never sync.
+        // without them a password-protected set would accept REPLICAOF and never sync. One set by the
+        // operator (a dedicated replication user) is kept; an empty one (never set, or Redis restarted)
+        // gets the coordinator's credentials.
         var note = "";
         if (_password.Length > 0 && !_masterAuthRefused)
         {
             try
             {
-                await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
-                if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+                var current = await CommandAsync(timeout, "CONFIG", "GET", "masterauth").ConfigureAwait(false);
+                if (current.Length < 2 || string.IsNullOrEmpty(current[1].ToString()))
+                {
+                    await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
+                    if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+                }
             }
             catch (RedisCommandException e) when (e.Refused)
             {
@@ -277,12 +285,12 @@ public sealed class StackExchangeRedisNode : IRedisNode
         await CommandAsync(timeout, "CLIENT", "KILL", "TYPE", "normal").ConfigureAwait(false);
     }
 
-    private async Task CommandAsync(TimeSpan timeout, string command, params object[] args)
+    private async Task<RedisResult> CommandAsync(TimeSpan timeout, string command, params object[] args)
     {
         try
         {
             var server = await ServerAsync().WaitAsync(timeout).ConfigureAwait(false);
-            await server.ExecuteAsync(command, args).WaitAsync(timeout).ConfigureAwait(false);
+            return await server.ExecuteAsync(command, args).WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

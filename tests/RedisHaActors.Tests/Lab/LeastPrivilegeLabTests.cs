@@ -1,14 +1,16 @@
 using System.Diagnostics;
+using RedisHaActors.Redis;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace RedisHaActors.Tests.Lab;
 
 /// <summary>
-/// Two data nodes and a witness with the cluster guard on, whose coordinator reaches Redis as an ACL
-/// user that may not run CONFIG (or with CONFIG renamed away): the start-up check says so in one line
-/// and in status, and a failover still completes with no acknowledged write lost where the old master
-/// answers (its Redis is re-pointed with REPLICAOF although CONFIG SET masterauth is refused).
+/// Two data nodes and a witness with the cluster guard on, whose coordinator reaches Redis as the
+/// documented least-privilege ACL user (<see cref="RedisPermissions.CoordinatorAcl"/>), that user without
+/// CONFIG, or with CONFIG renamed away: the start-up check says in one line and in status what is
+/// missing, and a failover still completes with no acknowledged write lost where the old master answers
+/// (its Redis is re-pointed with REPLICAOF even when CONFIG is refused).
 /// Replication has its own user, set in redis.conf by the operator (masteruser/masterauth). The
 /// default user stays open so that the lab's writer and redis-cli need no password.
 /// Only Redis 7.0 is tested: Debian 12 ships no 6.2.
@@ -20,23 +22,34 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
 
     private const string Auth = "redis-ha.redis { user = \"ha\", password = \"ha-pw\" }\n";
 
-    // The coordinator's user: everything but CONFIG; the replication user: what a replica sends its master.
-    private static readonly string[] Users =
-    [
-        "--user", "ha", "on", ">ha-pw", "+@all", "-config", "~*", "&*",
-        "--user", "repl", "on", ">repl-pw", "+psync", "+replconf", "+ping",
-        "--masteruser", "repl", "--masterauth", "repl-pw",
-    ];
+    // The coordinator's user (the documented ACL, or it without CONFIG) and the replication user, which
+    // both redis.conf name as masteruser (the operator's job; the coordinator keeps it).
+    private static string[] Users(bool config)
+    {
+        var rules = RedisPermissions.CoordinatorAcl.Split(' ').Where(r => config || !r.StartsWith("+config", StringComparison.Ordinal));
+        return
+        [
+            "--user", "ha", "on", ">ha-pw", .. rules,
+            "--user", "repl", "on", ">repl-pw", .. RedisPermissions.ReplicationAcl.Split(' '),
+            "--masteruser", "repl", "--masterauth", "repl-pw",
+        ];
+    }
 
     [Theory]
-    [InlineData("acl")]     // user ha lacks +config
+    [InlineData("least")]   // exactly the documented ACL
+    [InlineData("acl")]     // it without +config|set +config|get
     [InlineData("renamed")] // rename-command CONFIG ""
-    public void Without_CONFIG_the_node_says_what_it_cannot_fence_and_a_killed_master_node_fails_over_without_loss(string kind)
+    public void A_least_privilege_user_fails_over_without_loss_and_without_CONFIG_says_what_it_cannot_fence(string kind)
     {
         using var lab = new NamespaceLab(3);
         try
         {
-            string[] redisArgs = kind == "acl" ? Users : [.. Users, "--rename-command", "CONFIG", "\"\""];
+            string[] redisArgs = kind switch
+            {
+                "least" => Users(config: true),
+                "acl" => Users(config: false),
+                _ => [.. Users(config: false), "--rename-command", "CONFIG", "\"\""],
+            };
             lab.StartRedis(1, redisArgs);
             lab.StartRedis(2, redisArgs);
             lab.StartNode(1, 200, preempt: true, extra: Auth + lab.ClusterHocon(1, voters: 3, witness: false));
@@ -46,15 +59,26 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
                                 && lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"),
                 Limit, "n1 holds the VIP over the master Redis and n2's Redis synced from it (the operator's masterauth)");
 
-            // One line at start on each data node, and status does not claim the self-fence.
-            lab.WaitUntil(() => lab.NodeLog(1).Contains("may not run CONFIG SET: the min-replicas self-fence is off", StringComparison.Ordinal),
-                Limit, "n1 says what its Redis user may not run");
-            Assert.Contains(kind == "acl" ? "grant +config|set" : "undo rename-command CONFIG", lab.NodeLog(1));
             var (exit, status, _) = lab.RedisHaCli(1, "status");
             Assert.True(exit == 0, $"status exited {exit}");
-            Assert.Contains("UNAVAILABLE: min-replicas self-fence off (CONFIG SET refused)", status);
-            // Never tried again every few seconds: said once.
-            Assert.DoesNotContain("cannot set min-replicas-to-write", lab.NodeLog(1));
+            if (kind == "least")
+            {
+                // Everything it needs: the self-fence is kept, nothing claimed missing.
+                lab.WaitUntil(() => lab.NodeLog(1).Contains("redis user 'ha' may run every command the coordinator uses", StringComparison.Ordinal),
+                    Limit, "n1's permission check passed");
+                lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis at min-replicas-to-write 1");
+                Assert.DoesNotContain("UNAVAILABLE", status);
+            }
+            else
+            {
+                // One line at start on each data node, and status does not claim the self-fence.
+                lab.WaitUntil(() => lab.NodeLog(1).Contains("may not run CONFIG SET, CONFIG GET: the min-replicas self-fence is off", StringComparison.Ordinal),
+                    Limit, "n1 says what its Redis user may not run");
+                Assert.Contains(kind == "acl" ? "grant +config|set +config|get" : "undo rename-command CONFIG", lab.NodeLog(1));
+                Assert.Contains("UNAVAILABLE: min-replicas self-fence off (CONFIG SET refused)", status);
+                // Never tried again every few seconds: said once.
+                Assert.DoesNotContain("cannot set min-replicas-to-write", lab.NodeLog(1));
+            }
 
             using var writer = VipWriter.Start(lab);
             Thread.Sleep(1000);
@@ -74,7 +98,14 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
             Assert.True(takeover < TimeSpan.FromSeconds(15), $"the VIP moved only after {takeover.TotalSeconds:0.0} s");
             var log2 = lab.NodeLog(2);
             Assert.Contains("caught up with old master 192.0.2.1 at offset", log2, StringComparison.Ordinal);
-            Assert.Contains("REPLICAOF sent without it", log2, StringComparison.Ordinal);
+            if (kind == "least")
+            {
+                Assert.DoesNotContain("REPLICAOF sent without it", log2, StringComparison.Ordinal);
+                // The documented ACL is enough: neither Redis denied anything the coordinators sent.
+                foreach (var node in new[] { 1, 2 })
+                    Assert.True(lab.RedisCli(node, "acl", "log").Trim().Length == 0, $"n{node}'s Redis denied: {lab.RedisCli(node, "acl", "log")}");
+            }
+            else Assert.Contains("REPLICAOF sent without it", log2, StringComparison.Ordinal);
             Assert.DoesNotContain("role change failed", log2, StringComparison.Ordinal);
         }
         finally

@@ -141,13 +141,24 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
-    public async Task A_refused_CONFIG_SET_masterauth_never_shows_the_password()
+    public async Task A_refused_CONFIG_for_masterauth_never_shows_the_password_and_REPLICAOF_is_sent()
     {
-        using var redis = new LoopbackRedis("--requirepass", "s3cret", "--rename-command", "CONFIG", "\"\"");
-        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "s3cret", Timeout);
-        var note = await node.ReplicaOfAsync("127.0.0.1", 1, Timeout);
-        Assert.Contains("CONFIG SET masterauth", note);
-        Assert.DoesNotContain("s3cret", note);
+        using (var renamed = new LoopbackRedis("--requirepass", "s3cret", "--rename-command", "CONFIG", "\"\""))
+        {
+            await using var node = new StackExchangeRedisNode("127.0.0.1", renamed.Port, "", "s3cret", Timeout);
+            var note = await node.ReplicaOfAsync("127.0.0.1", 1, Timeout);
+            Assert.Contains("CONFIG GET masterauth", note);
+            Assert.Equal(RedisRole.Replica, (await node.ProbeAsync(Timeout)).Facts!.Role);
+        }
+        // CONFIG GET allowed, CONFIG SET not: the refused command carried the password.
+        using var redis = new LoopbackRedis("--requirepass", "adminpw");
+        redis.Cli("adminpw", "ACL", "SETUSER", "ha", "on", ">s3cret", "+@all", "-config|set", "~*", "&*");
+        await using var limited = new StackExchangeRedisNode("127.0.0.1", redis.Port, "ha", "s3cret", Timeout);
+        var refused = await limited.ReplicaOfAsync("127.0.0.1", 1, Timeout);
+        Assert.Contains("CONFIG SET masterauth", refused);
+        Assert.Contains("grant +config|set", refused);
+        Assert.DoesNotContain("s3cret", refused);
+        Assert.Equal(RedisRole.Replica, (await limited.ProbeAsync(Timeout)).Facts!.Role);
     }
 
     [Fact]
@@ -200,8 +211,7 @@ public sealed class StackExchangeRedisNodeTests
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
 
         var refused = await node.CheckPermissionsAsync(Timeout);
-        var config = Assert.Single(refused);
-        Assert.Equal(("CONFIG SET", true), (config.Command, config.Renamed));
+        Assert.Equal([("CONFIG SET", true), ("CONFIG GET", true)], refused.Select(r => (r.Command, r.Renamed)));
 
         var note = await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
         Assert.Contains("masterauth", note);
@@ -236,10 +246,11 @@ public sealed class StackExchangeRedisNodeTests
         master.Cli("adminpw", "SET", "k", "v");
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "ha", "hapw", Timeout);
 
-        var config = Assert.Single(await node.CheckPermissionsAsync(Timeout));
-        Assert.Equal(("CONFIG SET", false), (config.Command, config.Renamed));
-        Assert.Contains("may not run CONFIG SET", RedisPermissions.Summary("ha", [config], guarded: true));
-        Assert.Contains("grant +config|set", RedisPermissions.Summary("ha", [config], guarded: true));
+        var refused = await node.CheckPermissionsAsync(Timeout);
+        Assert.Equal([("CONFIG SET", false), ("CONFIG GET", false)], refused.Select(r => (r.Command, r.Renamed)));
+        Assert.StartsWith("redis user 'ha' may not run CONFIG SET, CONFIG GET: the min-replicas self-fence is off",
+            RedisPermissions.Summary("ha", refused, guarded: true));
+        Assert.EndsWith("grant +config|set +config|get", RedisPermissions.Summary("ha", refused, guarded: true));
 
         Assert.Contains("masterauth", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
         await WaitForLinkAsync(node, master.Port);
@@ -253,6 +264,49 @@ public sealed class StackExchangeRedisNodeTests
 
         await node.ReplicaOfNoOneAsync(Timeout);
         Assert.Equal("OK", replica.Cli("adminpw", "SET", "k2", "v2"));
+    }
+
+    [Fact]
+    public async Task The_documented_least_ACL_runs_every_command_and_the_library_asks_for_nothing_else()
+    {
+        string[] acl(string user, string password, string rules) => ["ACL", "SETUSER", user, "reset", "on", ">" + password, .. rules.Split(' ')];
+        // Both redis.conf name the replication user (either may be the replica); the coordinator keeps it.
+        using var master = new LoopbackRedis("--requirepass", "adminpw", "--masteruser", "repl", "--masterauth", "replpw");
+        using var replica = new LoopbackRedis("--requirepass", "adminpw", "--masteruser", "repl", "--masterauth", "replpw");
+        foreach (var r in new[] { master, replica })
+        {
+            Assert.Equal("OK", r.Cli("adminpw", acl("ha", "hapw", RedisPermissions.CoordinatorAcl)));
+            Assert.Equal("OK", r.Cli("adminpw", acl("repl", "replpw", RedisPermissions.ReplicationAcl)));
+        }
+        master.Cli("adminpw", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "ha", "hapw", Timeout);
+        await using var old = new StackExchangeRedisNode("127.0.0.1", master.Port, "ha", "hapw", Timeout);
+
+        Assert.Empty(await node.CheckPermissionsAsync(Timeout));
+        Assert.Equal("", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
+        await WaitForLinkAsync(node, master.Port);
+        Assert.Equal("v", replica.Cli("adminpw", "GET", "k"));
+        // A hand-over: pause the old master, promote, re-point it, release and drop its clients.
+        Assert.True((await old.ProbeAsync(Timeout)).Passed);
+        await old.PauseWritesAsync(TimeSpan.FromSeconds(5), Timeout);
+        await node.SetMinReplicasAsync(0, 1, Timeout);
+        await node.ReplicaOfNoOneAsync(Timeout);
+        await old.ReplicaOfAsync("127.0.0.1", replica.Port, Timeout);
+        await old.UnpauseAndDisconnectClientsAsync(Timeout);
+        await node.PauseWritesAsync(TimeSpan.FromSeconds(5), Timeout);
+        await node.ResumeWritesAsync(Timeout);
+        await WaitForLinkAsync(old, replica.Port);
+        Assert.Equal("OK", replica.Cli("adminpw", "SET", "k2", "v2"));
+        // Several heartbeats of the library.
+        await Task.Delay(1500);
+        Assert.True((await node.ProbeAsync(Timeout)).Passed);
+
+        // Nothing the coordinator or its client library sent was denied.
+        foreach (var r in new[] { master, replica })
+        {
+            var denied = r.Cli("adminpw", "ACL", "LOG");
+            Assert.True(denied.Length == 0, $"denied: {denied.Replace('\n', ' ')}");
+        }
     }
 
     private static async Task WaitForLinkAsync(StackExchangeRedisNode node, int masterPort)
