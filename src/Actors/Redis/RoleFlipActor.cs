@@ -26,7 +26,7 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
-    private sealed record MinReplicasApplied(int Count, string? Error);
+    private sealed record MinReplicasApplied(int Count, string? Error, bool Refused = false);
 
     private sealed record StrayMastersSwept(IReadOnlyList<string> Lines);
 
@@ -55,10 +55,11 @@ public sealed class RoleFlipActor : ReceiveActor
         Lease? Lease,
         IReadOnlyList<RedisPermissions.Refusal>? Refused,
         bool PermissionsDue,
-        bool PermissionsInFlight)
+        bool PermissionsInFlight,
+        string? PermissionsError)
     {
         public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, 0, null, false, 0, null, null, [],
-            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null, null, true, false);
+            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null, null, true, false, null);
     }
 
     private readonly RedisSettings _settings;
@@ -186,7 +187,9 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         if (m.Error is not null)
         {
-            _s = _s with { MinReplicasInFlight = false, MinReplicas = null };
+            // Refused now though the start-up check allowed it (a Redis restarted with another ACL, an ACL
+            // changed live): check again, so status says so and it is not retried every few seconds.
+            _s = _s with { MinReplicasInFlight = false, MinReplicas = null, PermissionsDue = _s.PermissionsDue || m.Refused };
             _log.Warning("cannot set min-replicas-to-write {0}: {1}", m.Count, m.Error);
             return;
         }
@@ -202,17 +205,21 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         if (m.Refused is not { } refused)
         {
-            // Connection trouble: nothing learned, asked again on the next passing check.
-            _s = _s with { PermissionsInFlight = false, PermissionsDue = true };
-            _log.Info("redis permission check failed, retrying after the next check: {0}", m.Error);
+            // Connection trouble: nothing learned, asked again on the next passing check (logged once).
+            if (m.Error != _s.PermissionsError) _log.Info("redis permission check failed, retrying after the next check: {0}", m.Error);
+            _s = _s with { PermissionsInFlight = false, PermissionsDue = true, PermissionsError = m.Error };
             return;
         }
         var changed = _s.Refused is null || !_s.Refused.SequenceEqual(refused);
-        _s = _s with { PermissionsInFlight = false, Refused = refused };
-        if (!changed) return;
-        var line = RedisPermissions.Summary(_settings.User, refused, Guarded);
-        if (refused.Count > 0) _log.Warning("{0}", line);
-        else _log.Info("{0}", line);
+        _s = _s with { PermissionsInFlight = false, Refused = refused, PermissionsError = null };
+        if (changed)
+        {
+            var line = RedisPermissions.Summary(_settings.User, refused, Guarded);
+            if (refused.Count > 0) _log.Warning("{0}", line);
+            else _log.Info("{0}", line);
+        }
+        // The self-fence waited for this answer.
+        Reconcile();
     }
 
     private void Handle(StrayMastersSwept m)
@@ -308,15 +315,16 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void EnsureMinReplicas()
     {
-        // Refused CONFIG: said once at the check (and shown in status), not retried every few seconds.
-        if (!Guarded || ConfigRefused || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
+        // Refused CONFIG: said once at the check (and shown in status), not retried every few seconds;
+        // nor sent while a check runs (its answer comes within a check timeout).
+        if (!Guarded || ConfigRefused || _s.PermissionsInFlight || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
         if (_s.Local is not { Role: RedisRole.Master } facts) return;
         var wanted = MasterFence.Wanted(facts, _s.Peers);
         if (!MasterFence.Due(_s.MinReplicas, wanted, _clock.Now)) return;
         _s = _s with { MinReplicasInFlight = true };
         _local.SetMinReplicasAsync(wanted, MasterFence.MinReplicasMaxLagSeconds, _settings.Check.Timeout).PipeTo(Self,
             success: () => new MinReplicasApplied(wanted, null),
-            failure: e => new MinReplicasApplied(wanted, e.Message));
+            failure: e => new MinReplicasApplied(wanted, e.Message, (e is AggregateException a ? a.InnerException : e) is RedisCommandException { Refused: true }));
     }
 
     private void SweepStrayMasters()

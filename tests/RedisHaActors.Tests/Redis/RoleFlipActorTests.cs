@@ -252,4 +252,27 @@ public sealed class RoleFlipActorTests : TestKit
         AwaitAssert(() => Assert.Equal("hand-over write pause off (CLIENT PAUSE refused)",
             flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable), TimeSpan.FromSeconds(3));
     }
+    [Fact]
+    public void CONFIG_refused_after_the_start_up_check_is_checked_again_and_then_shown_and_no_longer_sent()
+    {
+        // A guarded master with an online replica on a reachable peer keeps min-replicas-to-write 1.
+        _local.Facts = FakeRedisNode.Master(100) with { ConnectedReplicas = 1, OnlineReplicas = 1 };
+        var flip = Start(guarded: true);
+        flip.Tell(new DataPeersChanged([new DataPeer("n1", "192.0.2.1", 6379, true, RedisRole.Replica, 0, 100)]));
+        Observe(flip);
+        flip.Tell(Master(null, "higher priority"));
+        AwaitAssert(() => Assert.Contains("MIN-REPLICAS 1 1", _local.Commands), TimeSpan.FromSeconds(3));
+        Assert.Equal(1, _local.PermissionChecks);
+        // The ACL changes live; the replica goes away, so the setting is due again (0), and refused: the
+        // check runs again and status says so.
+        _local.Refused["CONFIG SET"] = true;
+        _local.Facts = FakeRedisNode.Master(100);
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Equal("min-replicas self-fence off (CONFIG SET refused)",
+                flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        Assert.Equal(2, _local.PermissionChecks);
+    }
 }
