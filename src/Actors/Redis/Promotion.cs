@@ -141,16 +141,26 @@ public static class Promotion
                 ct.ThrowIfCancellationRequested();
                 var note = await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
                 how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}{(note.Length > 0 ? $" ({note})" : "")}";
-                if (paused)
+            }
+            catch (RedisCommandException e)
+            {
+                how += $"; could not re-point old master: {e.Message}";
+                paused = false; // never released before it is a replica: its pause ends by itself
+            }
+            if (paused)
+            {
+                // Re-pointed: a refused CLIENT UNPAUSE or KILL only delays its clients (until the pause
+                // ends, or until they reconnect after READONLY).
+                try
                 {
                     ct.ThrowIfCancellationRequested();
                     await previous.UnpauseAndDisconnectClientsAsync(r.PeerTimeout).ConfigureAwait(false);
                     how += " (writes paused during the hand-over, its clients disconnected)";
                 }
-            }
-            catch (RedisCommandException e)
-            {
-                how += $"; could not re-point old master: {e.Message}";
+                catch (RedisCommandException e)
+                {
+                    how += $" (writes paused during the hand-over; could not release or drop its clients: {e.Message})";
+                }
             }
         }
         return $"replica -> master (REPLICAOF NO ONE): {how}";

@@ -23,7 +23,7 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     /// <summary>Delay before a command (by first word) reaches the server.</summary>
     public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
 
-    /// <summary>Commands (by first word) that fail with a timeout, without reaching the server.</summary>
+    /// <summary>Commands (by first word, or first two: "CLIENT UNPAUSE") that fail with a timeout, without reaching the server.</summary>
     public ConcurrentDictionary<string, bool> Failing { get; } = new();
 
     /// <summary>Commands of <see cref="RedisPermissions.Checked"/> (e.g. "CONFIG SET") the server refuses: its
@@ -55,7 +55,7 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     {
         var word = command.Split(' ')[0];
         if (Delays.TryGetValue(word, out var delay)) await Task.Delay(delay).ConfigureAwait(false);
-        if (Failing.ContainsKey(word)) throw new RedisCommandException($"{what} on {Endpoint}: timeout");
+        if (Failing.ContainsKey(word) || Failing.ContainsKey(string.Join(' ', command.Split(' ').Take(2)))) throw new RedisCommandException($"{what} on {Endpoint}: timeout");
         if (Down) throw new RedisCommandException($"{what} on {Endpoint}: connection refused");
         Commands.Enqueue(command);
         apply();

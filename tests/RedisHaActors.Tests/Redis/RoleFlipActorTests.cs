@@ -275,4 +275,23 @@ public sealed class RoleFlipActorTests : TestKit
         }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
         Assert.Equal(2, _local.PermissionChecks);
     }
+    [Fact]
+    public void A_refused_CLIENT_UNPAUSE_on_the_old_master_still_reports_it_re_pointed()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        old.Failing["CLIENT UNPAUSE"] = true; // paused, then not released (its pause ends by itself)
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(Master(Old, "preempted"));
+        AwaitAssert(() => Assert.Equal(["CLIENT PAUSE WRITE", "REPLICAOF 192.0.2.2 6379"], old.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() =>
+        {
+            var outcome = flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome;
+            Assert.Contains("old master 192.0.2.1 re-pointed to 192.0.2.2:6379", outcome);
+            Assert.Contains("could not release or drop its clients", outcome);
+            Assert.DoesNotContain("could not re-point", outcome);
+        }, TimeSpan.FromSeconds(3));
+    }
 }
