@@ -23,9 +23,10 @@ public interface IRedisNode : IAsyncDisposable
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
     Task ReplicaOfNoOneAsync(TimeSpan timeout);
 
-    /// <summary><c>REPLICAOF host port</c>: follow <paramref name="host"/>. With a password and no masterauth
-    /// on the server yet (<c>CONFIG GET</c>), first <c>CONFIG SET masterauth</c> (and <c>masteruser</c>) to the
-    /// coordinator's credentials so the replica can sync; an operator's own (a replication user) is kept. When the server refuses
+    /// <summary><c>REPLICAOF host port</c>: follow <paramref name="host"/>. With a password, first
+    /// <c>CONFIG SET masterauth</c> (and <c>masteruser</c>) to the coordinator's credentials so the replica can
+    /// sync, unless the server's <c>masteruser</c> (<c>CONFIG GET</c>) names another user: an operator's
+    /// dedicated replication user is kept. When the server refuses
     /// CONFIG (renamed, or not in the user's ACL) REPLICAOF is still sent and the replica's masterauth is the
     /// operator's job (redis.conf).</summary>
     /// <returns>"" or, the first time CONFIG is refused on this server, one line saying masterauth was not set.</returns>

@@ -43,8 +43,8 @@ public static class RedisPermissions
     /// <summary>
     /// The least ACL for the coordinator's own Redis user (redis-ha.redis.user), Redis 6.2 and 7.x: no keys,
     /// no channels, only the commands it sends. PING and INFO (the check), REPLICAOF (every role change),
-    /// CONFIG SET (min-replicas-to-write / -max-lag; masterauth / masteruser while the replica has none, read
-    /// with CONFIG GET, so an operator's dedicated replication user is kept), CLIENT PAUSE / UNPAUSE / KILL
+    /// CONFIG SET (min-replicas-to-write / -max-lag; masterauth / masteruser unless CONFIG GET shows that
+    /// redis.conf names another masteruser, an operator's dedicated replication user), CLIENT PAUSE / UNPAUSE / KILL
     /// (the hand-over), ECHO, CLIENT SETNAME and CLIENT ID (the client library's handshake: it cannot connect
     /// without ECHO, and logs a denial for each of the other two).
     /// Replication needs its own user on the master (masteruser/masterauth in the replica's redis.conf):

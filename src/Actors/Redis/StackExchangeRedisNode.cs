@@ -231,16 +231,18 @@ public sealed class StackExchangeRedisNode : IRedisNode
     public async Task<string> ReplicaOfAsync(string host, int port, TimeSpan timeout)
     {
         // A replica authenticates to its master with masterauth/masteruser (Redis replication):
-        // without them a password-protected set would accept REPLICAOF and never sync. One set by the
-        // operator (a dedicated replication user) is kept; an empty one (never set, or Redis restarted)
-        // gets the coordinator's credentials.
+        // without them a password-protected set would accept REPLICAOF and never sync. They get the
+        // coordinator's credentials (again on each REPLICAOF: a restarted Redis forgot them, a password
+        // may have changed) unless redis.conf names another masteruser: a dedicated replication user,
+        // kept as the operator set it.
         var note = "";
         if (_password.Length > 0 && !_masterAuthRefused)
         {
             try
             {
-                var current = await CommandAsync(timeout, "CONFIG", "GET", "masterauth").ConfigureAwait(false);
-                if (current.Length < 2 || string.IsNullOrEmpty(current[1].ToString()))
+                var current = await CommandAsync(timeout, "CONFIG", "GET", "masteruser").ConfigureAwait(false);
+                var masterUser = current.Length >= 2 ? current[1].ToString() ?? "" : "";
+                if (masterUser.Length == 0 || masterUser == _user)
                 {
                     await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
                     if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);

@@ -128,6 +128,8 @@ public sealed class StackExchangeRedisNodeTests
         using var master = new LoopbackRedis("--requirepass", "s3cret");
         using var replica = new LoopbackRedis("--requirepass", "s3cret");
         master.Cli("s3cret", "SET", "k", "v");
+        // A stale masterauth (a changed password) is replaced: it is the coordinator's, no other masteruser is named.
+        replica.Cli("s3cret", "CONFIG", "SET", "masterauth", "stale");
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
         await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
         ReplicationFacts? facts = null;
@@ -147,7 +149,7 @@ public sealed class StackExchangeRedisNodeTests
         {
             await using var node = new StackExchangeRedisNode("127.0.0.1", renamed.Port, "", "s3cret", Timeout);
             var note = await node.ReplicaOfAsync("127.0.0.1", 1, Timeout);
-            Assert.Contains("CONFIG GET masterauth", note);
+            Assert.Contains("CONFIG GET masteruser", note);
             Assert.Equal(RedisRole.Replica, (await node.ProbeAsync(Timeout)).Facts!.Role);
         }
         // CONFIG GET allowed, CONFIG SET not: the refused command carried the password.

@@ -20,8 +20,8 @@ public sealed class StrayMasterSweepTests
     [Fact]
     public async Task A_masterauth_note_is_logged_with_the_fence()
     {
-        var stray = new FakeRedisNode("192.0.2.9:6379") { Facts = FakeRedisNode.Master(5), ReplicaOfNote = "CONFIG GET masterauth refused" };
+        var stray = new FakeRedisNode("192.0.2.9:6379") { Facts = FakeRedisNode.Master(5), ReplicaOfNote = "CONFIG GET masteruser refused" };
         var lines = await StrayMasterSweep.RunAsync([("192.0.2.9", 6379, stray)], "192.0.2.2", 6379, TimeSpan.FromSeconds(1));
-        Assert.Equal(["CONFIG GET masterauth refused", "fenced stray master 192.0.2.9:6379 (its coordinator is not in the cluster): REPLICAOF 192.0.2.2 6379, clients disconnected"], lines);
+        Assert.Equal(["CONFIG GET masteruser refused", "fenced stray master 192.0.2.9:6379 (its coordinator is not in the cluster): REPLICAOF 192.0.2.2 6379, clients disconnected"], lines);
     }
 }
