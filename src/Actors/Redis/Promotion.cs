@@ -30,10 +30,12 @@ public static class Promotion
     /// <param name="HandoverLimit">Longest write pause on the old master.</param>
     /// <param name="Timeout">Bound on a local command.</param>
     /// <param name="PeerTimeout">Bound on a command to the old master.</param>
+    /// <param name="SelfFenceUnavailable">Our Redis refuses CONFIG SET (so the old master's likely does too): the
+    /// fence wait is still kept, but the outcome does not claim that the old master fenced itself.</param>
     public sealed record Request(
         IRedisNode Local, IRedisNode? Old, IPAddress? PreviousMaster, bool PreviousMasterAlive, long OwnOffset, long? LastKnownMasterOffset,
         TimeSpan? FenceWait, bool ResetMinReplicas, string AnnounceHost, int Port, TimeSpan SyncTimeout, TimeSpan HandoverLimit,
-        TimeSpan Timeout, TimeSpan PeerTimeout);
+        TimeSpan Timeout, TimeSpan PeerTimeout, bool SelfFenceUnavailable = false);
 
     /// <summary>Runs the promotion; returns the outcome line for the log.</summary>
     /// <exception cref="OperationCanceledException">A newer decision superseded it; nothing after the cancellation was sent.</exception>
@@ -106,7 +108,9 @@ public static class Promotion
                 // It fell silent without leaving: two writable masters, even briefly, are worse than a
                 // longer takeover.
                 await Task.Delay(rest, ct).ConfigureAwait(false);
-                waited = $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
+                waited = r.SelfFenceUnavailable
+                    ? $" after waiting {rest.TotalSeconds:0.00} s, though its Redis may not have fenced itself (CONFIG SET refused here: no min-replicas self-fence)"
+                    : $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
             }
             how = r.PreviousMaster is null
                 ? "no previous master known: promoted at once"

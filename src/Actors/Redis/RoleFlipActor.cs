@@ -277,7 +277,7 @@ public sealed class RoleFlipActor : ReceiveActor
                 var request = new Promotion.Request(_local, promote.PreviousMaster is { } pm ? Peer(pm.ToString(), _settings.Port) : null,
                     promote.PreviousMaster, d.PreviousMasterAlive, _s.Local?.Offset ?? 0, _s.LastKnownMasterOffset,
                     MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded && !ConfigRefused, _announceHost, _settings.Port,
-                    _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout);
+                    _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout, Guarded && ConfigRefused);
                 Promotion.RunAsync(request, cts.Token).PipeTo(Self,
                     success: how => new FlipFinished(generation, how, false),
                     failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
