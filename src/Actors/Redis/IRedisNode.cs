@@ -13,15 +13,28 @@ public interface IRedisNode : IAsyncDisposable
     /// <summary>PING + INFO replication within <paramref name="timeout"/>.</summary>
     Task<RedisProbe> ProbeAsync(TimeSpan timeout);
 
+    /// <summary>Which of <see cref="RedisPermissions.Checked"/> the server refuses (ACL <c>NOPERM</c> or renamed),
+    /// each tried in a harmless form that the server rejects after its command and ACL checks, so nothing
+    /// changes (never <c>CLIENT PAUSE</c> for real). Works on Redis 6.2 and 7.x and needs no ACL permission of its own.</summary>
+    /// <exception cref="RedisCommandException">Timeout or connection failure (nothing known).</exception>
+    Task<IReadOnlyList<RedisPermissions.Refusal>> CheckPermissionsAsync(TimeSpan timeout);
+
     /// <summary><c>REPLICAOF NO ONE</c>: become a writable master.</summary>
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
     Task ReplicaOfNoOneAsync(TimeSpan timeout);
 
-    /// <summary><c>REPLICAOF host port</c>: follow <paramref name="host"/>.</summary>
-    /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
-    Task ReplicaOfAsync(string host, int port, TimeSpan timeout);
+    /// <summary><c>REPLICAOF host port</c>: follow <paramref name="host"/>. With a password, first
+    /// <c>CONFIG SET masterauth</c> (and <c>masteruser</c>) to the coordinator's credentials so the replica can
+    /// sync, unless the server's <c>masteruser</c> (<c>CONFIG GET</c>) names another user: an operator's
+    /// dedicated replication user is kept. When the server refuses
+    /// CONFIG (renamed, or not in the user's ACL) REPLICAOF is still sent and the replica's masterauth is the
+    /// operator's job (redis.conf).</summary>
+    /// <returns>"" or, the first time CONFIG is refused on this server, one line saying masterauth was not set.</returns>
+    /// <exception cref="RedisCommandException">Timeout or error reply of REPLICAOF (or of CONFIG other than a refusal).</exception>
+    Task<string> ReplicaOfAsync(string host, int port, TimeSpan timeout);
 
-    /// <summary><c>CONFIG SET min-replicas-to-write count min-replicas-max-lag seconds</c>: with count 1 a
+    /// <summary><c>CONFIG SET min-replicas-max-lag seconds</c> then <c>CONFIG SET min-replicas-to-write count</c>
+    /// (one parameter each: Redis 6.2 accepts no other form): with count 1 a
     /// master refuses writes (NOREPLICAS) once no replica has acknowledged for more than the lag, so a
     /// master cut off from its replica fences itself even when its coordinator is frozen or gone.</summary>
     /// <param name="count">0 (off) or more replicas.</param>
@@ -53,4 +66,11 @@ public interface IRedisNodeFactory
 }
 
 /// <summary>A Redis command failed (timeout, connection, or an error reply).</summary>
-public sealed class RedisCommandException(string message) : Exception(message);
+/// <param name="message">One line: the command, the server and the reason.</param>
+/// <param name="refused">The server refused the command itself (ACL NOPERM, or unknown because renamed or disabled).</param>
+public sealed class RedisCommandException(string message, bool refused = false) : Exception(message)
+{
+    /// <summary>The server refused the command itself (ACL <c>NOPERM</c>, or <c>unknown command</c> because
+    /// <c>rename-command</c> renamed or disabled it): retrying cannot help until the operator grants it.</summary>
+    public bool Refused { get; } = refused;
+}

@@ -22,17 +22,20 @@ public static class Promotion
     /// <param name="OwnOffset">The local replica's offset at the decision, bytes.</param>
     /// <param name="LastKnownMasterOffset">The old master's last seen <c>master_repl_offset</c>, for the loss estimate.</param>
     /// <param name="FenceWait">Guarded nodes, after a silent master: how long to wait for its self-fence (<see cref="MasterFence.WaitBeforePromotion"/>).</param>
-    /// <param name="ResetMinReplicas">Guarded nodes: set <c>min-replicas-to-write 0</c> before promoting (an earlier term may have left 1).</param>
+    /// <param name="ResetMinReplicas">Guarded nodes: set <c>min-replicas-to-write 0</c> before promoting (an earlier term may have left 1);
+    /// best effort: a failure is reported in the outcome and never stops the promotion.</param>
     /// <param name="AnnounceHost">How peers reach our Redis.</param>
     /// <param name="Port">Our (and peers') Redis port.</param>
     /// <param name="SyncTimeout">Longest catch-up.</param>
     /// <param name="HandoverLimit">Longest write pause on the old master.</param>
     /// <param name="Timeout">Bound on a local command.</param>
     /// <param name="PeerTimeout">Bound on a command to the old master.</param>
+    /// <param name="SelfFenceUnavailable">Our Redis refuses CONFIG SET (so the old master's likely does too): the
+    /// fence wait is still kept, but the outcome does not claim that the old master fenced itself.</param>
     public sealed record Request(
         IRedisNode Local, IRedisNode? Old, IPAddress? PreviousMaster, bool PreviousMasterAlive, long OwnOffset, long? LastKnownMasterOffset,
         TimeSpan? FenceWait, bool ResetMinReplicas, string AnnounceHost, int Port, TimeSpan SyncTimeout, TimeSpan HandoverLimit,
-        TimeSpan Timeout, TimeSpan PeerTimeout);
+        TimeSpan Timeout, TimeSpan PeerTimeout, bool SelfFenceUnavailable = false);
 
     /// <summary>Runs the promotion; returns the outcome line for the log.</summary>
     /// <exception cref="OperationCanceledException">A newer decision superseded it; nothing after the cancellation was sent.</exception>
@@ -105,7 +108,9 @@ public static class Promotion
                 // It fell silent without leaving: two writable masters, even briefly, are worse than a
                 // longer takeover.
                 await Task.Delay(rest, ct).ConfigureAwait(false);
-                waited = $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
+                waited = r.SelfFenceUnavailable
+                    ? $" after waiting {rest.TotalSeconds:0.00} s, though its Redis may not have fenced itself (CONFIG SET refused here: no min-replicas self-fence)"
+                    : $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
             }
             how = r.PreviousMaster is null
                 ? "no previous master known: promoted at once"
@@ -115,9 +120,17 @@ public static class Promotion
         {
             // A guarded replica may carry min-replicas-to-write 1 from an earlier term as master: with
             // its peer gone it would refuse every write after promotion. The reconcile loop raises it
-            // again once a replica is online.
+            // again once a replica is online. Optional: a failure (CONFIG refused, Redis 6.2 syntax) must
+            // never keep the VIP on a READONLY replica, so it is reported and the promotion goes on.
             ct.ThrowIfCancellationRequested();
-            await r.Local.SetMinReplicasAsync(0, MasterFence.MinReplicasMaxLagSeconds, r.Timeout).ConfigureAwait(false);
+            try
+            {
+                await r.Local.SetMinReplicasAsync(0, MasterFence.MinReplicasMaxLagSeconds, r.Timeout).ConfigureAwait(false);
+            }
+            catch (RedisCommandException e)
+            {
+                how += $"; min-replicas-to-write not reset, promoted anyway (writes fail with NOREPLICAS if an earlier term left it at 1): {e.Message}";
+            }
         }
         ct.ThrowIfCancellationRequested();
         await r.Local.ReplicaOfNoOneAsync(r.Timeout).ConfigureAwait(false);
@@ -130,18 +143,28 @@ public static class Promotion
             try
             {
                 ct.ThrowIfCancellationRequested();
-                await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
-                how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}";
-                if (paused)
+                var note = await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
+                how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}{(note.Length > 0 ? $" ({note})" : "")}";
+            }
+            catch (RedisCommandException e)
+            {
+                how += $"; could not re-point old master: {e.Message}";
+                paused = false; // never released before it is a replica: its pause ends by itself
+            }
+            if (paused)
+            {
+                // Re-pointed: a refused CLIENT UNPAUSE or KILL only delays its clients (until the pause
+                // ends, or until they reconnect after READONLY).
+                try
                 {
                     ct.ThrowIfCancellationRequested();
                     await previous.UnpauseAndDisconnectClientsAsync(r.PeerTimeout).ConfigureAwait(false);
                     how += " (writes paused during the hand-over, its clients disconnected)";
                 }
-            }
-            catch (RedisCommandException e)
-            {
-                how += $"; could not re-point old master: {e.Message}";
+                catch (RedisCommandException e)
+                {
+                    how += $" (writes paused during the hand-over; could not release or drop its clients: {e.Message})";
+                }
             }
         }
         return $"replica -> master (REPLICAOF NO ONE): {how}";

@@ -28,9 +28,11 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
-    private sealed record MinReplicasApplied(int Count, string? Error);
+    private sealed record MinReplicasApplied(int Count, string? Error, bool Refused = false);
 
     private sealed record StrayMastersSwept(IReadOnlyList<string> Lines);
+
+    private sealed record PermissionsChecked(IReadOnlyList<RedisPermissions.Refusal>? Refused, string? Error);
 
     /// <summary>Everything the flipper knows; replaced, never mutated.</summary>
     private sealed record State(
@@ -51,10 +53,14 @@ public sealed class RoleFlipActor : ReceiveActor
         TimeSpan? LastSweepAt,
         bool SweepInFlight,
         RolePlan? LastRefusal,
-        Lease? Lease)
+        Lease? Lease,
+        IReadOnlyList<RedisPermissions.Refusal>? Refused,
+        bool PermissionsDue,
+        bool PermissionsInFlight,
+        string? PermissionsError)
     {
         public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, 0, false, 0, null, null, [],
-            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null);
+            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null, null, true, false, null);
     }
 
     private readonly RedisSettings _settings;
@@ -109,6 +115,12 @@ public sealed class RoleFlipActor : ReceiveActor
             if (Observe(m)) Reconcile();
         });
         Receive<FlipFinished>(m => _log.Info("superseded role change (generation {0}, now {1}) ended: {2}", m.Generation, _s.Generation, m.Outcome));
+        Receive<PermissionsChecked>(m =>
+        {
+            Checked(m);
+            // The self-fence waited for this answer.
+            Reconcile();
+        });
         Receive<GetRoleFlipStatus>(m => Report(inFlight: false));
         Always();
     }
@@ -143,6 +155,7 @@ public sealed class RoleFlipActor : ReceiveActor
             Finished(m);
             Become(Idle);
         });
+        Receive<PermissionsChecked>(Checked);
         Receive<GetRoleFlipStatus>(m => Report(inFlight: true));
         _cancelOnStop = work;
         Always();
@@ -195,8 +208,17 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Handle(DataPeersChanged m) =>
         _s = _s with { Peers = m.Peers, KnownPeers = StrayMasters.Remember(_s.KnownPeers, m.Peers) };
 
-    private void Observe(LocalRedisObserved m) =>
-        _s = _s with { Local = m.Probe.Passed ? m.Probe.Facts : null, EmptyRestart = m.EmptyRestart };
+    private void Observe(LocalRedisObserved m)
+    {
+        _s = _s with
+        {
+            Local = m.Probe.Passed ? m.Probe.Facts : null,
+            EmptyRestart = m.EmptyRestart,
+            // A Redis that was unreachable may come back restarted with another ACL or config: check again.
+            PermissionsDue = _s.PermissionsDue || !m.Probe.Passed,
+        };
+        CheckPermissions();
+    }
 
     private void Finished(FlipFinished m)
     {
@@ -230,7 +252,9 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         if (m.Error is not null)
         {
-            _s = _s with { MinReplicasInFlight = false, MinReplicas = null };
+            // Refused now though the start-up check allowed it (a Redis restarted with another ACL, an ACL
+            // changed live): check again, so status says so and it is not retried every few seconds.
+            _s = _s with { MinReplicasInFlight = false, MinReplicas = null, PermissionsDue = _s.PermissionsDue || m.Refused };
             _log.Warning("cannot set min-replicas-to-write {0}: {1}", m.Count, m.Error);
             return;
         }
@@ -242,6 +266,25 @@ public sealed class RoleFlipActor : ReceiveActor
                 : "min-replicas-to-write 0: no online replica on a reachable peer, writes do not wait for one");
     }
 
+    private void Checked(PermissionsChecked m)
+    {
+        if (m.Refused is not { } refused)
+        {
+            // Connection trouble: nothing learned, asked again on the next passing check (logged once).
+            if (m.Error != _s.PermissionsError) _log.Info("redis permission check failed, retrying after the next check: {0}", m.Error);
+            _s = _s with { PermissionsInFlight = false, PermissionsDue = true, PermissionsError = m.Error };
+            return;
+        }
+        var changed = _s.Refused is null || !_s.Refused.SequenceEqual(refused);
+        _s = _s with { PermissionsInFlight = false, Refused = refused, PermissionsError = null };
+        if (changed)
+        {
+            var line = RedisPermissions.Summary(_settings.User, refused, Guarded);
+            if (refused.Count > 0) _log.Warning("{0}", line);
+            else _log.Info("{0}", line);
+        }
+    }
+
     private void Handle(StrayMastersSwept m)
     {
         _s = _s with { SweepInFlight = false };
@@ -250,7 +293,8 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void Report(bool inFlight) =>
         Sender.Tell(new RoleFlipStatus(_s.Directive.Role, _s.Directive.Role == DesiredRole.Replica ? _s.Directive.Master : null,
-            _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, inFlight));
+            _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, inFlight,
+            RedisPermissions.FenceUnavailable(_s.Refused ?? [], Guarded)));
 
     private void NewGeneration() => _s = _s with { Generation = _s.Generation + 1 };
 
@@ -286,8 +330,8 @@ public sealed class RoleFlipActor : ReceiveActor
                 Become(() => Changing(cts));
                 var request = new Promotion.Request(_local, promote.PreviousMaster is { } pm ? Peer(pm.ToString(), _settings.Port) : null,
                     promote.PreviousMaster, d.PreviousMasterAlive, _s.Local?.Offset ?? 0, _s.LastKnownMasterOffset,
-                    MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded, _announceHost, _settings.Port,
-                    _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout);
+                    MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded && !ConfigRefused, _announceHost, _settings.Port,
+                    _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout, Guarded && ConfigRefused);
                 Promotion.RunAsync(request, cts.Token).PipeTo(Self,
                     success: how => new FlipFinished(generation, how, false),
                     failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
@@ -296,12 +340,12 @@ public sealed class RoleFlipActor : ReceiveActor
         }
     }
 
-    private void Start(Task command, long generation, string outcome, RolePlan plan)
+    private void Start(Task<string> command, long generation, string outcome, RolePlan plan)
     {
         // A single command cannot be recalled; the cancellation only marks the change superseded.
         Become(() => Changing(new CancellationTokenSource()));
         command.PipeTo(Self,
-            success: () => new FlipFinished(generation, outcome, false, plan),
+            success: note => new FlipFinished(generation, note.Length > 0 ? $"{outcome} ({note})" : outcome, false, plan),
             failure: e => new FlipFinished(generation, e.Message, true));
     }
 
@@ -312,16 +356,30 @@ public sealed class RoleFlipActor : ReceiveActor
         _ => false,
     };
 
+    private bool ConfigRefused => RedisPermissions.Refuses(_s.Refused, "CONFIG SET");
+
+    /// <summary>Once, and again after the local Redis was unreachable: which commands it refuses.</summary>
+    private void CheckPermissions()
+    {
+        if (!_s.PermissionsDue || _s.PermissionsInFlight || _s.Local is null) return;
+        _s = _s with { PermissionsDue = false, PermissionsInFlight = true };
+        _local.CheckPermissionsAsync(_settings.Check.Timeout).PipeTo(Self,
+            success: refused => new PermissionsChecked(refused, null),
+            failure: e => new PermissionsChecked(null, e.Message));
+    }
+
     private void EnsureMinReplicas()
     {
-        if (!Guarded || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
+        // Refused CONFIG: said once at the check (and shown in status), not retried every few seconds;
+        // nor sent while a check runs (its answer comes within a check timeout).
+        if (!Guarded || ConfigRefused || _s.PermissionsInFlight || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
         if (_s.Local is not { Role: RedisRole.Master } facts) return;
         var wanted = MasterFence.Wanted(facts, _s.Peers);
         if (!MasterFence.Due(_s.MinReplicas, wanted, _clock.Now)) return;
         _s = _s with { MinReplicasInFlight = true };
         _local.SetMinReplicasAsync(wanted, MasterFence.MinReplicasMaxLagSeconds, _settings.Check.Timeout).PipeTo(Self,
             success: () => new MinReplicasApplied(wanted, null),
-            failure: e => new MinReplicasApplied(wanted, e.Message));
+            failure: e => new MinReplicasApplied(wanted, e.Message, (e is AggregateException a ? a.InnerException : e) is RedisCommandException { Refused: true }));
     }
 
     private void SweepStrayMasters()

@@ -17,6 +17,8 @@ public sealed record GetRoleFlipStatus
 /// <param name="LastOutcomeAt">Wall-clock time (UTC) of that change; null before the first.</param>
 /// <param name="Generation">Count of decisions so far; a newer one cancels in-flight work of older ones.</param>
 /// <param name="InFlight">A role change is running now.</param>
+/// <param name="FenceUnavailable">The fences this node cannot keep because its Redis refuses a command
+/// (<see cref="RedisPermissions.FenceUnavailable"/>), e.g. "min-replicas self-fence off (CONFIG SET refused)"; "" when none.</param>
 public sealed record RoleFlipStatus(
     DesiredRole DesiredRole,
     IPAddress? Master,
@@ -24,4 +26,5 @@ public sealed record RoleFlipStatus(
     bool LastOutcomeFailed,
     DateTimeOffset? LastOutcomeAt,
     long Generation,
-    bool InFlight);
+    bool InFlight,
+    string FenceUnavailable = "");

@@ -51,10 +51,11 @@ public sealed class StackExchangeRedisNode : IRedisNode
             BacklogPolicy = BacklogPolicy.FailFast,
             User = string.IsNullOrEmpty(user) ? null : user,
             Password = string.IsNullOrEmpty(password) ? null : password,
-            // Never let the library pick a primary or follow topology on our behalf.
+            // Never let the library pick a primary or follow topology on our behalf (nor ask for CLUSTER
+            // NODES/SLOTS, which a least-privilege user may not run).
             TieBreaker = "",
             ConfigurationChannel = "",
-            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE" }, available: false),
+            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE", "CLUSTER" }, available: false),
         };
         if (tls is { Enabled: true }) UseTls(_options, tls);
     }
@@ -117,6 +118,10 @@ public sealed class StackExchangeRedisNode : IRedisNode
 
     private volatile bool _singleSectionInfo;
 
+    /// <summary>Redis before 7.0 answered a multi-section INFO with a syntax error: one INFO per section
+    /// from then on. Settable for tests of that path on a Redis 7.</summary>
+    internal bool SingleSectionInfo { get => _singleSectionInfo; set => _singleSectionInfo = value; }
+
     private async Task<RedisProbe> ProbeCoreAsync()
     {
         var server = await ServerAsync().ConfigureAwait(false);
@@ -129,7 +134,7 @@ public sealed class StackExchangeRedisNode : IRedisNode
         var ping = server.ExecuteAsync("PING");
         // Redis 7 takes several sections at once: the keyspace tells an empty Redis from a full one,
         // and run_id (server) a restarted one.
-        var info = _singleSectionInfo ? server.ExecuteAsync("INFO", "replication") : server.ExecuteAsync("INFO", "replication", "keyspace", "server");
+        var info = _singleSectionInfo ? SingleSectionInfoAsync(server) : server.ExecuteAsync("INFO", "replication", "keyspace", "server");
         try
         {
             var pong = await ping.ConfigureAwait(false);
@@ -155,11 +160,20 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
         catch (RedisServerException e) when (!_singleSectionInfo && e.Message.Contains("syntax", StringComparison.OrdinalIgnoreCase))
         {
-            // Redis before 7.0: one section per INFO. Key counts are then unknown (-1).
+            // Redis before 7.0 (6.2): one section per INFO.
             _singleSectionInfo = true;
-            text = await server.ExecuteAsync("INFO", "replication").ConfigureAwait(false);
+            text = await SingleSectionInfoAsync(server).ConfigureAwait(false);
         }
         return new RedisProbe(true, ReplicationFacts.Parse(text.ToString() ?? ""), "");
+    }
+
+    // The three sections as three INFOs sent together (still one round trip): on 6.2 the keyspace and
+    // run_id are needed as much as on 7 (an empty or restarted Redis is told apart by them).
+    private static async Task<RedisResult> SingleSectionInfoAsync(IServer server)
+    {
+        var parts = await Task.WhenAll(server.ExecuteAsync("INFO", "replication"), server.ExecuteAsync("INFO", "keyspace"),
+            server.ExecuteAsync("INFO", "server")).ConfigureAwait(false);
+        return RedisResult.Create((RedisValue)string.Join("\r\n", parts.Select(p => p.ToString())));
     }
 
     // The second command of a failed probe fails too; nobody awaits it, so mark its error seen.
@@ -167,25 +181,97 @@ public sealed class StackExchangeRedisNode : IRedisNode
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<RedisPermissions.Refusal>> CheckPermissionsAsync(TimeSpan timeout)
+    {
+        var refused = new List<RedisPermissions.Refusal>();
+        foreach (var need in RedisPermissions.Checked)
+        {
+            var form = HarmlessForm(need.Command);
+            try
+            {
+                var server = await ServerAsync().WaitAsync(timeout).ConfigureAwait(false);
+                await server.ExecuteAsync((string)form[0], form[1..]).WaitAsync(timeout).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (RedisPermissions.IsRefusal(e.Message))
+            {
+                refused.Add(new RedisPermissions.Refusal(need.Command, e.Message.Split('\n', 2)[0].Trim(), RedisPermissions.IsRenamed(e.Message)));
+            }
+            catch (RedisServerException)
+            {
+                // The harmless form's expected error: past the ACL, so the command is allowed.
+            }
+            catch (TimeoutException)
+            {
+                throw new RedisCommandException($"permission check ({need.Command}) on {Endpoint}: no answer within {timeout.TotalMilliseconds:0} ms");
+            }
+            catch (Exception e) when (e is not RedisCommandException)
+            {
+                throw new RedisCommandException($"permission check ({need.Command}) on {Endpoint}: {Describe(e, _lastFailure)}");
+            }
+        }
+        return refused;
+    }
+
+    // Forms that pass the command-table, arity and ACL checks of Redis 6.2 and 7.x, then fail on an
+    // argument before changing anything.
+    private static object[] HarmlessForm(string command) => command switch
+    {
+        "REPLICAOF" => ["REPLICAOF", "127.0.0.1", "not-a-port"],
+        "CONFIG SET" => ["CONFIG", "SET", "redis-ha-permission-check", "0"],
+        "CONFIG GET" => ["CONFIG", "GET", "redis-ha-permission-check"],
+        "CLIENT PAUSE" => ["CLIENT", "PAUSE", "not-a-timeout", "WRITE"],
+        "CLIENT KILL" => ["CLIENT", "KILL", "ID", "0"],
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "no harmless form"),
+    };
+
+    /// <inheritdoc />
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");
 
     /// <inheritdoc />
-    public async Task ReplicaOfAsync(string host, int port, TimeSpan timeout)
+    public async Task<string> ReplicaOfAsync(string host, int port, TimeSpan timeout)
     {
         // A replica authenticates to its master with masterauth/masteruser (Redis replication):
-        // without them a password-protected set would accept REPLICAOF and never sync.
-        if (_password.Length > 0)
+        // without them a password-protected set would accept REPLICAOF and never sync. They get the
+        // coordinator's credentials (again on each REPLICAOF: a restarted Redis forgot them, a password
+        // may have changed) unless redis.conf names another masteruser: a dedicated replication user,
+        // kept as the operator set it.
+        var note = "";
+        if (_password.Length > 0 && !_masterAuthRefused)
         {
-            await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
-            if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+            try
+            {
+                var current = await CommandAsync(timeout, "CONFIG", "GET", "masteruser").ConfigureAwait(false);
+                var masterUser = current.Length >= 2 ? current[1].ToString() ?? "" : "";
+                if (masterUser.Length == 0 || masterUser == _user)
+                {
+                    await CommandAsync(timeout, "CONFIG", "SET", "masterauth", _password).ConfigureAwait(false);
+                    if (_user.Length > 0) await CommandAsync(timeout, "CONFIG", "SET", "masteruser", _user).ConfigureAwait(false);
+                }
+            }
+            catch (RedisCommandException e) when (e.Refused)
+            {
+                // An old master must still be re-pointable (else it takes writes again when its pause
+                // ends): REPLICAOF goes out anyway, and masterauth is the operator's (said once).
+                _masterAuthRefused = true;
+                note = $"{e.Message}; REPLICAOF sent without it: set masterauth (and masteruser) in {Endpoint}'s redis.conf or it cannot sync from a password-protected master";
+            }
         }
         await CommandAsync(timeout, "REPLICAOF", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        return note;
     }
 
+    private volatile bool _masterAuthRefused;
+
     /// <inheritdoc />
-    public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout) =>
-        CommandAsync(timeout, "CONFIG", "SET", "min-replicas-to-write", count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "min-replicas-max-lag", maxLagSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public async Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout)
+    {
+        // One parameter per CONFIG SET: the multi-parameter form is Redis 7.0+ (6.2 answers a syntax
+        // error). The lag goes first so the count never takes effect with a stale lag.
+        await CommandAsync(timeout, "CONFIG", "SET", "min-replicas-max-lag", maxLagSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ConfigureAwait(false);
+        await CommandAsync(timeout, "CONFIG", "SET", "min-replicas-to-write", count.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout) =>
@@ -201,12 +287,12 @@ public sealed class StackExchangeRedisNode : IRedisNode
         await CommandAsync(timeout, "CLIENT", "KILL", "TYPE", "normal").ConfigureAwait(false);
     }
 
-    private async Task CommandAsync(TimeSpan timeout, string command, params object[] args)
+    private async Task<RedisResult> CommandAsync(TimeSpan timeout, string command, params object[] args)
     {
         try
         {
             var server = await ServerAsync().WaitAsync(timeout).ConfigureAwait(false);
-            await server.ExecuteAsync(command, args).WaitAsync(timeout).ConfigureAwait(false);
+            return await server.ExecuteAsync(command, args).WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -217,7 +303,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
             var reason = Describe(e, _lastFailure);
             // Redis echoes the arguments of a rejected command; the password must not reach a log.
             if (_password.Length > 0) reason = reason.Replace(_password, "***", StringComparison.Ordinal);
-            throw new RedisCommandException($"{Shown(command, args)} on {Endpoint}: {reason}");
+            var refused = e is RedisServerException && RedisPermissions.IsRefusal(reason);
+            if (refused) reason = RedisPermissions.Explain(reason, command, args.Length > 0 ? args[0].ToString() ?? "" : "", _user);
+            throw new RedisCommandException($"{Shown(command, args)} on {Endpoint}: {reason}", refused);
         }
     }
 

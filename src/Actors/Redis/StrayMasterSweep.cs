@@ -22,13 +22,23 @@ public static class StrayMasterSweep
             if (!probe.Passed || probe.Facts is not { Role: RedisRole.Master }) continue;
             try
             {
-                await node.ReplicaOfAsync(announceHost, port, timeout).ConfigureAwait(false);
+                var note = await node.ReplicaOfAsync(announceHost, port, timeout).ConfigureAwait(false);
+                if (note.Length > 0) lines.Add(note);
+            }
+            catch (RedisCommandException e)
+            {
+                lines.Add($"cannot fence stray master {host}:{peerPort}: {e.Message}");
+                continue;
+            }
+            try
+            {
                 await node.UnpauseAndDisconnectClientsAsync(timeout).ConfigureAwait(false);
                 lines.Add($"fenced stray master {host}:{peerPort} (its coordinator is not in the cluster): REPLICAOF {announceHost} {port}, clients disconnected");
             }
             catch (RedisCommandException e)
             {
-                lines.Add($"cannot fence stray master {host}:{peerPort}: {e.Message}");
+                // Fenced all the same (a replica refuses writes); its clients reconnect after READONLY.
+                lines.Add($"fenced stray master {host}:{peerPort} (its coordinator is not in the cluster): REPLICAOF {announceHost} {port}; could not drop its clients: {e.Message}");
             }
         }
         return lines;

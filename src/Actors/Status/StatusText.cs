@@ -61,6 +61,7 @@ public static class StatusText
             b.Append(f.LastOutcome.Length == 0
                 ? "no role change yet"
                 : $"last{(f.LastOutcomeFailed ? " (FAILED)" : "")}: {f.LastOutcome}");
+            if (f.FenceUnavailable.Length > 0) b.Append(CultureInfo.InvariantCulture, $"; UNAVAILABLE: {f.FenceUnavailable}");
             b.Append('\n');
         }
         else

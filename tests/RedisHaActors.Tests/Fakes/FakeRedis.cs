@@ -23,8 +23,18 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     /// <summary>Delay before a command (by first word) reaches the server.</summary>
     public ConcurrentDictionary<string, TimeSpan> Delays { get; } = new();
 
-    /// <summary>Commands (by first word) that fail with a timeout, without reaching the server.</summary>
+    /// <summary>Commands (by first word, or first two: "CLIENT UNPAUSE") that fail with a timeout, without reaching the server.</summary>
     public ConcurrentDictionary<string, bool> Failing { get; } = new();
+
+    /// <summary>Commands of <see cref="RedisPermissions.Checked"/> (e.g. "CONFIG SET") the server refuses: its
+    /// permission check reports them, and MIN-REPLICAS fails as refused while "CONFIG SET" is among them.</summary>
+    public ConcurrentDictionary<string, bool> Refused { get; } = new();
+
+    /// <summary>How many permission checks ran (not in <see cref="Commands"/>: they change nothing).</summary>
+    public int PermissionChecks;
+
+    /// <summary>Returned by <see cref="ReplicaOfAsync"/> (a masterauth note).</summary>
+    public volatile string ReplicaOfNote = "";
 
     public ReplicationFacts Facts
     {
@@ -45,20 +55,34 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     {
         var word = command.Split(' ')[0];
         if (Delays.TryGetValue(word, out var delay)) await Task.Delay(delay).ConfigureAwait(false);
-        if (Failing.ContainsKey(word)) throw new RedisCommandException($"{what} on {Endpoint}: timeout");
+        if (Failing.ContainsKey(word) || Failing.ContainsKey(string.Join(' ', command.Split(' ').Take(2)))) throw new RedisCommandException($"{what} on {Endpoint}: timeout");
         if (Down) throw new RedisCommandException($"{what} on {Endpoint}: connection refused");
         Commands.Enqueue(command);
         apply();
     }
 
+    public Task<IReadOnlyList<RedisPermissions.Refusal>> CheckPermissionsAsync(TimeSpan timeout)
+    {
+        Interlocked.Increment(ref PermissionChecks);
+        return Down
+            ? Task.FromException<IReadOnlyList<RedisPermissions.Refusal>>(new RedisCommandException($"permission check on {Endpoint}: connection refused"))
+            : Task.FromResult<IReadOnlyList<RedisPermissions.Refusal>>(RedisPermissions.Checked.Where(n => Refused.ContainsKey(n.Command))
+                .Select(n => new RedisPermissions.Refusal(n.Command, "NOPERM (fake)", false)).ToList());
+    }
+
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) =>
         RunAsync("REPLICAOF NO ONE", "REPLICAOF NO ONE", () => Facts = Master(Facts.Offset));
 
-    public Task ReplicaOfAsync(string host, int port, TimeSpan timeout) =>
-        RunAsync($"REPLICAOF {host} {port}", "REPLICAOF", () => Facts = ReplicaOf(host, port, Facts.Offset));
+    public async Task<string> ReplicaOfAsync(string host, int port, TimeSpan timeout)
+    {
+        await RunAsync($"REPLICAOF {host} {port}", "REPLICAOF", () => Facts = ReplicaOf(host, port, Facts.Offset)).ConfigureAwait(false);
+        return ReplicaOfNote;
+    }
 
     public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout) =>
-        RunAsync($"MIN-REPLICAS {count} {maxLagSeconds}", "CONFIG SET", () => { });
+        Refused.ContainsKey("CONFIG SET")
+            ? Task.FromException(new RedisCommandException($"CONFIG SET min-replicas-max-lag on {Endpoint}: NOPERM (fake)", refused: true))
+            : RunAsync($"MIN-REPLICAS {count} {maxLagSeconds}", "CONFIG SET", () => { });
 
     public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout) =>
         RunAsync("CLIENT PAUSE WRITE", "CLIENT PAUSE", () => { });

@@ -181,4 +181,121 @@ public sealed class RoleFlipActorTests : TestKit
         Observe(flip);
         AwaitAssert(() => Assert.Equal(["REPLICAOF 127.0.0.1 1"], _local.Commands), TimeSpan.FromSeconds(3));
     }
+    [Fact]
+    public void A_failing_min_replicas_reset_does_not_stop_the_promotion_and_is_reported()
+    {
+        // Redis 6.2 syntax, CONFIG renamed or denied, a timeout: the reset is optional; the VIP must
+        // not sit on a READONLY replica while it is retried forever.
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        _local.Failing["MIN-REPLICAS"] = true;
+        var flip = Start(guarded: true);
+        Observe(flip);
+        flip.Tell(Master(Old, "no advert"));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() =>
+        {
+            var status = flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result;
+            Assert.False(status.LastOutcomeFailed, status.LastOutcome);
+            Assert.Contains("min-replicas-to-write not reset, promoted anyway", status.LastOutcome);
+        }, TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public void An_old_master_whose_CONFIG_is_refused_is_still_repointed_and_the_note_is_in_the_outcome()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        old.ReplicaOfNote = "CONFIG SET masterauth on 192.0.2.1:6379: refused; REPLICAOF sent without it";
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(Master(Old, "preempted"));
+        AwaitAssert(() => Assert.Contains("REPLICAOF 192.0.2.2 6379", old.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Contains("REPLICAOF sent without it",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public async Task A_Redis_that_refuses_CONFIG_is_shown_as_unable_to_fence_and_is_never_sent_min_replicas()
+    {
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        _local.Refused["CONFIG SET"] = true;
+        _redis.Get("192.0.2.1").Down = true;
+        var flip = Start(guarded: true);
+        Observe(flip);
+        AwaitAssert(() => Assert.Equal("min-replicas self-fence off (CONFIG SET refused)",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable), TimeSpan.FromSeconds(3));
+        // The old master fell silent: the fence wait is kept (200 ms left), but no self-fence is claimed.
+        flip.Tell(new RoleDirective(DesiredRole.Master, null, Old, "no advert", PreviousMasterSilentFor: MasterFence.SelfFenceTime));
+        AwaitAssert(() => Assert.Equal(["REPLICAOF NO ONE"], _local.Commands), TimeSpan.FromSeconds(3));
+        RoleFlipStatus status = null!;
+        AwaitAssert(() => Assert.Contains("after waiting", (status = flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result).LastOutcome),
+            TimeSpan.FromSeconds(3));
+        Assert.Contains("may not have fenced itself (CONFIG SET refused here", status.LastOutcome);
+        // Not even tried: the check already said why, once.
+        Assert.DoesNotContain("min-replicas-to-write", status.LastOutcome);
+        Assert.Equal(1, _local.PermissionChecks);
+    }
+
+    [Fact]
+    public async Task An_unguarded_node_claims_no_self_fence_only_the_hand_over_pause()
+    {
+        _local.Facts = FakeRedisNode.Master(0);
+        _local.Refused["CONFIG SET"] = true;
+        var flip = Start();
+        Observe(flip);
+        AwaitCondition(() => _local.PermissionChecks == 1, TimeSpan.FromSeconds(3));
+        Assert.Equal("", (await flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance)).FenceUnavailable);
+        // CLIENT PAUSE is a fence on any node (the hand-over's).
+        _local.Refused["CLIENT PAUSE"] = true;
+        _local.Down = true;
+        flip.Tell(new LocalRedisObserved(RedisProbe.Failed("connection refused"), false));
+        _local.Down = false;
+        Observe(flip);
+        AwaitAssert(() => Assert.Equal("hand-over write pause off (CLIENT PAUSE refused)",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable), TimeSpan.FromSeconds(3));
+    }
+    [Fact]
+    public void CONFIG_refused_after_the_start_up_check_is_checked_again_and_then_shown_and_no_longer_sent()
+    {
+        // A guarded master with an online replica on a reachable peer keeps min-replicas-to-write 1.
+        _local.Facts = FakeRedisNode.Master(100) with { ConnectedReplicas = 1, OnlineReplicas = 1 };
+        var flip = Start(guarded: true);
+        flip.Tell(new DataPeersChanged([new DataPeer("n1", "192.0.2.1", 6379, true, RedisRole.Replica, 0, 100)]));
+        Observe(flip);
+        flip.Tell(Master(null, "higher priority"));
+        AwaitAssert(() => Assert.Contains("MIN-REPLICAS 1 1", _local.Commands), TimeSpan.FromSeconds(3));
+        Assert.Equal(1, _local.PermissionChecks);
+        // The ACL changes live; the replica goes away, so the setting is due again (0), and refused: the
+        // check runs again and status says so.
+        _local.Refused["CONFIG SET"] = true;
+        _local.Facts = FakeRedisNode.Master(100);
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Equal("min-replicas self-fence off (CONFIG SET refused)",
+                flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.FenceUnavailable);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        Assert.Equal(2, _local.PermissionChecks);
+    }
+    [Fact]
+    public void A_refused_CLIENT_UNPAUSE_on_the_old_master_still_reports_it_re_pointed()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        old.Failing["CLIENT UNPAUSE"] = true; // paused, then not released (its pause ends by itself)
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(Master(Old, "preempted"));
+        AwaitAssert(() => Assert.Equal(["CLIENT PAUSE WRITE", "REPLICAOF 192.0.2.2 6379"], old.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() =>
+        {
+            var outcome = flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome;
+            Assert.Contains("old master 192.0.2.1 re-pointed to 192.0.2.2:6379", outcome);
+            Assert.Contains("could not release or drop its clients", outcome);
+            Assert.DoesNotContain("could not re-point", outcome);
+        }, TimeSpan.FromSeconds(3));
+    }
 }

@@ -128,6 +128,8 @@ public sealed class StackExchangeRedisNodeTests
         using var master = new LoopbackRedis("--requirepass", "s3cret");
         using var replica = new LoopbackRedis("--requirepass", "s3cret");
         master.Cli("s3cret", "SET", "k", "v");
+        // A stale masterauth (a changed password) is replaced: it is the coordinator's, no other masteruser is named.
+        replica.Cli("s3cret", "CONFIG", "SET", "masterauth", "stale");
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
         await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
         ReplicationFacts? facts = null;
@@ -141,13 +143,183 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
-    public async Task A_failed_CONFIG_SET_never_shows_the_password()
+    public async Task A_refused_CONFIG_for_masterauth_never_shows_the_password_and_REPLICAOF_is_sent()
     {
-        using var redis = new LoopbackRedis("--requirepass", "s3cret", "--rename-command", "CONFIG", "\"\"");
-        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "s3cret", Timeout);
-        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.ReplicaOfAsync("127.0.0.1", 1, Timeout));
-        Assert.Contains("CONFIG SET masterauth", e.Message);
-        Assert.DoesNotContain("s3cret", e.Message);
+        using (var renamed = new LoopbackRedis("--requirepass", "s3cret", "--rename-command", "CONFIG", "\"\""))
+        {
+            await using var node = new StackExchangeRedisNode("127.0.0.1", renamed.Port, "", "s3cret", Timeout);
+            var note = await node.ReplicaOfAsync("127.0.0.1", 1, Timeout);
+            Assert.Contains("CONFIG GET masteruser", note);
+            Assert.Equal(RedisRole.Replica, (await node.ProbeAsync(Timeout)).Facts!.Role);
+        }
+        // CONFIG GET allowed, CONFIG SET not: the refused command carried the password.
+        using var redis = new LoopbackRedis("--requirepass", "adminpw");
+        redis.Cli("adminpw", "ACL", "SETUSER", "ha", "on", ">s3cret", "+@all", "-config|set", "~*", "&*");
+        await using var limited = new StackExchangeRedisNode("127.0.0.1", redis.Port, "ha", "s3cret", Timeout);
+        var refused = await limited.ReplicaOfAsync("127.0.0.1", 1, Timeout);
+        Assert.Contains("CONFIG SET masterauth", refused);
+        Assert.Contains("grant +config|set", refused);
+        Assert.DoesNotContain("s3cret", refused);
+        Assert.Equal(RedisRole.Replica, (await limited.ProbeAsync(Timeout)).Facts!.Role);
+    }
+
+    [Fact]
+    public async Task One_INFO_per_section_as_Redis_6_2_needs_still_gives_keys_and_run_id()
+    {
+        using var redis = new LoopbackRedis();
+        redis.Cli(null, "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout) { SingleSectionInfo = true };
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+        Assert.Equal(RedisRole.Master, probe.Facts!.Role);
+        Assert.Equal(1, probe.Facts.Keys);
+        Assert.Equal(40, probe.Facts.RunId.Length);
+    }
+
+    [Fact]
+    public async Task SetMinReplicas_sets_both_values_with_single_parameter_CONFIG_SETs()
+    {
+        using var redis = new LoopbackRedis();
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        await node.SetMinReplicasAsync(1, 3, Timeout);
+        Assert.Equal("min-replicas-to-write\n1", redis.Cli(null, "CONFIG", "GET", "min-replicas-to-write"));
+        Assert.Equal("min-replicas-max-lag\n3", redis.Cli(null, "CONFIG", "GET", "min-replicas-max-lag"));
+        await node.SetMinReplicasAsync(0, 1, Timeout);
+        Assert.Equal("min-replicas-to-write\n0", redis.Cli(null, "CONFIG", "GET", "min-replicas-to-write"));
+    }
+
+    [Fact]
+    public async Task The_permission_check_finds_nothing_refused_on_a_full_user_and_changes_nothing()
+    {
+        using var master = new LoopbackRedis();
+        using var redis = new LoopbackRedis();
+        redis.Cli(null, "REPLICAOF", "127.0.0.1", master.Port.ToString());
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        Assert.Empty(await node.CheckPermissionsAsync(Timeout));
+        // Still a replica of the same master, and writes are not paused (a paused SET on the master would hang).
+        var facts = (await node.ProbeAsync(Timeout)).Facts!;
+        Assert.Equal((RedisRole.Replica, master.Port), (facts.Role, facts.MasterPort));
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal("OK", redis.Cli(null, "SET", "k", "v"));
+    }
+
+    [Fact]
+    public async Task With_CONFIG_renamed_REPLICAOF_still_works_and_min_replicas_fails_naming_the_fix()
+    {
+        using var master = new LoopbackRedis("--requirepass", "s3cret");
+        // The operator set masterauth in the replica's config: the coordinator cannot (CONFIG is gone).
+        using var replica = new LoopbackRedis("--requirepass", "s3cret", "--masterauth", "s3cret", "--rename-command", "CONFIG", "\"\"");
+        master.Cli("s3cret", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
+
+        var refused = await node.CheckPermissionsAsync(Timeout);
+        Assert.Equal([("CONFIG SET", true), ("CONFIG GET", true)], refused.Select(r => (r.Command, r.Renamed)));
+
+        var note = await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
+        Assert.Contains("masterauth", note);
+        Assert.DoesNotContain("s3cret", note);
+        await WaitForLinkAsync(node, master.Port);
+        Assert.Equal("v", replica.Cli("s3cret", "GET", "k"));
+        // Said once: the next REPLICAOF does not try CONFIG again.
+        Assert.Equal("", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
+
+        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.SetMinReplicasAsync(1, 1, Timeout));
+        Assert.True(e.Refused);
+        Assert.Contains("rename-command", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal("OK", replica.Cli("s3cret", "SET", "k2", "v2"));
+    }
+
+    [Fact]
+    public async Task An_ACL_user_without_CONFIG_still_promotes_and_follows_and_is_told_what_to_grant()
+    {
+        // The coordinator's user may run everything but CONFIG; replication has its own user.
+        void Users(LoopbackRedis r)
+        {
+            r.Cli("adminpw", "ACL", "SETUSER", "ha", "on", ">hapw", "+@all", "-config", "~*", "&*");
+            r.Cli("adminpw", "ACL", "SETUSER", "repl", "on", ">replpw", "+psync", "+replconf", "+ping");
+        }
+        using var master = new LoopbackRedis("--requirepass", "adminpw");
+        using var replica = new LoopbackRedis("--requirepass", "adminpw", "--masteruser", "repl", "--masterauth", "replpw");
+        Users(master);
+        Users(replica);
+        master.Cli("adminpw", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "ha", "hapw", Timeout);
+
+        var refused = await node.CheckPermissionsAsync(Timeout);
+        Assert.Equal([("CONFIG SET", false), ("CONFIG GET", false)], refused.Select(r => (r.Command, r.Renamed)));
+        Assert.StartsWith("redis user 'ha' may not run CONFIG SET, CONFIG GET: the min-replicas self-fence is off",
+            RedisPermissions.Summary("ha", refused, guarded: true));
+        Assert.EndsWith("grant +config|set +config|get", RedisPermissions.Summary("ha", refused, guarded: true));
+
+        Assert.Contains("masterauth", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
+        await WaitForLinkAsync(node, master.Port);
+        Assert.Equal("v", replica.Cli("adminpw", "GET", "k"));
+
+        var e = await Assert.ThrowsAsync<RedisCommandException>(() => node.SetMinReplicasAsync(1, 1, Timeout));
+        Assert.True(e.Refused);
+        Assert.Contains("redis user 'ha' may not run CONFIG SET", e.Message);
+        Assert.Contains("grant +config|set", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+
+        await node.ReplicaOfNoOneAsync(Timeout);
+        Assert.Equal("OK", replica.Cli("adminpw", "SET", "k2", "v2"));
+    }
+
+    [Fact]
+    public async Task The_documented_least_ACL_runs_every_command_and_the_library_asks_for_nothing_else()
+    {
+        string[] acl(string user, string password, string rules) => ["ACL", "SETUSER", user, "reset", "on", ">" + password, .. rules.Split(' ')];
+        // Both redis.conf name the replication user (either may be the replica); the coordinator keeps it.
+        using var master = new LoopbackRedis("--requirepass", "adminpw", "--masteruser", "repl", "--masterauth", "replpw");
+        using var replica = new LoopbackRedis("--requirepass", "adminpw", "--masteruser", "repl", "--masterauth", "replpw");
+        foreach (var r in new[] { master, replica })
+        {
+            Assert.Equal("OK", r.Cli("adminpw", acl("ha", "hapw", RedisPermissions.CoordinatorAcl)));
+            Assert.Equal("OK", r.Cli("adminpw", acl("repl", "replpw", RedisPermissions.ReplicationAcl)));
+        }
+        master.Cli("adminpw", "SET", "k", "v");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "ha", "hapw", Timeout);
+        await using var old = new StackExchangeRedisNode("127.0.0.1", master.Port, "ha", "hapw", Timeout);
+
+        Assert.Empty(await node.CheckPermissionsAsync(Timeout));
+        Assert.Equal("", await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout));
+        await WaitForLinkAsync(node, master.Port);
+        Assert.Equal("v", replica.Cli("adminpw", "GET", "k"));
+        // A hand-over: pause the old master, promote, re-point it, release and drop its clients.
+        Assert.True((await old.ProbeAsync(Timeout)).Passed);
+        await old.PauseWritesAsync(TimeSpan.FromSeconds(5), Timeout);
+        await node.SetMinReplicasAsync(0, 1, Timeout);
+        await node.ReplicaOfNoOneAsync(Timeout);
+        await old.ReplicaOfAsync("127.0.0.1", replica.Port, Timeout);
+        await old.UnpauseAndDisconnectClientsAsync(Timeout);
+        await node.PauseWritesAsync(TimeSpan.FromSeconds(5), Timeout);
+        await node.ResumeWritesAsync(Timeout);
+        await WaitForLinkAsync(old, replica.Port);
+        Assert.Equal("OK", replica.Cli("adminpw", "SET", "k2", "v2"));
+        // Several heartbeats of the library.
+        await Task.Delay(1500);
+        Assert.True((await node.ProbeAsync(Timeout)).Passed);
+
+        // Nothing the coordinator or its client library sent was denied.
+        foreach (var r in new[] { master, replica })
+        {
+            var denied = r.Cli("adminpw", "ACL", "LOG");
+            Assert.True(denied.Length == 0, $"denied: {denied.Replace('\n', ' ')}");
+        }
+    }
+
+    private static async Task WaitForLinkAsync(StackExchangeRedisNode node, int masterPort)
+    {
+        ReplicationFacts? facts = null;
+        for (var i = 0; i < 200 && facts is not { MasterLinkUp: true }; i++)
+        {
+            await Task.Delay(50);
+            facts = (await node.ProbeAsync(Timeout)).Facts;
+        }
+        Assert.True(facts is { MasterLinkUp: true } && facts.MasterPort == masterPort, $"replication link never came up: {facts}");
     }
 
     [Fact]
