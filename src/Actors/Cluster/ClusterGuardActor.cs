@@ -36,6 +36,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private QuorumView _view;
     private IReadOnlyList<PeerView> _peers = [];
     private PeerState? _local;
+    private IReadOnlySet<string> _previousIncarnation = new HashSet<string>();
     private string? _lastPublishedJson;
     private bool _viewTold;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
@@ -96,6 +97,9 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     {
         if (e is ClusterEvent.MemberRemoved removed)
         {
+            // A restarted node's new incarnation may already be listed at the same address.
+            if (_members.TryGetValue(removed.Member.Address, out var listed) && !listed.UniqueAddress.Equals(removed.Member.UniqueAddress))
+                return;
             _members.Remove(removed.Member.Address);
             _unreachable.Remove(removed.Member.Address);
         }
@@ -147,8 +151,8 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         var json = (_local with { Incarnation = 0 }).ToJson();
         if (json == _lastPublishedJson) return;
         _lastPublishedJson = json;
-        var state = _local with { Incarnation = ++_incarnation };
         var self = _cluster.SelfUniqueAddress;
+        var state = _local with { Incarnation = ++_incarnation, ClusterUid = self.Uid };
         // WriteLocal: the replicator's gossip carries it (and the whole map to nodes that join
         // later) within gossip-interval, so nothing needs re-sending.
         _replicator.Tell(Dsl.Update(PeersKey, LWWDictionary<string, string>.Empty, WriteLocal.Instance,
@@ -184,8 +188,13 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     {
         var self = _cluster.SelfAddress.ToString();
         var byAddress = _members.Values.ToDictionary(m => m.Address.ToString());
-        var peers = _gossiped.Values
-            .Where(p => p.ClusterAddress != self && byAddress.ContainsKey(p.ClusterAddress))
+        var listed = _gossiped.Values.Where(p => p.ClusterAddress != self && byAddress.ContainsKey(p.ClusterAddress)).ToArray();
+        // A member whose entry its previous incarnation wrote is left out, as before it joined, until it publishes.
+        var previous = listed.Where(p => !p.IsFrom(byAddress[p.ClusterAddress].UniqueAddress.Uid)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in previous.Except(_previousIncarnation))
+            _log.Info("peer {0}: ignoring the state its previous incarnation gossiped until the restarted node publishes its own", name);
+        _previousIncarnation = previous;
+        var peers = listed.Where(p => !previous.Contains(p.Name))
             .Select(p => new PeerView(p, Usable(byAddress[p.ClusterAddress]) && !_unreachable.Contains(byAddress[p.ClusterAddress].Address)))
             .OrderBy(p => p.State.Name, StringComparer.Ordinal)
             .ToArray();

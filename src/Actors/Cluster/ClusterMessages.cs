@@ -10,7 +10,8 @@ public sealed record QuorumChanged(QuorumView View);
 public sealed record PeerView(PeerState State, bool Reachable);
 
 /// <summary>Sent by <see cref="ClusterGuardActor"/> when any peer's state or reachability changed.
-/// Only peers that are current cluster members; this node excluded.</summary>
+/// Only peers that are current cluster members, with a state gossiped by that member's current incarnation (a
+/// restarted node is left out until it publishes again); this node excluded.</summary>
 /// <param name="Peers">The other nodes.</param>
 public sealed record PeersChanged(IReadOnlyList<PeerView> Peers);
 
