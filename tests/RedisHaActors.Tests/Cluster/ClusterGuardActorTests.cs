@@ -204,6 +204,43 @@ public sealed class ClusterGuardActorTests : TestKit
         AwaitListener(b, x => x.Peer(c2) is { Reachable: true, State.VrrpState: PeerVrrpState.Backup }, FormWait, "C's new incarnation as BACKUP");
     }
 
+    [Fact]
+    public void A_MASTER_claim_from_before_a_cut_is_not_live_when_reachability_returns_until_the_node_re_publishes()
+    {
+        // The new master must not step down for the claim the cut-off node made before the cut: only a
+        // claim gossiped after it (a newer incarnation) counts.
+        var nodes = StartGuardedCluster();
+        var (b, c) = (nodes[1], nodes[2]);
+        c.Guard!.Tell(new PublishLocalState(State(c) with { VrrpState = PeerVrrpState.Master, Priority = 200 }));
+        AwaitListener(b, x => x.Peer(c) is { Reachable: true, State.VrrpState: PeerVrrpState.Master }, FormWait, "C gossiped as MASTER");
+        var beforeCut = b.Peer(c)!.State.Incarnation;
+
+        foreach (var other in new[] { nodes[0], b })
+        {
+            Throttle(c, other, Blackhole.Instance);
+            Throttle(other, c, Blackhole.Instance);
+        }
+        AwaitListener(b, x => x.Peer(c) is { Reachable: false }, DetectWait, "C unreachable");
+        foreach (var other in new[] { nodes[0], b })
+        {
+            Throttle(c, other, Unthrottled.Instance);
+            Throttle(other, c, Unthrottled.Instance);
+        }
+
+        var healed = Stopwatch.StartNew();
+        while (b.Peer(c) is not { Reachable: true })
+        {
+            var left = FormWait - healed.Elapsed;
+            Assert.True(left > TimeSpan.Zero, $"C not reachable again within {FormWait}: {b}");
+            var message = b.Listener.ReceiveOne(left);
+            if (message is not null) b.Record(message);
+            Assert.False(b.Peer(c) is { Reachable: true } p && p.State.Incarnation <= beforeCut,
+                $"B takes C's MASTER claim from before the cut (incarnation {beforeCut}) as live {healed.ElapsedMilliseconds} ms after the heal");
+        }
+        _output.WriteLine($"C's fresh MASTER claim live on B {healed.ElapsedMilliseconds} ms after the heal");
+        Assert.Equal(PeerVrrpState.Master, b.Peer(c)!.State.VrrpState);
+    }
+
     // ---- 4. formation without a manual join -----------------------------------------------------
 
     [Fact]
