@@ -6,7 +6,8 @@ public sealed record QuorumChanged(QuorumView View);
 
 /// <summary>A gossiped peer with its current reachability.</summary>
 /// <param name="State">Its last gossiped state.</param>
-/// <param name="Reachable">A usable cluster member that no failure detector reports unreachable.</param>
+/// <param name="Reachable">A usable cluster member that no failure detector reports unreachable; false also while its
+/// MASTER claim dates from before it was last unreachable (held until it gossips a newer one, at most a few seconds).</param>
 public sealed record PeerView(PeerState State, bool Reachable);
 
 /// <summary>Sent by <see cref="ClusterGuardActor"/> when any peer's state or reachability changed.
