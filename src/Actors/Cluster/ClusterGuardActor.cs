@@ -19,6 +19,16 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
 
     private sealed record DownIfStillUnreachable(Address Address);
 
+    private sealed record RefreshMasterClaim
+    {
+        public static RefreshMasterClaim Instance { get; } = new();
+    }
+
+    /// <summary>How often a node claiming VRRP MASTER re-gossips its unchanged state: a peer that lost and regained
+    /// it holds the claim as unreachable until a newer incarnation arrives (<see cref="_claimsBefore"/>), so this
+    /// bounds that wait even when this node never saw the cut itself (reachability is one-sided).</summary>
+    private static readonly TimeSpan MasterClaimRefresh = TimeSpan.FromSeconds(2);
+
     /// <summary>The split-brain resolver's <c>stable-after</c> (cluster.conf): with two voters in
     /// availability mode (no resolver there) the guard downs an unreachable peer itself after as long.</summary>
     private readonly TimeSpan _availabilityDownAfter;
@@ -36,6 +46,10 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private QuorumView _view;
     private IReadOnlyList<PeerView> _peers = [];
     private PeerState? _local;
+    private IReadOnlySet<string> _previousIncarnation = new HashSet<string>();
+    /// <summary>Per member that became unreachable: the incarnation of its entry then (0 none). A MASTER claim no
+    /// newer than that was made before the cut; it does not count as live when reachability returns.</summary>
+    private readonly Dictionary<Address, long> _claimsBefore = new();
     private string? _lastPublishedJson;
     private bool _viewTold;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
@@ -59,6 +73,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         Receive<IUpdateResponse>(_ => { });
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
         Receive<DownIfStillUnreachable>(Handle);
+        Receive<RefreshMasterClaim>(_ => Publish(force: true));
     }
 
     /// <summary>Props for this actor.</summary>
@@ -96,8 +111,12 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     {
         if (e is ClusterEvent.MemberRemoved removed)
         {
+            // A restarted node's new incarnation may already be listed at the same address.
+            if (_members.TryGetValue(removed.Member.Address, out var listed) && !listed.UniqueAddress.Equals(removed.Member.UniqueAddress))
+                return;
             _members.Remove(removed.Member.Address);
             _unreachable.Remove(removed.Member.Address);
+            _claimsBefore.Remove(removed.Member.Address);
         }
         else
             _members[e.Member.Address] = e.Member;
@@ -109,10 +128,19 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         if (e is ClusterEvent.UnreachableMember)
         {
             _unreachable.Add(e.Member.Address);
+            if (!_claimsBefore.ContainsKey(e.Member.Address))
+                _claimsBefore[e.Member.Address] = EntryOf(e.Member)?.Incarnation ?? 0;
             if (!_settings.QuorumRequired)
                 Timers.StartSingleTimer(("down", e.Member.Address), new DownIfStillUnreachable(e.Member.Address), _availabilityDownAfter);
         }
-        else _unreachable.Remove(e.Member.Address);
+        else
+        {
+            _unreachable.Remove(e.Member.Address);
+            if (EntryOf(e.Member) is { } entry && ClaimFromBeforeCut(entry, e.Member))
+                _log.Info("peer {0}: reachable again; its MASTER claim from before the cut counts once it re-publishes", entry.Name);
+            // Peers that lost us may hold our claim as stale: give them a newer one at once.
+            Publish(force: true);
+        }
         _members[e.Member.Address] = e.Member;
         Recompute();
     }
@@ -138,17 +166,24 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private void Handle(PublishLocalState m)
     {
         _local = m.State;
+        if (_local.VrrpState == PeerVrrpState.Master)
+        {
+            if (!Timers.IsTimerActive(RefreshMasterClaim.Instance))
+                Timers.StartPeriodicTimer(RefreshMasterClaim.Instance, RefreshMasterClaim.Instance, MasterClaimRefresh);
+        }
+        else Timers.Cancel(RefreshMasterClaim.Instance);
         Publish();
     }
 
-    private void Publish()
+    /// <param name="force">Publish a new incarnation even when the state is unchanged.</param>
+    private void Publish(bool force = false)
     {
         if (_local is null || !IsJoined()) return;
         var json = (_local with { Incarnation = 0 }).ToJson();
-        if (json == _lastPublishedJson) return;
+        if (json == _lastPublishedJson && !force) return;
         _lastPublishedJson = json;
-        var state = _local with { Incarnation = ++_incarnation };
         var self = _cluster.SelfUniqueAddress;
+        var state = _local with { Incarnation = ++_incarnation, ClusterUid = self.Uid };
         // WriteLocal: the replicator's gossip carries it (and the whole map to nodes that join
         // later) within gossip-interval, so nothing needs re-sending.
         _replicator.Tell(Dsl.Update(PeersKey, LWWDictionary<string, string>.Empty, WriteLocal.Instance,
@@ -180,13 +215,38 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         RecomputePeers();
     }
 
+    /// <summary>The gossiped entry matching <paramref name="m"/>'s address, if any.</summary>
+    private PeerState? EntryOf(Member m)
+    {
+        var address = m.Address.ToString();
+        return _gossiped.Values.FirstOrDefault(p => p.ClusterAddress == address);
+    }
+
+    /// <summary>A MASTER claim made before the member's last cut, now that it is reachable again: not live until
+    /// it re-publishes. Anything newer (even relayed by a third node during the cut) counts.</summary>
+    private bool ClaimFromBeforeCut(PeerState p, Member m) =>
+        p.VrrpState == PeerVrrpState.Master && _claimsBefore.TryGetValue(m.Address, out var before) && p.Incarnation <= before;
+
     private void RecomputePeers()
     {
         var self = _cluster.SelfAddress.ToString();
         var byAddress = _members.Values.ToDictionary(m => m.Address.ToString());
-        var peers = _gossiped.Values
-            .Where(p => p.ClusterAddress != self && byAddress.ContainsKey(p.ClusterAddress))
-            .Select(p => new PeerView(p, Usable(byAddress[p.ClusterAddress]) && !_unreachable.Contains(byAddress[p.ClusterAddress].Address)))
+        var listed = _gossiped.Values.Where(p => p.ClusterAddress != self && byAddress.ContainsKey(p.ClusterAddress)).ToArray();
+        // A member whose entry its previous incarnation wrote is left out, as before it joined, until it publishes.
+        var previous = listed.Where(p => !p.IsFrom(byAddress[p.ClusterAddress].UniqueAddress.Uid)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in previous.Except(_previousIncarnation))
+            _log.Info("peer {0}: ignoring the state its previous incarnation gossiped until the restarted node publishes its own", name);
+        _previousIncarnation = previous;
+        foreach (var p in listed)
+            if (_claimsBefore.TryGetValue(byAddress[p.ClusterAddress].Address, out var before) && p.Incarnation > before
+                && !_unreachable.Contains(byAddress[p.ClusterAddress].Address))
+            {
+                _claimsBefore.Remove(byAddress[p.ClusterAddress].Address);
+                _log.Info("peer {0}: re-published after reachability returned ({1})", p.Name, p.VrrpState.ToString().ToUpperInvariant());
+            }
+        var peers = listed.Where(p => !previous.Contains(p.Name))
+            .Select(p => new PeerView(p, Usable(byAddress[p.ClusterAddress]) && !_unreachable.Contains(byAddress[p.ClusterAddress].Address)
+                && !ClaimFromBeforeCut(p, byAddress[p.ClusterAddress])))
             .OrderBy(p => p.State.Name, StringComparer.Ordinal)
             .ToArray();
         if (peers.SequenceEqual(_peers)) return;

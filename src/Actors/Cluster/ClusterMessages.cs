@@ -6,11 +6,13 @@ public sealed record QuorumChanged(QuorumView View);
 
 /// <summary>A gossiped peer with its current reachability.</summary>
 /// <param name="State">Its last gossiped state.</param>
-/// <param name="Reachable">A usable cluster member that no failure detector reports unreachable.</param>
+/// <param name="Reachable">A usable cluster member that no failure detector reports unreachable; false also while its
+/// MASTER claim dates from before it was last unreachable (held until it gossips a newer one, at most a few seconds).</param>
 public sealed record PeerView(PeerState State, bool Reachable);
 
 /// <summary>Sent by <see cref="ClusterGuardActor"/> when any peer's state or reachability changed.
-/// Only peers that are current cluster members; this node excluded.</summary>
+/// Only peers that are current cluster members, with a state gossiped by that member's current incarnation (a
+/// restarted node is left out until it publishes again); this node excluded.</summary>
 /// <param name="Peers">The other nodes.</param>
 public sealed record PeersChanged(IReadOnlyList<PeerView> Peers);
 

@@ -20,9 +20,13 @@ namespace RedisHaActors.Cluster;
 /// <see cref="PeerRedisRole.None"/> for a witness.</param>
 /// <param name="Incarnation">Increases with every update from that node, so observers can tell fresh from stale.</param>
 /// <param name="Keys">Keys in its Redis (<c>INFO keyspace</c>); -1 unknown. An empty Redis is never promoted over a full one.</param>
+/// <param name="ClusterUid">The writer's Akka <c>UniqueAddress.Uid</c>, set by the guard: a restarted node keeps its
+/// <paramref name="ClusterAddress"/> but not its uid, so observers tell its previous incarnation's state from its own.
+/// 0 when written by a version before this field (left out of the JSON then, so that version reads it unchanged).</param>
 public sealed record PeerState(
     string Name, PeerRole Role, string ClusterAddress, string VrrpAddress, string AnnounceHost, int RedisPort,
-    PeerVrrpState VrrpState, int Priority, long ReplOffset, PeerRedisRole RedisRole, long Incarnation, long Keys = -1)
+    PeerVrrpState VrrpState, int Priority, long ReplOffset, PeerRedisRole RedisRole, long Incarnation, long Keys = -1,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long ClusterUid = 0)
 {
     // Enums travel as the lower-case words earlier versions wrote ("data", "master", "down", ...), so
     // nodes of both versions understand each other during a rolling upgrade; numbers are refused.
@@ -32,6 +36,15 @@ public sealed record PeerState(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
+
+    /// <summary>
+    /// Whether this state speaks for the cluster member whose uid is <paramref name="memberUid"/>: written by that
+    /// incarnation, or by a version that did not record its uid (nothing to tell then). A restarted node's map
+    /// entry stays its previous incarnation's ("master, priority 200") until the new one publishes; believed,
+    /// it would make the new master step down and move the VIP back.
+    /// </summary>
+    /// <param name="memberUid">The member's <c>UniqueAddress.Uid</c>.</param>
+    public bool IsFrom(long memberUid) => ClusterUid == 0 || ClusterUid == memberUid;
 
     /// <summary>JSON for the replicated map.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);

@@ -97,8 +97,9 @@ public sealed class ClusterGuardActorTests : TestKit
             foreach (var other in nodes.Where(o => o != n))
             {
                 var peer = n.Peer(other)!;
-                Assert.Equal(State(other), peer.State with { Incarnation = 0 });
+                Assert.Equal(State(other), peer.State with { Incarnation = 0, ClusterUid = 0 });
                 Assert.True(peer.State.Incarnation > 0, "the guard sets an incarnation");
+                Assert.Equal(other.Cluster.SelfUniqueAddress.Uid, peer.State.ClusterUid);
             }
     }
 
@@ -154,6 +155,90 @@ public sealed class ClusterGuardActorTests : TestKit
         // A stayed the same member all along (not downed and restarted).
         Assert.Equal(MemberStatus.Up, a.Cluster.SelfMember.Status);
         AwaitAssert(() => Assert.Equal(3, b.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up)), FormWait);
+    }
+
+    // ---- 3b. a restarted node's previous incarnation -------------------------------------------
+
+    [Fact]
+    public void A_restarted_nodes_previous_incarnation_is_not_believed_until_the_new_one_publishes()
+    {
+        // systemctl restart on the master: its old entry ("master, priority 200") stays in the map and
+        // matches the new member by address; believed, the new master would step down (issue 11).
+        var nodes = StartGuardedCluster();
+        var (a, b, c) = (nodes[0], nodes[1], nodes[2]);
+        var wasMaster = State(c) with { VrrpState = PeerVrrpState.Master, Priority = 200, RedisRole = PeerRedisRole.Master };
+        c.Guard!.Tell(new PublishLocalState(wasMaster));
+        AwaitListener(b, x => x.Peer(c) is { Reachable: true, State.VrrpState: PeerVrrpState.Master }, FormWait, "C gossiped as MASTER");
+
+        // A clean stop: C leaves and is removed, as on SIGTERM.
+        c.Cluster.Leave(c.Address);
+        AwaitAssert(() => Assert.DoesNotContain(b.Cluster.State.Members, m => m.Address.Equals(c.Address)), FormWait, TimeSpan.FromMilliseconds(200));
+        Shutdown(c.System, FormWait, verifySystemShutdown: true);
+        AwaitListener(b, x => x.Peer(c) is null, FormWait, "C gone from the peers once removed");
+
+        // The same host:port, a new incarnation (new uid); it has not published yet.
+        var c2 = StartNode("c", ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", c.Address.Port!.Value, TwoVoterMode.Quorum),
+            NodeFile(throttler: true)));
+        Assert.Equal(c.Address, c2.Address);
+        var voters = new[] { a.Address, b.Address, c.Address };
+        c2.Guard = c2.System.ActorOf(ClusterGuardActor.Props(new ClusterGuardSettings(voters, "127.0.0.1", c.Address.Port!.Value,
+            TwoVoterMode.Quorum), c2.Listener.Ref), "cluster-guard");
+        c2.Cluster.Join(a.Address);
+        var newUid = c2.Cluster.SelfUniqueAddress;
+        AwaitAssert(() => Assert.Contains(b.Cluster.State.Members, m => m.UniqueAddress.Equals(newUid) && m.Status == MemberStatus.Up),
+            FormWait, TimeSpan.FromMilliseconds(100));
+
+        // Several gossip rounds (500 ms) with the new member up: the old MASTER claim never shows.
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            var message = b.Listener.ReceiveOne(TimeSpan.FromSeconds(3) - quiet.Elapsed);
+            if (message is not null) b.Record(message);
+            Assert.False(b.Peer(c2) is { State.VrrpState: PeerVrrpState.Master },
+                $"B believes C's previous incarnation ({quiet.ElapsedMilliseconds} ms after the new one is up): {b}");
+        }
+        Assert.Null(b.Peer(c2));
+
+        // The new incarnation's own state is believed at once.
+        c2.Guard.Tell(new PublishLocalState(State(c2)));
+        AwaitListener(b, x => x.Peer(c2) is { Reachable: true, State.VrrpState: PeerVrrpState.Backup }, FormWait, "C's new incarnation as BACKUP");
+    }
+
+    [Fact]
+    public void A_MASTER_claim_from_before_a_cut_is_not_live_when_reachability_returns_until_the_node_re_publishes()
+    {
+        // The new master must not step down for the claim the cut-off node made before the cut: only a
+        // claim gossiped after it (a newer incarnation) counts.
+        var nodes = StartGuardedCluster();
+        var (b, c) = (nodes[1], nodes[2]);
+        c.Guard!.Tell(new PublishLocalState(State(c) with { VrrpState = PeerVrrpState.Master, Priority = 200 }));
+        AwaitListener(b, x => x.Peer(c) is { Reachable: true, State.VrrpState: PeerVrrpState.Master }, FormWait, "C gossiped as MASTER");
+        var beforeCut = b.Peer(c)!.State.Incarnation;
+
+        foreach (var other in new[] { nodes[0], b })
+        {
+            Throttle(c, other, Blackhole.Instance);
+            Throttle(other, c, Blackhole.Instance);
+        }
+        AwaitListener(b, x => x.Peer(c) is { Reachable: false }, DetectWait, "C unreachable");
+        foreach (var other in new[] { nodes[0], b })
+        {
+            Throttle(c, other, Unthrottled.Instance);
+            Throttle(other, c, Unthrottled.Instance);
+        }
+
+        var healed = Stopwatch.StartNew();
+        while (b.Peer(c) is not { Reachable: true })
+        {
+            var left = FormWait - healed.Elapsed;
+            Assert.True(left > TimeSpan.Zero, $"C not reachable again within {FormWait}: {b}");
+            var message = b.Listener.ReceiveOne(left);
+            if (message is not null) b.Record(message);
+            Assert.False(b.Peer(c) is { Reachable: true } p && p.State.Incarnation <= beforeCut,
+                $"B takes C's MASTER claim from before the cut (incarnation {beforeCut}) as live {healed.ElapsedMilliseconds} ms after the heal");
+        }
+        _output.WriteLine($"C's fresh MASTER claim live on B {healed.ElapsedMilliseconds} ms after the heal");
+        Assert.Equal(PeerVrrpState.Master, b.Peer(c)!.State.VrrpState);
     }
 
     // ---- 4. formation without a manual join -----------------------------------------------------

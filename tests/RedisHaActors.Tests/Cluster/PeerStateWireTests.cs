@@ -25,6 +25,19 @@ public sealed class PeerStateWireTests
         Assert.Equal(OldWitness, witness.ToJson());
     }
 
+    [Fact]
+    public void The_writers_uid_travels_as_one_added_field_and_an_entry_without_it_speaks_for_any_incarnation()
+    {
+        var stamped = PeerState.FromJson(OldData)! with { ClusterUid = 123456789 };
+        var json = stamped.ToJson();
+        // The previous version ignores an unknown property, so only appending is allowed.
+        Assert.Equal(OldData[..^1] + ",\"clusterUid\":123456789}", json);
+        Assert.Equal(stamped, PeerState.FromJson(json));
+        Assert.True(stamped.IsFrom(123456789));
+        Assert.False(stamped.IsFrom(987654321), "a restarted node's new uid does not own its previous incarnation's state");
+        Assert.True(PeerState.FromJson(OldData)!.IsFrom(987654321), "without a uid (previous version) there is nothing to tell");
+    }
+
     [Theory]
     [InlineData("backup", PeerVrrpState.Backup)]
     [InlineData("fault", PeerVrrpState.Fault)]
