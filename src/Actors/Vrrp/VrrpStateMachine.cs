@@ -381,7 +381,12 @@ public sealed class VrrpStateMachine
 
     /// <summary>A reachable cluster peer claiming MASTER, other than one that just announced it is leaving.</summary>
     private static ClusterMaster? AliveClusterMaster(VrrpInstanceState s, TimeSpan now) =>
-        s.ClusterMasters?.FirstOrDefault(m => !(m.Address.Equals(s.LeftMaster) && s.LeftAt is { } left && now - left < LeftMasterGrace));
+        LiveClaims(s, s.ClusterMasters ?? [], now).FirstOrDefault();
+
+    /// <summary>The MASTER claims in <paramref name="masters"/> that are news: a master that sent priority 0
+    /// less than <see cref="LeftMasterGrace"/> ago is leaving, whatever its gossip still says.</summary>
+    private static IEnumerable<ClusterMaster> LiveClaims(VrrpInstanceState s, IReadOnlyList<ClusterMaster> masters, TimeSpan now) =>
+        masters.Where(m => !(m.Address.Equals(s.LeftMaster) && s.LeftAt is { } left && now - left < LeftMasterGrace));
 
     private VrrpTransition OnQuorum(VrrpInstanceState s, QuorumVerdict q, TimeSpan now)
     {
@@ -408,7 +413,10 @@ public sealed class VrrpStateMachine
         if (s.State != VrrpState.Master) return new VrrpTransition(next, []);
         // Two VRRP masters that cannot hear each other: the lower-ranked one (priority, then
         // primary address, as RFC 5798 §6.4.3) steps down and follows the other.
-        var higher = c.Masters.FirstOrDefault(m => m.Priority > s.Priority || (m.Priority == s.Priority && Ipv4Order.Compare(m.Address, _primaryAddress) > 0));
+        // A master that just left (priority 0, then this node took over) still gossips MASTER for a moment:
+        // stepping down for it would hand the VIP back to a node that is going away.
+        var higher = LiveClaims(s, c.Masters, now)
+            .FirstOrDefault(m => m.Priority > s.Priority || (m.Priority == s.Priority && Ipv4Order.Compare(m.Address, _primaryAddress) > 0));
         if (higher is null) return new VrrpTransition(next, []);
         // Its interval is not known (no advert reaches us): assume ours until one does.
         return MasterToFollowing(next, higher.Address, _settings.AdvertIntervalCentiseconds, now,

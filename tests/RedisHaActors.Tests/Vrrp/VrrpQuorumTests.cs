@@ -135,4 +135,24 @@ public sealed class VrrpQuorumTests
         d.EligibleBackup(At(0));
         Assert.NotNull(d.State.MasterDownTimer);
     }
+
+    [Fact]
+    public void A_master_that_took_over_from_a_leaving_master_ignores_its_stale_MASTER_gossip_for_the_grace()
+    {
+        // n1 (priority 200) stops: priority 0, so n2 takes over after Skew_Time; n1's gossip still
+        // says MASTER 200 for a moment. n2 must not step down for it (a second VIP move).
+        var d = Guarded(190);
+        d.EligibleBackup(At(0));
+        d.Quorum(At(0), true);
+        d.Advert(At(100), 200);
+        d.Advert(At(300), 0);
+        d.Timer(d.State.MasterDownTimer!.Value);
+        Assert.Equal(VrrpState.Master, d.State.State);
+        Assert.Empty(d.ClusterMasters(At(600), new ClusterMaster(TestPackets.Node1, 200)));
+        Assert.Equal(VrrpState.Master, d.State.State);
+        // Past the grace, a MASTER claim it cannot hear is news again: two masters, the lower steps down.
+        var late = d.ClusterMasters(At(300) + VrrpStateMachine.LeftMasterGrace + At(100), new ClusterMaster(TestPackets.Node1, 200));
+        Assert.Equal(VrrpState.Backup, d.State.State);
+        Assert.Contains(late, a => a is StateChanged { To: VrrpState.Backup });
+    }
 }
