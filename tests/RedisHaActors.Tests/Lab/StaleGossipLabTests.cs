@@ -27,11 +27,13 @@ public sealed class StaleGossipLabTests(ITestOutputHelper output)
         {
             lab.StartRedis(1);
             lab.StartRedis(2);
+            // n1 and the witness first: they are a majority, so n1 takes the VIP; n2 joins after. Started
+            // together, n2 could win the boot race (its quorum a few ms earlier) and, preempt off, keep it.
             StartData(lab, 1, 200);
-            StartData(lab, 2, 190);
             lab.StartNode(3, priority: 100, preempt: false, extra: lab.ClusterHocon(3, voters: 3, witness: true));
-            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master" && lab.Role(2) == "slave", Limit,
-                "boot: n1 holds the VIP over the master Redis");
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master", Limit, "boot: n1 holds the VIP over the master Redis");
+            StartData(lab, 2, 190);
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(2) == "slave", Limit, "n2 joined as n1's replica");
             // n1 gossips MASTER, priority 200: what its next incarnation must not be taken for.
             lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("n1 MASTER", StringComparison.Ordinal), Limit,
                 "n2 sees n1's MASTER claim");
