@@ -106,7 +106,9 @@ public sealed class StackExchangeRedisNodeTests
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "", Timeout);
         await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
         ReplicationFacts? facts = null;
-        for (var i = 0; i < 100; i++)
+        // Redis 7 waits repl-diskless-sync-delay (5 s by default) before the first full sync: give
+        // the link 15 s, not the 5 s this loop had (it failed once on a loaded host).
+        for (var i = 0; i < 300; i++)
         {
             facts = (await node.ProbeAsync(Timeout)).Facts;
             if (facts is { MasterLinkUp: true }) break;
