@@ -46,6 +46,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         RedisHealth? Health,
         ReplicationFacts? Facts,
         IReadOnlyList<PeerView> Peers,
+        IReadOnlyList<DataPeer> DataPeers,
         string? Defer,
         string? HandingOverTo,
         bool SwitchedAway,
@@ -88,7 +89,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         _guarded = settings.Cluster.Enabled;
         // Until the guard's first view arrives a guarded node has no quorum (availability mode: it has).
         var quorum = _guarded ? QuorumView.NotJoined(settings.Cluster.Voters.Count, settings.Cluster.QuorumRequired) : QuorumView.GuardOff;
-        _s = new NodeState(VrrpState.Initialize, null, null, false, null, quorum, null, null, [], null, null, false, null, null, TimeSpan.Zero);
+        _s = new NodeState(VrrpState.Initialize, null, null, false, null, quorum, null, null, [], [], null, null, false, null, null, TimeSpan.Zero);
         Receive<RedisHealth>(Handle);
         Receive<LocalRedisObserved>(Handle);
         Receive<VrrpStatusChanged>(Handle);
@@ -137,7 +138,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 child = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis!, _io.Redis, _announceHost, _io.Clock,
                     _guarded ? _settings.Vrrp.AdvertInterval : null), name);
                 child.Tell(DirectiveFor("node started"));
-                child.Tell(new DataPeersChanged(GossipMapping.DataPeers(_s.Peers)));
+                child.Tell(new DataPeersChanged(_s.DataPeers));
                 if (_s.Lease is { } lease && _s.Vrrp == VrrpState.Master) child.Tell(ToRedis(lease));
                 break;
             case Vrrp:
@@ -260,15 +261,16 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private void Handle(PeersChanged m)
     {
-        _s = _s with { Peers = m.Peers };
+        // Mapped once per gossip change, not on every check (DataPreference asks on each).
+        _s = _s with { Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers) };
         Child(Vrrp).Tell(new ClusterMastersSeen(GossipMapping.Masters(m.Peers)));
-        Child(RoleFlip).Tell(new DataPeersChanged(GossipMapping.DataPeers(m.Peers)));
+        Child(RoleFlip).Tell(new DataPeersChanged(_s.DataPeers));
         UpdateDataPreference();
     }
 
     private void UpdateDataPreference()
     {
-        var defer = DataPreference.Defer(_s.Facts, GossipMapping.DataPeers(_s.Peers));
+        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers);
         if (defer == _s.Defer) return;
         var was = _s.Defer;
         _s = _s with { Defer = defer };
