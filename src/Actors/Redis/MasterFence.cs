@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace RedisHaActors.Redis;
 
 /// <summary>
@@ -8,8 +10,12 @@ namespace RedisHaActors.Redis;
 /// </summary>
 public static class MasterFence
 {
-    /// <summary><c>min-replicas-max-lag</c> set on a guarded master, whole seconds (Redis' smallest useful value).</summary>
-    public const int MinReplicasMaxLagSeconds = 1;
+    /// <summary>
+    /// <c>min-replicas-max-lag</c> set on a guarded master, whole seconds. Not 1: a replica acknowledges
+    /// once a second and Redis compares whole-second clocks, so a healthy link reads lag 2 now and then,
+    /// and at 1 a healthy master refused writes (NOREPLICAS) for a second.
+    /// </summary>
+    public const int MinReplicasMaxLagSeconds = 2;
 
     /// <summary>
     /// Worst case from a master's last replica acknowledgement to its Redis refusing writes with
@@ -23,14 +29,47 @@ public static class MasterFence
     public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// <c>min-replicas-to-write</c> wanted on a guarded master: 1 while a replica is online and a data
-    /// peer is reachable in the cluster; 0 otherwise (the majority knows the replica is gone, and
-    /// writes must not wait for it).
+    /// <c>min-replicas-to-write</c> wanted on a guarded master, and why.
+    /// <list type="bullet">
+    /// <item>The HA peer's replica is online: every online replica counts, so an extra replica (a
+    /// disaster-recovery copy, a backup job's <c>redis-cli --replica</c>) on the master's side of a cut
+    /// cannot stand in for the peer and keep a cut-off master writable.</item>
+    /// <item>It is not, and a data peer is a member the cluster cannot reach: one more than the online
+    /// replicas, so the master refuses writes. It merely cannot see its replica; the other side may
+    /// promote, and only the majority removing that node ends the doubt.</item>
+    /// <item>Otherwise (the peer is reachable and its Redis is not replicating, or no data peer is a
+    /// member any more): 0, writes do not wait for a replica nobody will promote.</item>
+    /// </list>
     /// </summary>
     /// <param name="facts">The local Redis, a master.</param>
-    /// <param name="peers">The data peers as gossiped.</param>
-    public static int Wanted(ReplicationFacts facts, IReadOnlyList<DataPeer> peers) =>
-        facts.OnlineReplicas > 0 && peers.Any(p => p.Reachable) ? 1 : 0;
+    /// <param name="peers">The data peers that are cluster members, as gossiped.</param>
+    public static MinReplicasWanted Wanted(ReplicationFacts facts, IReadOnlyList<DataPeer> peers)
+    {
+        var online = (facts.Replicas ?? []).Where(r => r.Online).ToArray();
+        if (peers.FirstOrDefault(p => online.Any(r => IsReplicaOf(r, p))) is { } linked)
+            return new MinReplicasWanted(online.Length, online.Length == 1
+                ? $"replica {linked.Name} online"
+                : $"replica {linked.Name} and {online.Length - 1} other replica(s) online; every one counts, so another replica cannot stand in for {linked.Name}");
+        if (peers.FirstOrDefault(p => !p.Reachable) is { } cut)
+            return new MinReplicasWanted(online.Length + 1,
+                $"{cut.Name}'s replica is not online and {cut.Name} is unreachable but still a cluster member: writes refused until the cluster removes it or its replica returns");
+        return new MinReplicasWanted(0, peers.Count == 0
+            ? "no data peer is a cluster member: writes do not wait for a replica"
+            : "no data peer's replica is online and every data peer is reachable: writes do not wait for one");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="link"/> is <paramref name="peer"/>'s Redis: same port, and the same address
+    /// when the peer's host is an address (a host name cannot be compared without a lookup: port alone).
+    /// </summary>
+    public static bool IsReplicaOf(ReplicaLink link, DataPeer peer)
+    {
+        if (link.Port != peer.Port) return false;
+        if (!IPAddress.TryParse(peer.Host, out var host)) return true;
+        return IPAddress.TryParse(link.Ip, out var ip) && Normal(ip).Equals(Normal(host));
+    }
+
+    private static IPAddress Normal(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
 
     /// <summary>Whether to (re)send the setting now.</summary>
     /// <param name="applied">The count last applied and when (monotonic), null when unknown.</param>
@@ -50,3 +89,8 @@ public static class MasterFence
     public static TimeSpan? WaitBeforePromotion(TimeSpan? fenceMargin, TimeSpan? silentFor) =>
         fenceMargin is { } margin && silentFor is { } silent ? SelfFenceTime + margin - silent : null;
 }
+
+/// <summary>A <c>min-replicas-to-write</c> count wanted on a guarded master (0..replicas + 1) and the reason, for the log.</summary>
+/// <param name="Count">The count to set.</param>
+/// <param name="Reason">Why, in a few words.</param>
+public sealed record MinReplicasWanted(int Count, string Reason);

@@ -27,8 +27,8 @@ public enum RedisRole
 /// <param name="ConnectedReplicas"><c>connected_slaves</c>.</param>
 /// <param name="FailoverState"><c>master_failover_state</c> (Redis 6.2+), "no-failover" when idle.</param>
 /// <param name="Keys">Keys in all databases (<c>INFO keyspace</c>, <c>dbN:keys=K</c>); -1 when the section was not asked for.</param>
-/// <param name="OnlineReplicas">Master only: <c>slaveN:</c> lines with <c>state=online</c> (synced replicas that count for <c>min-replicas-to-write</c>).</param>
 /// <param name="RunId"><c>run_id</c> of <c>INFO server</c>, new on every start of Redis; "" when the section was not asked for.</param>
+/// <param name="Replicas">Master only: every <c>slaveN:</c> line; null when not parsed from INFO (treated as empty).</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
     string? MasterHost,
@@ -39,10 +39,13 @@ public sealed record ReplicationFacts(
     string ReplicationId,
     int ConnectedReplicas,
     string FailoverState,
-    int OnlineReplicas = 0,
     long Keys = -1,
-    string RunId = "")
+    string RunId = "",
+    IReadOnlyList<ReplicaLink>? Replicas = null)
 {
+    /// <summary>Master only: replicas with <c>state=online</c> (synced; counted by <c>min-replicas-to-write</c> while their lag is small).</summary>
+    public int OnlineReplicas => Replicas?.Count(r => r.Online) ?? 0;
+
     /// <summary>The offset this node has: for a replica what it processed, for a master what it produced.</summary>
     public long Offset => Role == RedisRole.Replica ? Math.Max(ReplicaReplOffset, MasterReplOffset) : MasterReplOffset;
 
@@ -71,10 +74,12 @@ public sealed record ReplicationFacts(
             fields.GetValueOrDefault("master_replid") ?? "",
             (int)Long("connected_slaves"),
             fields.GetValueOrDefault("master_failover_state") ?? "no-failover",
-            fields.Count(f => f.Key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(f.Key[^1]) && f.Value.Contains("state=online", StringComparison.Ordinal)),
             info.Contains("# Keyspace", StringComparison.Ordinal) ? fields.Where(f => IsDatabase(f.Key)).Sum(f => KeysOf(f.Value)) : -1,
-            fields.GetValueOrDefault("run_id") ?? "");
+            fields.GetValueOrDefault("run_id") ?? "",
+            fields.Where(f => IsReplicaLine(f.Key)).Select(f => ReplicaLink.Parse(f.Value)).OfType<ReplicaLink>().ToArray());
     }
+
+    private static bool IsReplicaLine(string key) => key.Length > 5 && key.StartsWith("slave", StringComparison.Ordinal) && key[5..].All(char.IsAsciiDigit);
 
     private static bool IsDatabase(string key) => key.Length > 2 && key.StartsWith("db", StringComparison.Ordinal) && key[2..].All(char.IsAsciiDigit);
 

@@ -28,7 +28,7 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
-    private sealed record MinReplicasApplied(int Count, string? Error, bool Refused = false);
+    private sealed record MinReplicasApplied(int Count, string? Error, bool Refused = false, string Reason = "");
 
     private sealed record StrayMastersSwept(IReadOnlyList<string> Lines);
 
@@ -262,8 +262,8 @@ public sealed class RoleFlipActor : ReceiveActor
         _s = _s with { MinReplicasInFlight = false, MinReplicas = (m.Count, _clock.Now) };
         if (changed)
             _log.Info(m.Count > 0
-                ? $"min-replicas-to-write {m.Count}, max-lag {MasterFence.MinReplicasMaxLagSeconds} s: cut off from its replica, this master's Redis refuses writes within {MasterFence.SelfFenceTime.TotalSeconds:0.0} s by itself"
-                : "min-replicas-to-write 0: no online replica on a reachable peer, writes do not wait for one");
+                ? $"min-replicas-to-write {m.Count}, max-lag {MasterFence.MinReplicasMaxLagSeconds} s ({m.Reason}): cut off from its replica, this master's Redis refuses writes within {MasterFence.SelfFenceTime.TotalSeconds:0.0} s by itself"
+                : $"min-replicas-to-write 0: {m.Reason}");
     }
 
     private void Checked(PermissionsChecked m)
@@ -374,11 +374,11 @@ public sealed class RoleFlipActor : ReceiveActor
         // nor sent while a check runs (its answer comes within a check timeout).
         if (!Guarded || ConfigRefused || _s.PermissionsInFlight || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
         if (_s.Local is not { Role: RedisRole.Master } facts) return;
-        var wanted = MasterFence.Wanted(facts, _s.Peers);
+        var (wanted, reason) = MasterFence.Wanted(facts, _s.Peers);
         if (!MasterFence.Due(_s.MinReplicas, wanted, _clock.Now)) return;
         _s = _s with { MinReplicasInFlight = true };
         _local.SetMinReplicasAsync(wanted, MasterFence.MinReplicasMaxLagSeconds, _settings.Check.Timeout).PipeTo(Self,
-            success: () => new MinReplicasApplied(wanted, null),
+            success: () => new MinReplicasApplied(wanted, null, Reason: reason),
             failure: e => new MinReplicasApplied(wanted, e.Message, (e is AggregateException a ? a.InnerException : e) is RedisCommandException { Refused: true }));
     }
 

@@ -72,7 +72,7 @@ public sealed class NodeDecisionsTests
             akka.remote.dot-netty.tcp.hostname = 192.0.2.1
             akka.cluster.seed-nodes = ["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053", "akka.tcp://redis-ha@192.0.2.3:4053"]
             """);
-        var facts = new ReplicationFacts(RedisRole.Master, null, null, false, 500, 0, "r", 1, "no-failover", 1, 9);
+        var facts = new ReplicationFacts(RedisRole.Master, null, null, false, 500, 0, "r", 1, "no-failover", 9, Replicas: [new ReplicaLink("192.0.2.2", 6379, true, 500, 0)]);
         var state = GossipMapping.Local(settings, IPAddress.Parse("192.0.2.1"), "192.0.2.1", VrrpState.Master, 200, facts);
         Assert.Equal(new PeerState("n1", PeerRole.Data, "akka.tcp://redis-ha@192.0.2.1:4053", "192.0.2.1", "192.0.2.1", 6379,
             PeerVrrpState.Master, 200, 500, PeerRedisRole.Master, 0, 9), state);

@@ -13,16 +13,16 @@ namespace RedisHaActors.Tests.Lab;
 [Collection(LabCollection.Name)]
 public sealed class ClusterLabTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Fault = TimeSpan.FromSeconds(8);
 
-    private static void StartData(NamespaceLab lab, int node, int priority) =>
+    internal static void StartData(NamespaceLab lab, int node, int priority) =>
         lab.StartNode(node, priority, preempt: true, extra: lab.ClusterHocon(node, voters: 3, witness: false));
 
-    private static void StartWitness(NamespaceLab lab) =>
+    internal static void StartWitness(NamespaceLab lab) =>
         lab.StartNode(3, priority: 100, preempt: true, extra: lab.ClusterHocon(3, voters: 3, witness: true));
 
-    private static void BootTrio(NamespaceLab lab)
+    internal static void BootTrio(NamespaceLab lab)
     {
         lab.StartRedis(1);
         lab.StartRedis(2);
@@ -32,7 +32,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         WaitSettled(lab, 1, "boot");
     }
 
-    private static void WaitSettled(NamespaceLab lab, int holder, string when)
+    internal static void WaitSettled(NamespaceLab lab, int holder, string when)
     {
         var other = holder == 1 ? 2 : 1;
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([holder]) && lab.Role(holder) == "master"
@@ -46,7 +46,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     [InlineData("vrrp-block")] // only IP protocol 112 is dropped: the master is alive in the cluster
     public void A_fault_on_the_master_never_gives_two_writable_masters(string fault)
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         BootTrio(lab);
         // The replica is online (after Redis' diskless-sync delay) and the master fenced by min-replicas.
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis at min-replicas-to-write 1");
@@ -87,7 +87,6 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         var takeover = Takeover.SecondsUntilWritable(s2.Where(s => s.Ms < healedAt).ToArray(), faultAt);
         output.WriteLine($"{fault}: dual-writable intervals [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
                          $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
-        output.WriteLine(lab.AllLogs());
         Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
         if (fault == "sigstop")
         {
@@ -121,7 +120,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     [Fact]
     public void A_data_node_alone_never_takes_the_VIP_and_the_cluster_survives_kills_and_restarts()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         StartData(lab, 1, 200);
@@ -154,13 +153,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.NodeLog(2).Contains("quorum gained: sees 3 of 3 voters", StringComparison.Ordinal), Limit, "n2 rejoined");
         WaitSettled(lab, 1, "n2 restarted");
         Assert.Equal("1", lab.RedisCli(2, "get", "witness-gone").Trim());
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void All_three_restarted_together_form_one_cluster_and_the_first_seed_is_not_needed()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         // n1, the first seed, stays down: n2 and the witness are a majority and form the cluster.
@@ -182,13 +180,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.NodeLog(2).Contains("sees 3 of 3 voters", StringComparison.Ordinal)
                             && lab.NodeLog(3).Contains("sees 3 of 3 voters", StringComparison.Ordinal), Limit, "one cluster of three");
         lab.WaitUntil(() => lab.VipHolders().Length == 1, Limit, "one VIP holder");
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void Two_voters_in_availability_mode_survive_a_killed_peer_and_keep_the_VIP()
     {
-        using var lab = new NamespaceLab(2);
+        using var lab = new NamespaceLab(2, output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         lab.StartNode(1, 200, preempt: true, extra: lab.ClusterHocon(1, voters: 2, witness: false));
@@ -212,13 +209,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         // The old master's Redis, still answering, was made a replica of n2 (no second writable master).
         Assert.Equal("slave", lab.Role(1));
         Assert.Equal("1", lab.RedisCli(2, "get", "before").Trim());
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void A_Redis_whose_coordinator_is_dead_is_fenced_by_the_master_whenever_it_answers_as_a_master()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         BootTrio(lab);
         Assert.Equal("OK", lab.WriteThroughVip("k", "1"));
         lab.WaitUntil(() => lab.RedisCli(2, "get", "k").Trim() == "1", Limit, "replicated");
@@ -234,7 +230,6 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         Assert.Contains("fenced stray master 192.0.2.1:6379", lab.NodeLog(2));
         lab.WaitUntil(() => lab.RedisCli(1, "get", "k").Trim() == "1", Limit, "n1 resynced from n2");
         Assert.Equal("1", lab.RedisCli(2, "get", "k").Trim());
-        output.WriteLine(lab.AllLogs());
     }
 
     private static void WriteKeys(NamespaceLab lab, int node, int count)
@@ -246,7 +241,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     [Fact]
     public void Cold_boot_promotes_the_Redis_that_has_the_data_not_the_empty_higher_priority_one()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         WriteKeys(lab, 2, 20); // n2's Redis has the data, n1's (priority 200) is empty
@@ -264,13 +259,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
                    && lab.RedisCli(h, "dbsize").Trim() == "20" && lab.RedisCli(o, "dbsize").Trim() == "20";
         }, Limit, "one master with the 20 keys, the other a replica with them too");
         Assert.Contains("not eligible for MASTER: own Redis is empty and n2's Redis has 20 keys", lab.NodeLog(1));
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void A_master_Redis_restarted_empty_within_the_fall_window_never_wipes_its_replica()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         BootTrio(lab);
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
         WriteKeys(lab, 1, 30);
@@ -279,13 +273,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         // Restarted at once, without persistence: empty and master again, faster than the check's fall window.
         LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit);
         Assert.Contains("restarted: run_id", lab.NodeLog(1));
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void Switchover_hands_the_VIP_to_the_named_replica_without_losing_an_acked_write()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         BootTrio(lab);
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
 
@@ -326,13 +319,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         // n1 (priority 200, preempt on) does not take the VIP back.
         Thread.Sleep(TimeSpan.FromSeconds(3));
         Assert.Equal([2], lab.VipHolders());
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void A_switchover_whose_target_cannot_catch_up_aborts_with_writes_resumed_on_the_old_master()
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         BootTrio(lab);
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
         // n2's replication stream stalls (what n1's Redis sends it is dropped) while its link
@@ -362,6 +354,5 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.WriteThroughVip("after", "1") == "OK", Limit, "writes through the VIP on n1");
         WaitSettled(lab, 1, "after the aborted switchover");
         Assert.Contains("switchover aborted: ", lab.NodeLog(1));
-        output.WriteLine(lab.AllLogs());
     }
 }

@@ -25,7 +25,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [Fact]
     public void Boot_gives_one_VIP_holder_whose_Redis_is_master_and_the_other_a_replica_of_it()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         // Started together: the election, not start order, decides.
@@ -45,7 +45,6 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         // host creates its actor system without it (HostedActorSystemFactory).
         foreach (var node in new[] { 1, 2 })
             Assert.DoesNotContain(lab.NodeMappedFiles(node), f => f.EndsWith("/System.Configuration.ConfigurationManager.dll", StringComparison.Ordinal));
-        output.WriteLine(lab.AllLogs());
     }
 
     [Theory]
@@ -53,7 +52,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [InlineData(false, true)]  // preempt on for the backup
     public void Killing_the_masters_Redis_moves_the_VIP_and_the_writable_master(bool preempt1, bool preempt2)
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         BootPair(lab, preempt1, preempt2);
         Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
         lab.WaitUntil(() => lab.RedisCli(2, "get", "before").Trim() == "1", Limit, "write replicated to n2");
@@ -79,13 +78,12 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2", Limit, "restarted n1 Redis re-pointed to n2");
         lab.WaitUntil(() => lab.RedisCli(1, "get", "after").Trim() == "2", Limit, "n1 resynced from n2");
         Assert.Equal([2], lab.VipHolders());
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void A_restarted_empty_old_master_never_wipes_the_data_even_with_preempt_on()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         BootPair(lab, preempt1: true, preempt2: true);
         for (var i = 0; i < 50; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "50", Limit, "n2 has all 50 keys");
@@ -105,7 +103,6 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "52", Limit, "n2 keeps the data as n1's replica");
         Assert.Contains("preempt: priority 200 over master 192.0.2.2", lab.NodeLog(1));
         Assert.False(lab.NodeLog(1).Contains("does not answer"), lab.AllLogs());
-        output.WriteLine(lab.AllLogs());
     }
 
     [Theory]
@@ -114,7 +111,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     public void A_master_Redis_restarted_empty_within_the_fall_window_is_noticed_by_run_id_and_its_replica_keeps_every_key(int checkMs, int syncDelay)
     {
         // No cluster guard: nothing but the monitor's run_id check protects the replica here.
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         BootPair(lab, preempt1: false, preempt2: false, $"redis-ha.redis.check {{ interval = {checkMs}ms, timeout = 200ms }}",
             "--repl-diskless-sync-delay", syncDelay.ToString(System.Globalization.CultureInfo.InvariantCulture));
         for (var i = 0; i < 30; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
@@ -130,7 +127,6 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             @"redis \S+ restarted: run_id \w+ -> \w+, master_repl_offset \d+ -> \d+, keys \d+ -> 0"), log1);
         Assert.Contains("MASTER -> BACKUP", log1);
         Assert.Equal([2], lab.VipHolders());
-        output.WriteLine(lab.AllLogs());
     }
 
     /// <summary>Each of the article's cases ends with one VIP holder whose Redis is the only master and the other Redis a replica of it.</summary>
@@ -152,7 +148,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [Fact]
     public void Case_2_the_masters_node_killed_its_Redis_alive_moves_the_VIP_without_losing_an_acked_write()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         try
         {
             BootSyncedPair(lab);
@@ -179,14 +175,13 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(lab.AllLogs());
         }
     }
 
     [Fact]
     public void Case_1_the_masters_node_and_its_Redis_killed_promotes_at_once_and_any_loss_is_in_the_estimate()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         try
         {
             BootSyncedPair(lab);
@@ -215,14 +210,13 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(lab.AllLogs());
         }
     }
 
     [Fact]
     public void A_hung_master_Redis_loses_the_VIP_and_is_demoted_within_a_check_interval_of_waking()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         try
         {
             BootSyncedPair(lab, "--enable-debug-command", "yes");
@@ -254,14 +248,13 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(lab.AllLogs());
         }
     }
 
     [Fact]
     public void A_wrong_Redis_password_is_one_clear_log_line_and_the_node_stays_up_without_the_VIP()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1, "--requirepass", "right-password");
         lab.StartNode(1, priority: 200, preempt: true, extra: "redis-ha.redis.password = \"wrong-password\"");
         lab.WaitUntil(() => lab.NodeLog(1).Contains("authentication failed"), Limit, "the check reports the auth failure");
@@ -277,7 +270,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [Fact]
     public void A_master_whose_link_goes_down_enters_FAULT_fences_its_Redis_and_rejoins_as_a_replica()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         BootPair(lab, preempt1: false, preempt2: true);
         Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
 
@@ -301,13 +294,12 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2", Limit, "n1 replicates n2");
         lab.WaitUntil(() => lab.RedisCli(1, "get", "during").Trim() == "1", Limit, "n1 has n2's writes");
         Assert.Equal([2], lab.VipHolders()); // preempt off on n1
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public void A_stale_VIP_left_on_a_node_is_removed_when_it_starts_as_backup()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         lab.StartNode(1, priority: 200, preempt: true);
@@ -322,7 +314,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [Fact]
     public void After_a_VRRP_only_block_heals_the_rightful_master_keeps_the_VIP_and_reannounces_it()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         BootPair(lab, preempt1: true, preempt2: true);
         Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
         // n2 stops hearing VRRP (the Redis link stays up): it takes over beside n1, a dual master.
@@ -343,13 +335,12 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.WriteThroughVip("after", "1") == "OK", Limit, "writable through the VIP");
         Assert.Contains("02:00:00:00:00:01", NamespaceLab.Run("ip", ["-n", lab.Prefix + "c", "neigh", "show", "192.0.2.100"]));
         Assert.Equal("1", lab.RedisCli(1, "get", "before").Trim());
-        output.WriteLine(lab.AllLogs());
     }
 
     [Fact]
     public async Task Gratuitous_ARP_follows_garp_master_repeat_delay_and_refresh()
     {
-        using var lab = new NamespaceLab(nodes: 1);
+        using var lab = new NamespaceLab(nodes: 1, output: output);
         lab.StartRedis(1);
         // Capture ARP in the client namespace for a bounded time, from before the takeover.
         var capture = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ip",
@@ -379,7 +370,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [Fact]
     public void A_password_protected_pair_fails_over_and_a_restarted_Redis_resyncs_with_masterauth()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         const string password = "lab-s3cret";
         string Cli(int node, params string[] args) => lab.RedisCli(node, ["-a", password, "--no-auth-warning", .. args]).Trim();
         string RoleOf(int node) => Cli(node, "role").Split('\n')[0].Trim();
@@ -406,7 +397,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [Fact]
     public void SIGTERM_of_the_master_hands_over_to_the_backup_and_removes_the_VIP()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         BootPair(lab, preempt1: true, preempt2: true);
 
         var exit = lab.TerminateNode(1, TimeSpan.FromSeconds(15));
@@ -417,6 +408,5 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.WriteThroughVip("after-term", "1") == "OK", Limit, "writes through the VIP succeed");
         Assert.Contains("MASTER -> INITIALIZE: shutdown", lab.NodeLog(1));
         Assert.Contains("left (priority 0 advert)", lab.NodeLog(2));
-        output.WriteLine(lab.AllLogs());
     }
 }

@@ -58,7 +58,7 @@ public sealed class HostileInputLabTests(ITestOutputHelper output)
     [Fact]
     public void Every_malformed_packet_is_dropped_and_counted_and_the_master_keeps_the_VIP()
     {
-        using var lab = new NamespaceLab(nodes: 1);
+        using var lab = new NamespaceLab(nodes: 1, output: output);
         lab.StartRedis(1);
         lab.StartNode(1, priority: 100, preempt: true);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), TimeSpan.FromSeconds(30), "n1 holds the VIP");

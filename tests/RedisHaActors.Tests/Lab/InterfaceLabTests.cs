@@ -36,7 +36,7 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
     [Fact]
     public void A_backup_whose_interface_is_re_created_hears_its_master_again_and_never_takes_the_VIP()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         lab.StartNode(1, priority: 200, preempt: true);
@@ -61,7 +61,6 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
 
         // Many Master_Down_Intervals (0.65 s at 200 ms adverts): a deaf n2 would have taken over by now.
         var holders = HoldersDuring(lab, TimeSpan.FromSeconds(5));
-        output.WriteLine(lab.AllLogs());
         Assert.All(holders, h => Assert.Equal([1], h));
         Assert.DoesNotContain("BACKUP -> MASTER", LogSince(lab, 2, mark));
         Assert.Contains("VRRP socket bound to eth0", LogSince(lab, 2, 0));
@@ -70,7 +69,7 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
     [Fact]
     public void A_master_whose_interface_is_re_created_hands_over_and_comes_back_hearing_its_peer()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         lab.StartNode(1, priority: 200, preempt: false);
@@ -92,7 +91,6 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
         var mark = lab.NodeLog(1).LastIndexOf("FAULT -> BACKUP", StringComparison.Ordinal);
         lab.WaitUntil(() => LogSince(lab, 1, mark).Contains("following master 192.0.2.2"), Limit, "n1 hears n2 on the new interface");
         var holders = HoldersDuring(lab, TimeSpan.FromSeconds(5));
-        output.WriteLine(lab.AllLogs());
         Assert.All(holders, h => Assert.Equal([2], h)); // preempt off: n2 keeps it
         Assert.DoesNotContain("BACKUP -> MASTER", LogSince(lab, 1, mark));
     }
@@ -100,7 +98,7 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
     [Fact]
     public void A_node_started_before_its_address_waits_in_FAULT_and_joins_once_the_address_is_added()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         lab.StartNode(1, priority: 200, preempt: false);
@@ -124,7 +122,6 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("vrrp:   BACKUP, master 192.0.2.1"), Limit, "n2 BACKUP following n1");
         lab.WaitUntil(() => lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "n2's Redis a replica of n1");
         var holders = HoldersDuring(lab, TimeSpan.FromSeconds(3));
-        output.WriteLine(lab.AllLogs());
         Assert.All(holders, h => Assert.Equal([1], h));
         Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
     }
@@ -132,7 +129,7 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
     [Fact]
     public void Without_announce_host_a_node_waits_for_its_address_before_it_starts_and_then_joins()
     {
-        using var lab = new NamespaceLab();
+        using var lab = new NamespaceLab(output: output);
         lab.StartRedis(1);
         lab.StartRedis(2);
         lab.StartNode(1, priority: 200, preempt: false);
@@ -155,7 +152,6 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.NodeLog(2).Contains("there now, starting"), Limit, "n2 starts");
         lab.WaitUntil(() => lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "n2's Redis a replica of n1");
         lab.WaitUntil(() => lab.NodeLog(2).Contains("following master 192.0.2.1"), Limit, "n2 follows n1");
-        output.WriteLine(lab.AllLogs());
         Assert.Equal([1], lab.VipHolders());
         Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
     }

@@ -41,7 +41,7 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
     [InlineData("renamed")] // rename-command CONFIG ""
     public void A_least_privilege_user_fails_over_without_loss_and_without_CONFIG_says_what_it_cannot_fence(string kind)
     {
-        using var lab = new NamespaceLab(3);
+        using var lab = new NamespaceLab(3, output);
         try
         {
             string[] redisArgs = kind switch
@@ -110,7 +110,6 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
         }
         finally
         {
-            output.WriteLine(lab.AllLogs());
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 
 namespace RedisHaActors.Tests.Lab;
 
@@ -19,10 +20,16 @@ namespace RedisHaActors.Tests.Lab;
 public sealed partial class NamespaceLab : IDisposable
 {
     private readonly int _size;
+    private readonly ITestOutputHelper? _output;
 
-    /// <summary>Makes a lab of <paramref name="nodes"/> node namespaces (1..99), a switch and a client; needs root.</summary>
-    public NamespaceLab(int nodes = 2)
+    /// <summary>
+    /// Makes a lab of <paramref name="nodes"/> node namespaces (1..99), a switch and a client; needs root.
+    /// When <paramref name="output"/> is given, Dispose writes every node's log to it, so a failed
+    /// assertion leaves the logs that explain it.
+    /// </summary>
+    public NamespaceLab(int nodes = 2, ITestOutputHelper? output = null)
     {
+        _output = output;
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("SUDO_USER") is null && !IsRoot())
             throw new InvalidOperationException("the namespace lab needs root (CI runs as root); run ./test.sh as root");
         _size = nodes;
@@ -68,6 +75,7 @@ public sealed partial class NamespaceLab : IDisposable
     /// <summary>Undoes the faults, stops every process the lab started, removes the namespaces and OutDir. Never throws.</summary>
     public void Dispose()
     {
+        WriteLogs();
         // Thaw frozen nodes and lift blocks first, so the nodes below can be killed and the lab torn down.
         UndoFaults();
         DisposeSamplers();
@@ -76,5 +84,12 @@ public sealed partial class NamespaceLab : IDisposable
         DisposeNodes();
         try { Lab("lab_down", Prefix); } catch (Exception) { /* best effort; lab_down is idempotent */ }
         try { Directory.Delete(OutDir, recursive: true); } catch (IOException) { }
+    }
+
+    private void WriteLogs()
+    {
+        if (_output is null) return;
+        try { _output.WriteLine(AllLogs()); }
+        catch (Exception e) when (e is IOException or InvalidOperationException) { /* the test is over or its files are gone */ }
     }
 }

@@ -8,9 +8,9 @@ namespace RedisHaActors.Tests.Redis;
 /// <summary>An empty Redis is never promoted over a full one; the keyspace comes from INFO.</summary>
 public sealed class DataPreferenceTests
 {
-    private static ReplicationFacts Master(long keys) => new(RedisRole.Master, null, null, false, 100, 0, "r", 0, "no-failover", 0, keys);
+    private static ReplicationFacts Master(long keys) => new(RedisRole.Master, null, null, false, 100, 0, "r", 0, "no-failover", keys);
 
-    private static ReplicationFacts Replica(long keys, bool linkUp) => new(RedisRole.Replica, "192.0.2.9", 6379, linkUp, 100, 100, "r", 0, "no-failover", 0, keys);
+    private static ReplicationFacts Replica(long keys, bool linkUp) => new(RedisRole.Replica, "192.0.2.9", 6379, linkUp, 100, 100, "r", 0, "no-failover", keys);
 
     // As the node maps the gossip (GossipMapping): a witness is no data peer at all.
     private static DataPeer[] Peer(long keys, bool reachable = true, string redisRole = "replica", string role = "data") =>
@@ -25,7 +25,7 @@ public sealed class DataPreferenceTests
     [Fact]
     public void A_master_with_an_online_replica_is_not_compared_with_it()
     {
-        var withReplica = Master(0) with { OnlineReplicas = 1 };
+        var withReplica = Master(0) with { Replicas = [new ReplicaLink("192.0.2.2", 6379, true, 100, 0)] };
         Assert.Null(DataPreference.Defer(withReplica, Peer(1)));
     }
 
@@ -69,7 +69,7 @@ public sealed class KeepDataPlanTests
 {
     private static readonly System.Net.IPAddress Peer = System.Net.IPAddress.Parse("192.0.2.1");
 
-    private static ReplicationFacts Master(long keys) => new(RedisRole.Master, null, null, false, 100, 0, "r", 0, "no-failover", 0, keys);
+    private static ReplicationFacts Master(long keys) => new(RedisRole.Master, null, null, false, 100, 0, "r", 0, "no-failover", keys);
 
     [Fact]
     public void A_guarded_Redis_with_keys_never_follows_an_empty_master()

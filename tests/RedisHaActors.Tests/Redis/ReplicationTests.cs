@@ -125,6 +125,28 @@ public sealed class ReplicationTests
         Assert.Equal("37a5672dcad8a96defd513b16640d6a867f1788b", f.ReplicationId);
         Assert.Equal(1, f.ConnectedReplicas);
         Assert.Equal("no-failover", f.FailoverState);
+        Assert.Equal([new ReplicaLink("127.0.0.1", 16380, true, 145, 1)], f.Replicas);
+        Assert.Equal(1, f.OnlineReplicas);
+    }
+
+    [Theory]
+    [InlineData("ip=192.0.2.2,port=6379,state=wait_bgsave,offset=0,lag=0", false)]
+    [InlineData("ip=192.0.2.2,port=6379,state=send_bulk,offset=0,lag=0", false)]
+    [InlineData("ip=192.0.2.2,port=6379,state=online,offset=9,lag=3", true)]
+    public void A_replica_counts_as_online_only_once_synced(string line, bool online)
+    {
+        var f = ReplicationFacts.Parse($"role:master\r\nconnected_slaves:1\r\nslave0:{line}\r\n");
+        Assert.Equal(online, Assert.Single(f.Replicas!).Online);
+        Assert.Equal(online ? 1 : 0, f.OnlineReplicas);
+    }
+
+    [Theory]
+    [InlineData("port=6379,state=online")]
+    [InlineData("ip=192.0.2.2,port=x,state=online")]
+    [InlineData("garbage")]
+    public void A_replica_line_without_an_address_is_ignored(string line)
+    {
+        Assert.Empty(ReplicationFacts.Parse($"role:master\r\nslave0:{line}\r\n").Replicas!);
     }
 
     [Fact]
@@ -178,7 +200,8 @@ public sealed class ReplicationTests
     public void Missing_fields_get_neutral_values()
     {
         var f = ReplicationFacts.Parse("role:master\r\n");
-        Assert.Equal(new ReplicationFacts(RedisRole.Master, null, null, false, 0, 0, "", 0, "no-failover"), f);
+        Assert.Equal(new ReplicationFacts(RedisRole.Master, null, null, false, 0, 0, "", 0, "no-failover") with { Replicas = f.Replicas }, f);
+        Assert.Empty(f.Replicas!);
     }
 
     [Theory]

@@ -10,10 +10,10 @@ public sealed class RestartWatchTests
     private static readonly TimeSpan T0 = TimeSpan.FromSeconds(100);
 
     private static ReplicationFacts Master(string runId, long offset, long keys, string replId = "r1") =>
-        new(RedisRole.Master, null, null, false, offset, 0, replId, 0, "no-failover", 0, keys, runId);
+        new(RedisRole.Master, null, null, false, offset, 0, replId, 0, "no-failover", keys, runId);
 
     private static ReplicationFacts LinkedReplica(string runId) =>
-        new(RedisRole.Replica, "192.0.2.2", 6379, true, 900, 900, "r2", 0, "no-failover", 0, 30, runId);
+        new(RedisRole.Replica, "192.0.2.2", 6379, true, 900, 900, "r2", 0, "no-failover", 30, runId);
 
     [Fact]
     public void The_same_run_id_is_no_restart()
@@ -85,7 +85,7 @@ public sealed class RestartWatchTests
     public void Without_run_id_a_replica_full_resyncing_from_a_master_that_was_behind_is_no_restart()
     {
         var (w, _, _) = RestartWatch.Initial.Observe(Master("", 500, 30, "r1"), T0);
-        var resynced = new ReplicationFacts(RedisRole.Replica, "192.0.2.2", 6379, true, 400, 400, "r2", 0, "no-failover", 0, 28);
+        var resynced = new ReplicationFacts(RedisRole.Replica, "192.0.2.2", 6379, true, 400, 400, "r2", 0, "no-failover", 28);
         var (_, restarted, _) = w.Observe(resynced, T0);
         Assert.Null(restarted);
     }

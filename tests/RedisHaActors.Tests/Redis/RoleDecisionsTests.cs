@@ -11,8 +11,10 @@ public sealed class RoleDecisionsTests
     private static readonly IPAddress Old = IPAddress.Parse("192.0.2.1");
     private static readonly TimeSpan Now = TimeSpan.FromSeconds(100);
 
-    private static ReplicationFacts Master(int onlineReplicas) =>
-        new ReplicationFacts(RedisRole.Master, null, null, false, 100, 0, "r", onlineReplicas, "no-failover", 0, 5) with { OnlineReplicas = onlineReplicas };
+    private static ReplicationFacts Master(params ReplicaLink[] replicas) =>
+        new(RedisRole.Master, null, null, false, 100, 0, "r", replicas.Length, "no-failover", 5, Replicas: replicas);
+
+    private static ReplicaLink Link(string ip, bool online = true, int port = 6379) => new(ip, port, online, 100, 0);
 
     private static DataPeer Peer(string name, bool reachable, string host = "192.0.2.2") =>
         new(name, host, 6379, reachable, RedisRole.Replica, 5, 100);
@@ -48,17 +50,45 @@ public sealed class RoleDecisionsTests
             MasterFence.WaitBeforePromotion(margin, TimeSpan.FromSeconds(1)));
         Assert.Null(MasterFence.WaitBeforePromotion(null, TimeSpan.FromSeconds(1)));  // not guarded
         Assert.Null(MasterFence.WaitBeforePromotion(margin, null));                   // it left, or was preempted
-        Assert.Equal(TimeSpan.FromSeconds(3.5), MasterFence.SelfFenceTime);
+        Assert.Equal(TimeSpan.FromSeconds(4.5), MasterFence.SelfFenceTime);
     }
 
     [Theory]
-    [InlineData(1, true, 1)]   // an online replica on a reachable peer: fenced
-    [InlineData(0, true, 0)]   // no online replica: writes must not wait for one
-    [InlineData(1, false, 0)]  // the majority sees the replica's node gone
-    public void Min_replicas_is_wanted_only_while_a_reachable_peer_has_an_online_replica(int online, bool reachable, int expected)
+    [InlineData(true, true, 1)]    // the peer's replica online: fenced by its lag
+    [InlineData(true, false, 1)]   // cut off but still listed: the lag fences it, never lowered
+    [InlineData(false, true, 0)]   // its coordinator is reachable and its Redis is not replicating
+    [InlineData(false, false, 1)]  // unreachable and not removed: writes refused until it is
+    public void Min_replicas_is_lowered_only_for_a_reachable_peer_without_a_replica_or_a_removed_one(bool linked, bool reachable, int expected)
     {
-        Assert.Equal(expected, MasterFence.Wanted(Master(online), [Peer("n2", reachable)]));
-        Assert.Equal(0, MasterFence.Wanted(Master(online), []));
+        var facts = linked ? Master(Link("192.0.2.2")) : Master();
+        Assert.Equal(expected, MasterFence.Wanted(facts, [Peer("n2", reachable)]).Count);
+        // The majority removed the peer's node: nothing to wait for.
+        Assert.Equal(0, MasterFence.Wanted(facts, []).Count);
+    }
+
+    [Fact]
+    public void An_extra_replica_cannot_stand_in_for_the_peers_replica()
+    {
+        var extra = Link("192.0.2.1", port: 6380); // a backup job's redis-cli --replica on the master's own host
+        // Both online: both must acknowledge, so a cut from the peer fences the master though the extra stays.
+        Assert.Equal(2, MasterFence.Wanted(Master(Link("192.0.2.2"), extra), [Peer("n2", true)]).Count);
+        // The peer's replica gone and the peer cut off: one more than the extra, never satisfied.
+        var cut = MasterFence.Wanted(Master(extra), [Peer("n2", false)]);
+        Assert.Equal(2, cut.Count);
+        Assert.Contains("n2 is unreachable but still a cluster member", cut.Reason);
+        // A replica in the middle of its sync (not online) counts for nothing.
+        Assert.Equal(1, MasterFence.Wanted(Master(Link("192.0.2.2"), Link("192.0.2.7", online: false)), [Peer("n2", true)]).Count);
+    }
+
+    [Theory]
+    [InlineData("192.0.2.2", 6379, "192.0.2.2", true)]
+    [InlineData("192.0.2.2", 6380, "192.0.2.2", false)]
+    [InlineData("192.0.2.9", 6379, "192.0.2.2", false)]
+    [InlineData("::ffff:192.0.2.2", 6379, "192.0.2.2", true)]
+    [InlineData("192.0.2.9", 6379, "redis-b.example", true)] // a host name: the port alone
+    public void A_replica_line_is_matched_to_a_peer_by_address_and_port(string ip, int port, string host, bool expected)
+    {
+        Assert.Equal(expected, MasterFence.IsReplicaOf(new ReplicaLink(ip, port, true, 0, 0), Peer("n2", true, host)));
     }
 
     [Fact]
@@ -91,9 +121,9 @@ public sealed class RoleDecisionsTests
         Assert.Equal(5, every);
         Assert.Equal(1, MasterObservation.Every(TimeSpan.FromSeconds(2)));
         var following = FakeReplicaOf("192.0.2.1");
-        var master = Master(1);
+        var master = Master(Link("192.0.2.2"));
         Assert.True(MasterObservation.Due(Old, following, null, 0, every));            // not seen as master yet
-        Assert.True(MasterObservation.Due(Old, Master(0), master, 0, every));          // not following yet
+        Assert.True(MasterObservation.Due(Old, Master(), master, 0, every));          // not following yet
         Assert.False(MasterObservation.Due(Old, following, master, 0, every));
         Assert.True(MasterObservation.Due(Old, following, master, every - 1, every));
     }

@@ -155,7 +155,7 @@ public sealed class RoleFlipActorTests : TestKit
         Thread.Sleep(100);
         // VRRP went back to BACKUP (a higher priority master appeared) while MIN-REPLICAS is in flight.
         flip.Tell(new RoleDirective(DesiredRole.Replica, Old, Old, "higher priority 210 from 192.0.2.1"));
-        AwaitCondition(() => _local.Commands.Contains("MIN-REPLICAS 0 1"), TimeSpan.FromSeconds(3));
+        AwaitCondition(() => _local.Commands.Contains($"MIN-REPLICAS 0 {MasterFence.MinReplicasMaxLagSeconds}"), TimeSpan.FromSeconds(3));
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
     }
@@ -260,12 +260,12 @@ public sealed class RoleFlipActorTests : TestKit
     public void CONFIG_refused_after_the_start_up_check_is_checked_again_and_then_shown_and_no_longer_sent()
     {
         // A guarded master with an online replica on a reachable peer keeps min-replicas-to-write 1.
-        _local.Facts = FakeRedisNode.Master(100) with { ConnectedReplicas = 1, OnlineReplicas = 1 };
+        _local.Facts = FakeRedisNode.Master(100) with { ConnectedReplicas = 1, Replicas = [new ReplicaLink("192.0.2.1", 6379, true, 100, 0)] };
         var flip = Start(guarded: true);
         flip.Tell(new DataPeersChanged([new DataPeer("n1", "192.0.2.1", 6379, true, RedisRole.Replica, 0, 100)]));
         Observe(flip);
         flip.Tell(Master(null, "higher priority"));
-        AwaitAssert(() => Assert.Contains("MIN-REPLICAS 1 1", _local.Commands), TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Contains($"MIN-REPLICAS 1 {MasterFence.MinReplicasMaxLagSeconds}", _local.Commands), TimeSpan.FromSeconds(3));
         Assert.Equal(1, _local.PermissionChecks);
         // The ACL changes live; the replica goes away, so the setting is due again (0), and refused: the
         // check runs again and status says so.

@@ -1,0 +1,94 @@
+using System.Globalization;
+using LabWriter.Analysis;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RedisHaActors.Tests.Lab;
+
+/// <summary>
+/// The guarded master's self-fence (min-replicas-to-write) where production differs from the lab's
+/// friendliest setup: an extra replica beside the master, and a cut between the two data nodes that
+/// the witness does not see. Cluster guard on, two data nodes and a witness, samplers writing to
+/// each Redis every 50 ms.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class FenceLabTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Limit = ClusterLabTests.Limit;
+
+    [Fact]
+    public void An_extra_replica_on_the_masters_host_does_not_keep_a_frozen_cut_off_master_writable()
+    {
+        using var lab = new NamespaceLab(3, output);
+        ClusterLabTests.BootTrio(lab);
+        // A backup job's replica on the master's own host: it stays connected through any cut.
+        lab.StartExtraReplica(1, 6380);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 2", StringComparison.Ordinal), Limit,
+            "n1's Redis at min-replicas-to-write 2 (the peer's replica and the extra one)");
+        lab.StartSampler(1);
+        lab.StartSampler(2);
+        Thread.Sleep(500);
+        var faultAt = NamespaceLab.NowMs();
+        lab.Freeze(1);
+        lab.Isolate(1);
+        lab.WaitUntil(() => lab.VipHolders().Contains(2) && lab.Role(2) == "master", Limit, "n2 took over");
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // both Redis up as masters: n1's may only take writes if its fence failed
+        lab.Rejoin(1);
+        lab.Thaw(1);
+        ClusterLabTests.WaitSettled(lab, 2, "healed");
+        lab.StopSamplers();
+        var s1 = lab.SamplerLog(1);
+        var s2 = lab.SamplerLog(2);
+        var dual = DualWritable.Intervals(s1, s2);
+        var takeover = Takeover.SecondsUntilWritable(s2, faultAt);
+        output.WriteLine($"extra replica: dual-writable [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
+                         $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
+        Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
+        Assert.Empty(dual);
+        Assert.NotNull(takeover);
+    }
+
+    [Fact]
+    public void Data_nodes_cut_from_each_other_but_not_from_the_witness_never_give_two_writable_masters_and_heal_by_data()
+    {
+        using var lab = new NamespaceLab(3, output);
+        ClusterLabTests.BootTrio(lab);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis fenced");
+        lab.StartSampler(1);
+        lab.StartSampler(2);
+        Thread.Sleep(500);
+        var faultAt = NamespaceLab.NowMs();
+        // n1 and n2 drop each other's packets; the witness and the client reach both.
+        lab.BlockInput(1, "-s", "192.0.2.2");
+        lab.BlockInput(2, "-s", "192.0.2.1");
+        Thread.Sleep(TimeSpan.FromSeconds(15)); // past the failure detector, the fence and the resolver's stable-after
+        var cutEndAt = NamespaceLab.NowMs();
+        lab.UnblockInput(1, "-s", "192.0.2.2");
+        lab.UnblockInput(2, "-s", "192.0.2.1");
+        lab.WaitUntil(() =>
+        {
+            var holders = lab.VipHolders();
+            if (holders.Length != 1) return false;
+            var h = holders[0];
+            var o = h == 1 ? 2 : 1;
+            return lab.Role(h) == "master" && lab.Role(o) == "slave" && lab.MasterHostOf(o) == $"192.0.2.{h}";
+        }, TimeSpan.FromSeconds(60), "healed: one VIP holder over the master Redis, the other a replica of it");
+        Thread.Sleep(1000);
+        lab.StopSamplers();
+        var s1 = lab.SamplerLog(1);
+        var s2 = lab.SamplerLog(2);
+        var dual = DualWritable.Intervals(s1, s2);
+        var winner = lab.VipHolders()[0];
+        var present = lab.RedisCli(winner, "keys", "sample-n*")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var lost1 = ProbeKeys.Missing(s1, NamespaceLab.SamplePrefix(1), present);
+        var lost2 = ProbeKeys.Missing(s2, NamespaceLab.SamplePrefix(2), present);
+        output.WriteLine($"cut n1|n2: winner n{winner}, dual-writable [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
+                         $"acked writes lost n1 {lost1.Count}, n2 {lost2.Count}; n1 writable {WritableWindows.Of(s1, faultAt).Sum(w => w.End - w.Start)} ms, " +
+                         $"n2 writable {WritableWindows.Of(s2, faultAt).Sum(w => w.End - w.Start)} ms after the cut at {faultAt}, healed at {cutEndAt}");
+        Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
+        Assert.Empty(dual);
+        // Writes taken after the cut by the side the majority chose are never thrown away at the heal.
+        Assert.True((winner == 1 ? lost1 : lost2).Count == 0, $"the winner n{winner} lost its own acked writes");
+    }
+}
