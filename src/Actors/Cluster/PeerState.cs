@@ -23,10 +23,14 @@ namespace RedisHaActors.Cluster;
 /// <param name="ClusterUid">The writer's Akka <c>UniqueAddress.Uid</c>, set by the guard: a restarted node keeps its
 /// <paramref name="ClusterAddress"/> but not its uid, so observers tell its previous incarnation's state from its own.
 /// 0 when written by a version before this field (left out of the JSON then, so that version reads it unchanged).</param>
+/// <param name="ReplId">Its Redis' <c>master_replid</c>; null when unknown or written by a version before this field.</param>
+/// <param name="ReplId2">Its Redis' <c>master_replid2</c> (the history it forked from at a promotion); null when none.</param>
 public sealed record PeerState(
     string Name, PeerRole Role, string ClusterAddress, string VrrpAddress, string AnnounceHost, int RedisPort,
     PeerVrrpState VrrpState, int Priority, long ReplOffset, PeerRedisRole RedisRole, long Incarnation, long Keys = -1,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long ClusterUid = 0)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] long ClusterUid = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReplId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReplId2 = null)
 {
     // Enums travel as the lower-case words earlier versions wrote ("data", "master", "down", ...), so
     // nodes of both versions understand each other during a rolling upgrade; numbers are refused.

@@ -26,7 +26,9 @@ public static class GossipMapping
     public static PeerState Local(HaSettings settings, IPAddress? vrrpAddress, string announceHost, VrrpState vrrp, byte priority,
         ReplicationFacts? facts) =>
         new(settings.Node.Name, PeerRole.Data, settings.Cluster.SelfAddress.ToString(), vrrpAddress?.ToString() ?? "", announceHost,
-            settings.Redis.Port, ToPeer(vrrp), priority, facts?.Offset ?? -1, ToPeer(facts), 0, facts?.Keys ?? -1);
+            settings.Redis.Port, ToPeer(vrrp), priority, facts?.Offset ?? -1, ToPeer(facts), 0, facts?.Keys ?? -1,
+            ReplId: facts is { ReplicationId.Length: > 0 } ? facts.ReplicationId : null,
+            ReplId2: facts is { ReplicationId2.Length: > 0 } ? facts.ReplicationId2 : null);
 
     /// <summary>A witness's state: a vote, no VRRP, no Redis.</summary>
     public static PeerState Witness(HaSettings settings) =>
@@ -62,7 +64,7 @@ public static class GossipMapping
     public static IReadOnlyList<DataPeer> DataPeers(IReadOnlyList<PeerView> peers) =>
         peers.Where(p => p.State.Role == PeerRole.Data)
             .Select(p => new DataPeer(p.State.Name, p.State.AnnounceHost, p.State.RedisPort, p.Reachable, ToRedis(p.State.RedisRole),
-                p.State.Keys, p.State.ReplOffset))
+                p.State.Keys, p.State.ReplOffset, p.State.ReplId ?? "", p.State.ReplId2 ?? ""))
             .ToArray();
 
     /// <summary>VRRP's state as gossiped.</summary>

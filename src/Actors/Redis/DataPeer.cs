@@ -8,7 +8,10 @@ namespace RedisHaActors.Redis;
 /// <param name="Role">Its Redis role; <see cref="RedisRole.Unknown"/> when its Redis does not answer.</param>
 /// <param name="Keys">Keys in its Redis; -1 unknown.</param>
 /// <param name="Offset">Its replication offset, bytes; -1 unknown.</param>
-public sealed record DataPeer(string Name, string Host, int Port, bool Reachable, RedisRole Role, long Keys, long Offset);
+/// <param name="ReplicationId">Its <c>master_replid</c>; "" unknown (a version before this field).</param>
+/// <param name="ReplicationId2">Its <c>master_replid2</c>, the history it forked from when promoted; "" none or unknown.</param>
+public sealed record DataPeer(string Name, string Host, int Port, bool Reachable, RedisRole Role, long Keys, long Offset,
+    string ReplicationId = "", string ReplicationId2 = "");
 
 /// <summary>The data peers changed (gossip or reachability). The witness is not a data peer.</summary>
 /// <param name="Peers">Every other data node that is a cluster member.</param>

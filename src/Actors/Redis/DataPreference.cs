@@ -1,7 +1,9 @@
 namespace RedisHaActors.Redis;
 
 /// <summary>
-/// The one home of "an empty Redis never wins over a full one", in its three forms: an empty node
+/// The one home of "a Redis with less of the history never wins over one with more": a node whose
+/// history a reachable peer's Redis forked from at a promotion defers to it (<see cref="Defer"/>), and
+/// "an empty Redis never wins over a full one", in its three forms: an empty node
 /// defers its eligibility to a fuller peer (<see cref="Defer"/>), a full Redis never follows an empty
 /// master (<see cref="WouldWipe"/>, used by <see cref="RolePlanner"/>), and a Redis that came back
 /// empty after holding keys is held back (<see cref="LostItsData"/>, used by <see cref="RestartWatch"/>).
@@ -18,6 +20,12 @@ public static class DataPreference
     /// <param name="peers">The other data nodes as gossiped.</param>
     public static string? Defer(ReplicationFacts? own, IReadOnlyList<DataPeer> peers)
     {
+        // Two masters meeting again (a cut healed, a node downed and restarted): the peer promoted from
+        // our history (its master_replid2 is our master_replid) holds what the majority chose since; ours
+        // past the fork is what it could not copy. Priority alone would throw the newer history away.
+        if (own is { ReplicationId.Length: > 0 }
+            && peers.FirstOrDefault(p => p.Reachable && p.Role == RedisRole.Master && p.ReplicationId2 == own.ReplicationId) is { } newer)
+            return $"{newer.Name}'s Redis was promoted from this one's history (its master_replid2 is our master_replid {own.ReplicationId[..Math.Min(8, own.ReplicationId.Length)]}): it holds the newer writes";
         // Empty and not syncing: a master, or a replica without a live link (fenced at start-up). A
         // master with an online replica is not compared with it: the replica's keys came from here
         // (a first write can reach the replica's count before our next check sees it).

@@ -28,6 +28,7 @@ public enum RedisRole
 /// <param name="FailoverState"><c>master_failover_state</c> (Redis 6.2+), "no-failover" when idle.</param>
 /// <param name="Keys">Keys in all databases (<c>INFO keyspace</c>, <c>dbN:keys=K</c>); -1 when the section was not asked for.</param>
 /// <param name="RunId"><c>run_id</c> of <c>INFO server</c>, new on every start of Redis; "" when the section was not asked for.</param>
+/// <param name="ReplicationId2"><c>master_replid2</c>: the history this one forked from at a promotion ("" or all zeros when none).</param>
 /// <param name="Replicas">Master only: every <c>slaveN:</c> line; null when not parsed from INFO (treated as empty).</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
@@ -41,7 +42,8 @@ public sealed record ReplicationFacts(
     string FailoverState,
     long Keys = -1,
     string RunId = "",
-    IReadOnlyList<ReplicaLink>? Replicas = null)
+    IReadOnlyList<ReplicaLink>? Replicas = null,
+    string ReplicationId2 = "")
 {
     /// <summary>Master only: replicas with <c>state=online</c> (synced; counted by <c>min-replicas-to-write</c> while their lag is small).</summary>
     public int OnlineReplicas => Replicas?.Count(r => r.Online) ?? 0;
@@ -76,7 +78,8 @@ public sealed record ReplicationFacts(
             fields.GetValueOrDefault("master_failover_state") ?? "no-failover",
             info.Contains("# Keyspace", StringComparison.Ordinal) ? fields.Where(f => IsDatabase(f.Key)).Sum(f => KeysOf(f.Value)) : -1,
             fields.GetValueOrDefault("run_id") ?? "",
-            fields.Where(f => IsReplicaLine(f.Key)).Select(f => ReplicaLink.Parse(f.Value)).OfType<ReplicaLink>().ToArray());
+            fields.Where(f => IsReplicaLine(f.Key)).Select(f => ReplicaLink.Parse(f.Value)).OfType<ReplicaLink>().ToArray(),
+            fields.GetValueOrDefault("master_replid2") is { } id2 && id2.Any(c => c != '0') ? id2 : "");
     }
 
     private static bool IsReplicaLine(string key) => key.Length > 5 && key.StartsWith("slave", StringComparison.Ordinal) && key[5..].All(char.IsAsciiDigit);

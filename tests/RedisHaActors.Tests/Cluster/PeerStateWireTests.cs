@@ -38,6 +38,16 @@ public sealed class PeerStateWireTests
         Assert.True(PeerState.FromJson(OldData)!.IsFrom(987654321), "without a uid (previous version) there is nothing to tell");
     }
 
+    [Fact]
+    public void The_replication_ids_travel_as_added_fields_and_are_absent_from_the_previous_versions_entries()
+    {
+        var stamped = PeerState.FromJson(OldData)! with { ReplId = "aaaa", ReplId2 = "bbbb" };
+        var json = stamped.ToJson();
+        Assert.Equal(OldData[..^1] + ",\"replId\":\"aaaa\",\"replId2\":\"bbbb\"}", json);
+        Assert.Equal(stamped, PeerState.FromJson(json));
+        Assert.Null(PeerState.FromJson(OldData)!.ReplId);
+    }
+
     [Theory]
     [InlineData("backup", PeerVrrpState.Backup)]
     [InlineData("fault", PeerVrrpState.Fault)]

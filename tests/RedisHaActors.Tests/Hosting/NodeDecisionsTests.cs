@@ -75,7 +75,7 @@ public sealed class NodeDecisionsTests
         var facts = new ReplicationFacts(RedisRole.Master, null, null, false, 500, 0, "r", 1, "no-failover", 9, Replicas: [new ReplicaLink("192.0.2.2", 6379, true, 500, 0)]);
         var state = GossipMapping.Local(settings, IPAddress.Parse("192.0.2.1"), "192.0.2.1", VrrpState.Master, 200, facts);
         Assert.Equal(new PeerState("n1", PeerRole.Data, "akka.tcp://redis-ha@192.0.2.1:4053", "192.0.2.1", "192.0.2.1", 6379,
-            PeerVrrpState.Master, 200, 500, PeerRedisRole.Master, 0, 9), state);
+            PeerVrrpState.Master, 200, 500, PeerRedisRole.Master, 0, 9, ReplId: "r"), state);
         Assert.Equal(PeerRedisRole.Down, GossipMapping.Local(settings, null, "x", VrrpState.Backup, 200, null).RedisRole);
         var witness = GossipMapping.Witness(settings);
         Assert.Equal((PeerRole.Witness, PeerVrrpState.None, PeerRedisRole.None), (witness.Role, witness.VrrpState, witness.RedisRole));

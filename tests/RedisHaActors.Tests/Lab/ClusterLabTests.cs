@@ -124,7 +124,9 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.StartRedis(1);
         lab.StartRedis(2);
         StartData(lab, 1, 200);
-        // Alone: one of three voters, no quorum, no VIP, and its Redis refuses writes.
+        // Alone: one of three voters, no quorum, no VIP, and its Redis refuses writes. Measured from the
+        // node's first guard line, not from its launch (a loaded host takes seconds to start .NET).
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("not yet a cluster member", StringComparison.Ordinal), Limit, "n1 started");
         Thread.Sleep(TimeSpan.FromSeconds(6));
         Assert.Empty(lab.VipHolders());
         Assert.Contains("READONLY", lab.RedisCli(1, "set", "alone", "1"));

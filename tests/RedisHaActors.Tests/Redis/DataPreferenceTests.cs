@@ -17,6 +17,25 @@ public sealed class DataPreferenceTests
         role == "witness" ? [] : [new DataPeer("n2", "192.0.2.2", 6379, reachable, redisRole == "down" ? RedisRole.Unknown : RedisRole.Replica, keys, 500)];
 
     [Fact]
+    public void A_master_defers_to_a_reachable_master_promoted_from_its_history()
+    {
+        // n2 was promoted from our history (a cut healed, both restarted): its replid2 is our replid.
+        var own = Master(50) with { ReplicationId = "old" };
+        DataPeer Forked(bool reachable = true, RedisRole role = RedisRole.Master, string id2 = "old") =>
+            new("n2", "192.0.2.2", 6379, reachable, role, 60, 900, "new", id2);
+        Assert.Contains("n2's Redis was promoted from this one's history", DataPreference.Defer(own, [Forked()]));
+        // The same while ours is fenced read-only (a replica of nowhere): the replid stays.
+        Assert.NotNull(DataPreference.Defer(own with { Role = RedisRole.Replica, MasterHost = "127.0.0.1", MasterPort = 1 }, [Forked()]));
+        Assert.Null(DataPreference.Defer(own, [Forked(reachable: false)]));            // unreachable: the guard decides
+        Assert.Null(DataPreference.Defer(own, [Forked(role: RedisRole.Replica)]));     // not a master
+        Assert.Null(DataPreference.Defer(own, [Forked(id2: "other")]));                 // another history
+        Assert.Null(DataPreference.Defer(own with { ReplicationId = "" }, [Forked(id2: "")])); // unknown (older peer)
+        // The promoted one never defers to the one it forked from.
+        var peerOld = new DataPeer("n1", "192.0.2.1", 6379, true, RedisRole.Master, 50, 800, "old", "");
+        Assert.Null(DataPreference.Defer(Master(60) with { ReplicationId = "new", ReplicationId2 = "old" }, [peerOld]));
+    }
+
+    [Fact]
     public void An_empty_master_defers_to_a_reachable_peer_with_keys()
     {
         Assert.Equal("own Redis is empty and n2's Redis has 42 keys", DataPreference.Defer(Master(0), Peer(42)));

@@ -127,6 +127,8 @@ public sealed class ReplicationTests
         Assert.Equal("no-failover", f.FailoverState);
         Assert.Equal([new ReplicaLink("127.0.0.1", 16380, true, 145, 1)], f.Replicas);
         Assert.Equal(1, f.OnlineReplicas);
+        Assert.Equal("", f.ReplicationId2); // all zeros: no earlier history
+        Assert.Equal("9f1c", ReplicationFacts.Parse("role:master\r\nmaster_replid2:9f1c\r\n").ReplicationId2);
     }
 
     [Theory]
