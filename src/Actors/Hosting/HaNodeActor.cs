@@ -275,7 +275,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         var was = _s.Defer;
         _s = _s with { Defer = defer };
         if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
-        else if (was is not null) _log.Info("eligible again: {0}", "no fuller Redis on a reachable peer");
+        else if (was is not null) _log.Info("eligible again: no longer {0}", was);
         Regate();
     }
 

@@ -20,6 +20,12 @@ public static class DataPreference
     /// <param name="peers">The other data nodes as gossiped.</param>
     public static string? Defer(ReplicationFacts? own, IReadOnlyList<DataPeer> peers)
     {
+        // Guard or not: a replica in a full sync holds its old copy (or nothing) until the sync ends,
+        // and the operator's replica-priority 0 means never promote (as Sentinel reads it).
+        if (own is { Role: RedisRole.Replica, ReplicaPriority: 0 })
+            return "replica-priority 0 in its redis.conf: never promoted automatically";
+        if (own is { Role: RedisRole.Replica, SyncInProgress: true } && own.MasterHost != LocalFence.Host)
+            return $"its Redis is in a full sync from {own.MasterHost}:{own.MasterPort} (master_sync_in_progress:1), so its data is not the master's yet";
         // Two masters meeting again (a cut healed, a node downed and restarted): the peer promoted from
         // our history (its master_replid2 is our master_replid) holds what the majority chose since; ours
         // past the fork is what it could not copy. Priority alone would throw the newer history away.
@@ -45,8 +51,9 @@ public static class DataPreference
     public static bool WouldWipe(ReplicationFacts local, ReplicationFacts? master) =>
         local.Keys > 0 && master is { Role: RedisRole.Master, Keys: 0 };
 
-    /// <summary>True when a restarted Redis came back an empty master after holding keys: were it left
-    /// eligible, its replica would full-resync from it and lose its copy.</summary>
+    /// <summary>True when a restarted Redis came back empty after holding keys, as a master or as a
+    /// replica without a link (started read-only with <c>replicaof 127.0.0.1 1</c>): were it left
+    /// eligible and promoted, its replica would full-resync from it and lose its copy.</summary>
     public static bool LostItsData(ReplicationFacts before, ReplicationFacts after) =>
-        after is { Role: RedisRole.Master, Keys: 0 } && before.Keys > 0;
+        after.Keys == 0 && before.Keys > 0 && (after.Role == RedisRole.Master || after is { Role: RedisRole.Replica, MasterLinkUp: false });
 }

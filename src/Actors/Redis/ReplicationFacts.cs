@@ -29,6 +29,8 @@ public enum RedisRole
 /// <param name="Keys">Keys in all databases (<c>INFO keyspace</c>, <c>dbN:keys=K</c>); -1 when the section was not asked for.</param>
 /// <param name="RunId"><c>run_id</c> of <c>INFO server</c>, new on every start of Redis; "" when the section was not asked for.</param>
 /// <param name="ReplicationId2"><c>master_replid2</c>: the history this one forked from at a promotion ("" or all zeros when none).</param>
+/// <param name="SyncInProgress">Replica only: <c>master_sync_in_progress:1</c>, a full sync under way (its data is not yet the master's).</param>
+/// <param name="ReplicaPriority">Replica only: <c>slave_priority</c> (redis.conf <c>replica-priority</c>); 0 means never promote; -1 unknown.</param>
 /// <param name="Replicas">Master only: every <c>slaveN:</c> line; null when not parsed from INFO (treated as empty).</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
@@ -43,7 +45,9 @@ public sealed record ReplicationFacts(
     long Keys = -1,
     string RunId = "",
     IReadOnlyList<ReplicaLink>? Replicas = null,
-    string ReplicationId2 = "")
+    string ReplicationId2 = "",
+    bool SyncInProgress = false,
+    int ReplicaPriority = -1)
 {
     /// <summary>Master only: replicas with <c>state=online</c> (synced; counted by <c>min-replicas-to-write</c> while their lag is small).</summary>
     public int OnlineReplicas => Replicas?.Count(r => r.Online) ?? 0;
@@ -79,7 +83,9 @@ public sealed record ReplicationFacts(
             info.Contains("# Keyspace", StringComparison.Ordinal) ? fields.Where(f => IsDatabase(f.Key)).Sum(f => KeysOf(f.Value)) : -1,
             fields.GetValueOrDefault("run_id") ?? "",
             fields.Where(f => IsReplicaLine(f.Key)).Select(f => ReplicaLink.Parse(f.Value)).OfType<ReplicaLink>().ToArray(),
-            fields.GetValueOrDefault("master_replid2") is { } id2 && id2.Any(c => c != '0') ? id2 : "");
+            fields.GetValueOrDefault("master_replid2") is { } id2 && id2.Any(c => c != '0') ? id2 : "",
+            fields.GetValueOrDefault("master_sync_in_progress") == "1",
+            fields.TryGetValue("slave_priority", out var sp) && int.TryParse(sp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var prio) ? prio : -1);
     }
 
     private static bool IsReplicaLine(string key) => key.Length > 5 && key.StartsWith("slave", StringComparison.Ordinal) && key[5..].All(char.IsAsciiDigit);

@@ -39,6 +39,10 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
         {
             restarted = $"run_id {Short(last.RunId)} -> {Short(facts.RunId)}, master_repl_offset {last.MasterReplOffset} -> {facts.MasterReplOffset}, " +
                         $"keys {Count(last.Keys)} -> {Count(facts.Keys)}";
+            // A Redis that starts as a master takes writes through the VIP until the first check sets
+            // its role; those are thrown away if it is then fenced or re-pointed.
+            if (facts.Role == RedisRole.Master)
+                restarted += $"; it came back a master, writable before its role was set: start Redis with `{LocalFence.RedisConfLine}` in redis.conf so it is read-only until the coordinator decides";
             // An empty master that had data is a wipe waiting for its replica; a replica re-syncs
             // from its master anyway.
             if (DataPreference.LostItsData(last, facts))

@@ -21,8 +21,6 @@ namespace RedisHaActors.Redis;
 public sealed class RoleFlipActor : ReceiveActor
 {
     // A replica of an address that never answers keeps its data and refuses writes (READONLY).
-    private const string FenceHost = "127.0.0.1";
-    private const int FencePort = 1;
 
     private sealed record FlipFinished(long Generation, string Outcome, bool Failed, RolePlan? Plan = null);
 
@@ -320,8 +318,8 @@ public sealed class RoleFlipActor : ReceiveActor
                 break;
             }
             case FenceLocal fence:
-                Start(_local.ReplicaOfAsync(FenceHost, FencePort, _settings.Check.Timeout), generation,
-                    $"master -> fenced read-only (REPLICAOF {FenceHost} {FencePort}): {fence.Reason}", fence);
+                Start(_local.ReplicaOfAsync(LocalFence.Host, LocalFence.Port, _settings.Check.Timeout), generation,
+                    $"master -> fenced read-only (REPLICAOF {LocalFence.Host} {LocalFence.Port}): {fence.Reason}", fence);
                 break;
             case PromoteLocal promote:
             {

@@ -61,6 +61,10 @@ public static class RolePlanner
         if (local is null) return new RoleSteady("local redis does not answer");
         if (emptyRestart is not null && local.Role == RedisRole.Master)
             return new FenceLocal($"redis {emptyRestart}");
+        // Started read-only (redis.conf's replicaof 127.0.0.1 1) and empty: already fenced, and never
+        // promoted while held, or its replica would full-resync from it and lose its copy.
+        if (emptyRestart is not null && directive.Role == DesiredRole.Master)
+            return new HoldPromotion($"not promoting: redis {emptyRestart}");
         if (directive.NoQuorum is { } noQuorum && directive.Role != DesiredRole.Master)
             return local.Role == RedisRole.Master
                 ? new FenceLocal(noQuorum)

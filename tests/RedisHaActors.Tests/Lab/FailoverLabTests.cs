@@ -125,9 +125,46 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         // the restart outlasted the fall window, when the failed checks had made n1 yield already.
         Assert.True(System.Text.RegularExpressions.Regex.IsMatch(log1,
             @"redis \S+ restarted: run_id \w+ -> \w+, master_repl_offset \d+ -> \d+, keys \d+ -> 0"), log1);
+        Assert.Contains("it came back a master, writable before its role was set", log1);
         Assert.Contains("MASTER -> BACKUP", log1);
         Assert.Equal([2], lab.VipHolders());
     }
+
+    [Fact]
+    public void A_master_Redis_started_read_only_by_redis_conf_takes_no_write_after_an_empty_restart_and_its_replica_keeps_every_key()
+    {
+        // README's Redis configuration: replicaof 127.0.0.1 1, so every start is read-only until the
+        // coordinator sets the role. No cluster guard.
+        string[] fenced = ["--replicaof", LocalFenceHost, LocalFencePort];
+        using var lab = new NamespaceLab(output: output);
+        BootPair(lab, preempt1: false, preempt2: false, "", fenced);
+        for (var i = 0; i < 30; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
+        lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "n2 has all 30 keys");
+        lab.StartSampler(1);
+        Thread.Sleep(500);
+
+        using (var watch = new KeyCountWatch(lab, 2, floor: 30))
+        {
+            lab.KillRedis(1);
+            var restartAt = NamespaceLab.NowMs();
+            lab.StartRedis(1, fenced);
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 (with the data) promoted");
+            // n2 has the 30 keys and every sampler write n1 took before the kill.
+            lab.WaitUntil(() => lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2" && lab.RedisCli(1, "dbsize").Trim() == lab.RedisCli(2, "dbsize").Trim(),
+                Limit, "n1's Redis resynced from n2");
+            Thread.Sleep(1000);
+            lab.StopSamplers();
+            var acceptedAfter = lab.SamplerLog(1).Where(x => x.Ok && x.Ms >= restartAt).ToArray();
+            output.WriteLine($"writes n1's restarted Redis accepted: {acceptedAfter.Length}; n2's key count drops: {watch.Drops.Count}");
+            Assert.True(acceptedAfter.Length == 0, $"the restarted Redis accepted {acceptedAfter.Length} writes before its role was set");
+            Assert.True(watch.Drops.Count == 0, $"n2's key count dropped: {string.Join(", ", watch.Drops)}");
+        }
+        Assert.Matches(@"restarted empty \(it had \d+ keys\)", lab.NodeLog(1));
+        Assert.DoesNotContain("came back a master", lab.NodeLog(1));
+    }
+
+    private const string LocalFenceHost = RedisHaActors.Redis.LocalFence.Host;
+    private static readonly string LocalFencePort = RedisHaActors.Redis.LocalFence.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Each of the article's cases ends with one VIP holder whose Redis is the only master and the other Redis a replica of it.</summary>
     private static void WaitEndState(NamespaceLab lab, int holder, string when)

@@ -17,6 +17,18 @@ public sealed class DataPreferenceTests
         role == "witness" ? [] : [new DataPeer("n2", "192.0.2.2", 6379, reachable, redisRole == "down" ? RedisRole.Unknown : RedisRole.Replica, keys, 500)];
 
     [Fact]
+    public void A_replica_in_a_full_sync_or_with_replica_priority_0_is_never_eligible_guard_or_not()
+    {
+        var syncing = Replica(0, linkUp: false) with { SyncInProgress = true };
+        Assert.Contains("full sync from 192.0.2.9:6379", DataPreference.Defer(syncing, []));
+        Assert.Null(DataPreference.Defer(syncing with { SyncInProgress = false }, []));
+        Assert.Contains("replica-priority 0", DataPreference.Defer(Replica(5, linkUp: true) with { ReplicaPriority = 0 }, []));
+        Assert.Null(DataPreference.Defer(Replica(5, linkUp: true) with { ReplicaPriority = 100 }, []));
+        // Fenced read-only by its coordinator (a replica of nowhere): not a sync from a master.
+        Assert.Null(DataPreference.Defer(syncing with { MasterHost = LocalFence.Host, MasterPort = LocalFence.Port, Keys = 5 }, []));
+    }
+
+    [Fact]
     public void A_master_defers_to_a_reachable_master_promoted_from_its_history()
     {
         // n2 was promoted from our history (a cut healed, both restarted): its replid2 is our replid.

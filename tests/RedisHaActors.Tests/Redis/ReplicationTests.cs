@@ -129,6 +129,10 @@ public sealed class ReplicationTests
         Assert.Equal(1, f.OnlineReplicas);
         Assert.Equal("", f.ReplicationId2); // all zeros: no earlier history
         Assert.Equal("9f1c", ReplicationFacts.Parse("role:master\r\nmaster_replid2:9f1c\r\n").ReplicationId2);
+        var syncing = ReplicationFacts.Parse("role:slave\r\nmaster_host:192.0.2.1\r\nmaster_port:6379\r\nmaster_sync_in_progress:1\r\nslave_priority:0\r\n");
+        Assert.True(syncing.SyncInProgress);
+        Assert.Equal(0, syncing.ReplicaPriority);
+        Assert.Equal(-1, f.ReplicaPriority);
     }
 
     [Theory]

@@ -32,7 +32,7 @@ public sealed class RestartWatchTests
         // The restart spans failed checks: the last answer is what it is compared with.
         (w, _, _) = w.Observe(null, T0 + TimeSpan.FromMilliseconds(200));
         var (held, restarted, _) = w.Observe(Master("bbbbbbbb22", 0, 0, "r9"), T0 + TimeSpan.FromMilliseconds(400));
-        Assert.Equal("run_id aaaaaaaa -> bbbbbbbb, master_repl_offset 500 -> 0, keys 30 -> 0", restarted);
+        Assert.StartsWith("run_id aaaaaaaa -> bbbbbbbb, master_repl_offset 500 -> 0, keys 30 -> 0; it came back a master", restarted);
         Assert.True(held.Held);
         Assert.StartsWith("restarted empty (it had 30 keys)", held.HeldReason);
     }
@@ -60,14 +60,29 @@ public sealed class RestartWatchTests
     [Theory]
     [InlineData(RedisRole.Master, 5L, 30L)]   // came back with data (persistence): nothing to protect
     [InlineData(RedisRole.Master, 0L, 0L)]    // was empty before: a fresh set
-    [InlineData(RedisRole.Replica, 0L, 30L)]  // a replica re-syncs from its master anyway
+    [InlineData(RedisRole.Replica, 0L, 30L)]  // a linked replica re-syncs from its master anyway
     public void A_restart_that_cannot_wipe_a_replica_is_logged_but_not_held(RedisRole role, long keysNow, long keysBefore)
     {
         var (w, _, _) = RestartWatch.Initial.Observe(Master("a", 500, keysBefore), T0);
-        var after = Master("b", 0, keysNow) with { Role = role };
+        var after = Master("b", 0, keysNow) with { Role = role, MasterLinkUp = role == RedisRole.Replica };
         var (next, restarted, _) = w.Observe(after, T0);
         Assert.NotNull(restarted);
         Assert.False(next.Held);
+    }
+
+    [Fact]
+    public void A_Redis_started_read_only_by_redis_conf_that_came_back_empty_is_held_and_never_promoted()
+    {
+        var (w, _, _) = RestartWatch.Initial.Observe(Master("a", 500, 30), T0);
+        var fenced = Master("b", 0, 0) with { Role = RedisRole.Replica, MasterHost = LocalFence.Host, MasterPort = LocalFence.Port };
+        var (next, restarted, _) = w.Observe(fenced, T0);
+        Assert.True(next.Held);
+        Assert.DoesNotContain("came back a master", restarted);
+        var plan = PlanHelper.Plan(VrrpState.Master, null, null, 6379, fenced, null, emptyRestart: next.HeldReason);
+        Assert.IsType<HoldPromotion>(plan);
+        // Restarted as a master instead: the log line says how to close the window.
+        var (_, asMaster, _) = w.Observe(Master("c", 0, 0), T0);
+        Assert.Contains("start Redis with `replicaof 127.0.0.1 1` in redis.conf", asMaster);
     }
 
     [Fact]
@@ -77,7 +92,7 @@ public sealed class RestartWatchTests
         var (afterPromotion, promoted, _) = w.Observe(Master("", 520, 30, "r2"), T0);
         Assert.Null(promoted);
         var (held, restarted, _) = afterPromotion.Observe(Master("", 0, 0, "r3"), T0);
-        Assert.Equal("run_id ? -> ?, master_repl_offset 520 -> 0, keys 30 -> 0", restarted);
+        Assert.StartsWith("run_id ? -> ?, master_repl_offset 520 -> 0, keys 30 -> 0;", restarted);
         Assert.True(held.Held);
     }
 
