@@ -55,7 +55,7 @@ render() {
     }
     function heading(level, text) { section = text; sectlevel = level }
     function want() {
-        if (page == "redis-ha.8") return section == "Running a node" || section == "As a service" || section == "Status" || section == "Switchover"
+        if (page == "redis-ha.8") return section == "Running a node" || section ~ /^As a service/ || section == "Status" || section == "Switchover"
         return section == "Configuration"
     }
     BEGIN {
