@@ -75,6 +75,11 @@ public sealed class DebianPackageTests : IDisposable
                 Assert.Contains($"\\fB{key.Replace("-", "\\-")}\\fR", manConf);
             Assert.Contains(".SH EXIT STATUS", Gunzip("/usr/share/man/man8/redis-ha.8.gz"));
 
+            // The installed build runs as the unit runs it: user redis-ha, only CAP_NET_RAW and
+            // CAP_NET_ADMIN, no new privileges; in a namespace of its own it takes the VIP. This
+            // also edits the configuration for the upgrade below.
+            RunsAsTheUnprivilegedUserAndTakesTheVip();
+
             // Upgrade to a newer build: the edited configuration stays.
             File.AppendAllText(Conf, "\n# edited by the operator\n");
             var newer = Repack(deb, "0.0.1~test2");
@@ -99,6 +104,91 @@ public sealed class DebianPackageTests : IDisposable
             Run(TimeSpan.FromMinutes(2), "dpkg", "--purge", Package);
             if (!_userExisted) Run("userdel", "redis-ha");
         }
+    }
+
+    private static void RunsAsTheUnprivilegedUserAndTakesTheVip()
+    {
+        var ns = $"rhpkg{Environment.ProcessId % 100000}";
+        File.WriteAllText(Conf, """
+            redis-ha {
+              node.name = "pkg"
+              vrrp { interface = "rhd0", priority = 200, advert-interval = 100ms, virtual-ipaddress = ["192.0.2.100/24"] }
+              redis { port = 6390, check { interval = 200ms, timeout = 200ms, rise = 1 } }
+              status.listen = ""
+            }
+            """);
+        Process? redis = null, node = null;
+        try
+        {
+            var setup = Run("sh", "-c", $"ip netns add {ns} && ip -n {ns} link set lo up && ip -n {ns} link add rhd0 type veth peer name rhd1 && ip -n {ns} link set rhd1 up && " +
+                                        $"ip -n {ns} addr add 192.0.2.1/24 dev rhd0 && ip -n {ns} link set rhd0 up");
+            Assert.True(setup.Exit == 0, setup.Stderr);
+            redis = Start("ip", "netns", "exec", ns, "redis-server", "--port", "6390", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+            node = Start("ip", "netns", "exec", ns, "setpriv", "--reuid=redis-ha", "--regid=redis-ha", "--clear-groups", "--no-new-privs",
+                "--inh-caps=-all,+net_raw,+net_admin", "--ambient-caps=-all,+net_raw,+net_admin", "--bounding-set=-all,+net_raw,+net_admin",
+                "/usr/bin/redis-ha", "run", "--config", Conf);
+            Assert.True(SpinWait.SpinUntil(() => Run("ip", "-n", ns, "-4", "addr", "show", "rhd0").Stdout.Contains("192.0.2.100/24"), TimeSpan.FromSeconds(30)),
+                $"the node did not take the VIP within 30 s:\n{Drain(node)}");
+            var pid = NodePid(node.Id);
+            var status = File.ReadAllText($"/proc/{pid}/status");
+            var uid = Run("id", "-u", "redis-ha").Stdout.Trim();
+            Assert.Matches($@"(?m)^Uid:\s+{uid}\s+{uid}\s+{uid}\s+{uid}$", status);
+            // CAP_NET_ADMIN (12) and CAP_NET_RAW (13), nothing else.
+            Assert.Matches(@"(?m)^CapEff:\s+0000000000003000$", status);
+            Assert.Matches(@"(?m)^NoNewPrivs:\s+1$", status);
+
+            Assert.Equal(0, Run("kill", "-TERM", pid.ToString()).Exit);
+            Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), "the node did not stop after SIGTERM");
+            node.WaitForExit();
+            Assert.True(node.ExitCode == 0, $"the node exited {node.ExitCode}:\n{Drain(node)}");
+            Assert.DoesNotContain("192.0.2.100", Run("ip", "-n", ns, "-4", "addr", "show", "rhd0").Stdout);
+        }
+        finally
+        {
+            foreach (var p in new[] { node, redis })
+            {
+                if (p is null) continue;
+                if (!p.HasExited) p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+                p.Dispose();
+            }
+            Run("ip", "netns", "del", ns);
+        }
+    }
+
+    /// <summary>The redis-ha process under <c>ip netns exec</c> and <c>setpriv</c> (the same process when they exec, else a child).</summary>
+    private static int NodePid(int started)
+    {
+        for (var pid = started; ;)
+        {
+            if (new FileInfo($"/proc/{pid}/exe").LinkTarget == "/usr/lib/redis-ha/redis-ha") return pid;
+            var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.True(children.Length == 1, $"process {pid} is not redis-ha and has {children.Length} children");
+            pid = int.Parse(children[0]);
+        }
+    }
+
+    private static Process Start(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = new Process { StartInfo = psi };
+        var output = new System.Text.StringBuilder();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        Outputs.Add(p, output);
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Process, System.Text.StringBuilder> Outputs = new();
+
+    private static string Drain(Process p)
+    {
+        if (!Outputs.TryGetValue(p, out var output)) return "";
+        lock (output) return output.ToString();
     }
 
     private string ExtractConffiles(string deb)
