@@ -23,6 +23,9 @@ internal sealed class SystemdNotifier(ActorSystem system, NodeRole role, SdNotif
     /// <summary>How often readiness is asked for until the node is ready: 200 ms.</summary>
     public static readonly TimeSpan ReadyPoll = TimeSpan.FromMilliseconds(200);
 
+    // Per process: READY was sent by an earlier actor system of this process.
+    private static int _readySent;
+
     /// <summary>Longest wait for the node's status while waiting for readiness (its children answer within a second).</summary>
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(3);
 
@@ -32,9 +35,17 @@ internal sealed class SystemdNotifier(ActorSystem system, NodeRole role, SdNotif
         if (!notify.Enabled) return;
         var node = await ActorRegistry.For(system).GetAsync<HaNodeKey>(ct).ConfigureAwait(false);
         string? ready;
-        while ((ready = NodeReadiness.ReadyStatus(await AskAsync<NodeStatus>(node, GetNodeStatus.Instance, StatusTimeout, ct).ConfigureAwait(false), role)) is null)
+        while (true)
+        {
+            var status = await AskAsync<NodeStatus>(node, GetNodeStatus.Instance, StatusTimeout, ct).ConfigureAwait(false);
+            if ((ready = NodeReadiness.ReadyStatus(status, role)) is not null) break;
+            // An actor system restarted in-process (a downed node rejoining) is already past READY:
+            // its answering supervisor feeds the watchdog while its first check runs.
+            if (status is not null && notify.WatchdogTimeout is not null && Volatile.Read(ref _readySent) == 1) notify.Notify("WATCHDOG=1");
             await Task.Delay(ReadyPoll, ct).ConfigureAwait(false);
+        }
         notify.Notify($"READY=1\nSTATUS={ready}");
+        Volatile.Write(ref _readySent, 1);
         log.LogInformation("ready: {Status}", ready);
 
         if (notify.WatchdogTimeout is not { } timeout) return;
