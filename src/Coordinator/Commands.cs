@@ -8,6 +8,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using RedisHaActors.Configuration;
+using RedisHaActors.Coordinator.Logging;
+using RedisHaActors.Coordinator.Systemd;
 using RedisHaActors.Hosting;
 using RedisHaActors.Redis;
 using RedisHaActors.Vrrp.Net;
@@ -223,13 +225,7 @@ internal static class Commands
         // environment-variable configuration. The node is configured by its HOCON file alone.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "redis-ha" });
         builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-            o.IncludeScopes = false;
-        });
+        builder.Logging.AddNodeConsole(settings.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddAkka(ActorSystemName, (akka, sp) =>
         {
@@ -253,6 +249,8 @@ internal static class Commands
         // ActorSystem creation, and startup's freed native heap handed back to the kernel.
         builder.Services.UseActorSystemWithoutAppConfig(ActorSystemName);
         builder.Services.AddHostedService<NativeHeapTrimmer>();
+        builder.Services.AddHostedService(sp => new SystemdNotifier(sp.GetRequiredService<ActorSystem>(), settings.Node.Role, SdNotify.FromEnvironment(),
+            sp.GetRequiredService<ILogger<SystemdNotifier>>()));
         using var host = builder.Build();
         var system = host.Services.GetRequiredService<ActorSystem>();
         await host.RunAsync(ct).ConfigureAwait(false);

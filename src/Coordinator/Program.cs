@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using RedisHaActors.Coordinator;
+using RedisHaActors.Coordinator.Systemd;
 
 var configOption = new Option<FileInfo>("--config", "-c")
 {
@@ -9,7 +10,14 @@ var configOption = new Option<FileInfo>("--config", "-c")
 };
 
 var run = new Command("run", "Run this node: VRRP, Redis health checks and role flips.") { configOption };
-run.SetAction((parse, ct) => Commands.RunAsync(parse.GetValue(configOption)!, ct));
+run.SetAction(async (parse, ct) =>
+{
+    // SIGTERM/SIGINT: tell systemd the stop has begun (the hand-over takes a moment). Only here: an
+    // in-process restart of the actor system after a cluster downing is no stop of the service.
+    var notify = SdNotify.FromEnvironment();
+    using var stopping = ct.Register(() => notify.Notify("STOPPING=1"));
+    return await Commands.RunAsync(parse.GetValue(configOption)!, ct);
+});
 
 var checkConfig = new Command("check-config", "Validate a configuration file and print a summary; exit 2 if it is invalid.") { configOption };
 checkConfig.SetAction(parse => Commands.CheckConfig(parse.GetValue(configOption)!));

@@ -13,9 +13,13 @@ namespace RedisHaActors.Configuration;
 /// <param name="Status">The <c>redis-ha.status</c> section; null = defaults (endpoint off).</param>
 /// <param name="Warnings">Accepted but questionable values, one line each (printed by check-config, logged at start).</param>
 /// <param name="Guard">The cluster guard's settings; null = off (no seed nodes).</param>
+/// <param name="Log">The <c>redis-ha.log</c> section; null = defaults (text).</param>
 public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSettings Redis, Config Config,
-    StatusSettings? Status = null, IReadOnlyList<string>? Warnings = null, ClusterGuardSettings? Guard = null)
+    StatusSettings? Status = null, IReadOnlyList<string>? Warnings = null, ClusterGuardSettings? Guard = null, LogSettings? Log = null)
 {
+    /// <summary>Log settings in effect.</summary>
+    public LogSettings Logging => Log ?? LogSettings.Default;
+
     /// <summary>Cluster guard settings in effect (disabled when none were given).</summary>
     public ClusterGuardSettings Cluster => Guard ?? new ClusterGuardSettings([], "", 4053, TwoVoterMode.Availability);
 
@@ -45,7 +49,8 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
         var guard = ClusterGuardSettings.Create(merged, new SettingsReader(merged, $"{Root}.cluster"), warnings);
         if (node.Role == NodeRole.Witness && !guard.Enabled)
             throw new ConfigurationException("akka.cluster.seed-nodes", "[]", "a witness needs the voters' addresses (it runs only the cluster guard)");
-        return new HaSettings(node, vrrp, redis, merged, status, warnings, guard);
+        var log = LogSettings.Create(new SettingsReader(merged, $"{Root}.log"));
+        return new HaSettings(node, vrrp, redis, merged, status, warnings, guard, log);
     }
 
     private static readonly Config WitnessPlaceholder =
