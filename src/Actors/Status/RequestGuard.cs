@@ -36,6 +36,11 @@ public static class RequestGuard
     /// <summary>The authentication scheme actions use (RFC 6750 §2.1).</summary>
     public const string Scheme = "Bearer";
 
+    /// <summary>Whether a Host header is the listen address itself (its port may be left out when it is HTTP's 80, RFC 9110 §7.2).</summary>
+    private static bool NamesListen(string? host, IPEndPoint listen) =>
+        string.Equals(host, listen.ToString(), StringComparison.OrdinalIgnoreCase)
+        || (listen.Port == 80 && string.Equals(host, listen.Address.ToString(), StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Decides whether to serve <paramref name="request"/>.</summary>
     /// <param name="request">The request's method, path and headers.</param>
     /// <param name="listen">The address the endpoint listens on.</param>
@@ -48,7 +53,7 @@ public static class RequestGuard
         if (request.Origin is not null)
             return new Refusal(403, $"requests from web pages are refused (Origin: {request.Origin}); use redis-ha status/switchover or curl");
         // A DNS-rebinding page reaches 127.0.0.1 under its own host name; only the address itself is ours.
-        if (IPAddress.IsLoopback(listen.Address) && !string.Equals(request.Host, listen.ToString(), StringComparison.OrdinalIgnoreCase))
+        if (IPAddress.IsLoopback(listen.Address) && !NamesListen(request.Host, listen))
             return new Refusal(403, $"Host {request.Host ?? "(none)"} refused: this endpoint answers only as {listen}");
         if (!actionsServed || !Actions.Contains(request.Path)) return null;
         if (request.Method != "POST")

@@ -90,6 +90,15 @@ public sealed class RequestGuardTests
     }
 
     [Fact]
+    public void On_port_80_the_Host_may_leave_the_port_out()
+    {
+        var http = new IPEndPoint(IPAddress.Loopback, 80);
+        Assert.Null(RequestGuard.Check(Get(host: "127.0.0.1"), http, Token));
+        Assert.Null(RequestGuard.Check(Get(host: "127.0.0.1:80"), http, Token));
+        Assert.Equal(403, RequestGuard.Check(Get(host: "rebind.example"), http, Token)?.StatusCode);
+    }
+
+    [Fact]
     public void Off_loopback_any_Host_may_read_and_actions_still_need_the_token()
     {
         var any = new IPEndPoint(IPAddress.Any, 9680);
