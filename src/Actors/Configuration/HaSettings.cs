@@ -71,8 +71,8 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
         if (!settings.InlineSecret) return settings;
         // A password written in the node file is only as private as the file (and its includes).
         var exposed = files.Select(f => (File: f, Mode: SecretFile.ReadableByOthers(f))).Where(f => f.Mode is not null)
-            .Select(f => $"{Root}: a password is set in the configuration and {f.File} is readable by others (mode {f.Mode}): " +
-                         $"chmod o-r it, or move the password to {Root}.redis.password-file")
+            .Select(f => $"{f.File} is readable by others (mode {f.Mode}) and the configuration holds a password: " +
+                         $"chmod o-r it (and keep the Redis password in {Root}.redis.password-file)")
             .ToArray();
         return exposed.Length == 0 ? settings : settings with { Warnings = [.. settings.ConfigWarnings, .. exposed] };
     }

@@ -8,9 +8,6 @@ namespace RedisHaActors.Configuration;
 /// </summary>
 internal static class SecretFile
 {
-    /// <summary>Permission bits that let users other than the owner and the group read a file.</summary>
-    private const UnixFileMode OthersRead = UnixFileMode.OtherRead;
-
     /// <summary>
     /// Reads the file named by key <paramref name="name"/> of <paramref name="r"/>: its text with
     /// trailing line ends (<c>\n</c>, <c>\r\n</c>) removed; "" when the key is empty.
@@ -49,7 +46,7 @@ internal static class SecretFile
         try
         {
             var mode = File.GetUnixFileMode(path);
-            return (mode & OthersRead) != 0 ? "0" + Convert.ToString((int)mode & 0xFFF, 8) : null;
+            return (mode & UnixFileMode.OtherRead) != 0 ? "0" + Convert.ToString((int)mode & 0xFFF, 8) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
