@@ -51,7 +51,7 @@ status.SetAction((parse, ct) =>
 var toOption = new Option<string>("--to") { Description = "The node (redis-ha.node.name) to hand the VIP and the Redis master role to.", Required = true, HelpName = "NODE" };
 var switchoverConfigOption = new Option<FileInfo>("--config", "-c")
 {
-    Description = "This (master) node's configuration file; its redis-ha.status.listen names the endpoint.",
+    Description = "This (master) node's configuration file; its redis-ha.status.listen names the endpoint and its redis-ha.status.token-file holds the token sent.",
     HelpName = "FILE",
 };
 var switchoverEndpointOption = new Option<IPEndPoint?>("--endpoint")

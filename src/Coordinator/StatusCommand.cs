@@ -77,14 +77,22 @@ internal static class StatusCommand
     /// else <see cref="DefaultEndpoint"/>; wildcard addresses through loopback. Null with
     /// <paramref name="exit"/> set (after one line on stderr) when the file is bad or turns it off.
     /// </summary>
-    internal static IPEndPoint? ResolveEndpoint(FileInfo? config, IPEndPoint? endpoint, out int exit)
+    internal static IPEndPoint? ResolveEndpoint(FileInfo? config, IPEndPoint? endpoint, out int exit) =>
+        ResolveEndpoint(config, endpoint, out exit, out _);
+
+    /// <summary>As <see cref="ResolveEndpoint(FileInfo?, IPEndPoint?, out int)"/>; also gives the file's settings
+    /// (null without <paramref name="config"/>), e.g. for the control token.</summary>
+    internal static IPEndPoint? ResolveEndpoint(FileInfo? config, IPEndPoint? endpoint, out int exit, out HaSettings? settings)
     {
         exit = 0;
-        if (endpoint is null && config is not null)
+        settings = null;
+        if (config is not null)
         {
             try
             {
-                endpoint = HaSettings.Load(config.FullName).StatusEndpoint.Listen;
+                settings = HaSettings.Load(config.FullName);
+                if (endpoint is not null) return Connectable(endpoint);
+                endpoint = settings.StatusEndpoint.Listen;
                 if (endpoint is null)
                 {
                     Console.Error.WriteLine($"redis-ha: the status endpoint is off in {config.FullName} (redis-ha.status.listen = \"\")");

@@ -9,7 +9,7 @@ namespace RedisHaActors.Configuration;
 /// <param name="Node">The <c>redis-ha.node</c> section.</param>
 /// <param name="Vrrp">The <c>redis-ha.vrrp</c> section.</param>
 /// <param name="Redis">The <c>redis-ha.redis</c> section.</param>
-/// <param name="Config">The merged HOCON (node file over reference), for Akka's own keys.</param>
+/// <param name="Config">The node file's <c>akka</c> section, for Akka's own keys; never the <c>redis-ha</c> keys (secrets).</param>
 /// <param name="Status">The <c>redis-ha.status</c> section; null = defaults (endpoint off).</param>
 /// <param name="Warnings">Accepted but questionable values, one line each (printed by check-config, logged at start).</param>
 /// <param name="Guard">The cluster guard's settings; null = off (no seed nodes).</param>
@@ -45,12 +45,23 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
             node.Role == NodeRole.Witness ? [] : warnings);
         var redis = RedisSettings.Create(new SettingsReader(dataSource, $"{Root}.redis"), new SettingsReader(dataSource, $"{Root}.redis.check"),
             new SettingsReader(dataSource, $"{Root}.redis.tls"), node.Role == NodeRole.Witness ? [] : warnings);
-        var status = StatusSettings.Create(new SettingsReader(merged, $"{Root}.status"));
+        var status = StatusSettings.Create(new SettingsReader(merged, $"{Root}.status"), warnings);
         var guard = ClusterGuardSettings.Create(merged, new SettingsReader(merged, $"{Root}.cluster"), warnings);
         if (node.Role == NodeRole.Witness && !guard.Enabled)
             throw new ConfigurationException("akka.cluster.seed-nodes", "[]", "a witness needs the voters' addresses (it runs only the cluster guard)");
         var log = LogSettings.Create(new SettingsReader(merged, $"{Root}.log"));
-        return new HaSettings(node, vrrp, redis, merged, status, warnings, guard, log);
+        return new HaSettings(node, vrrp, redis, HoconLoader.AkkaSection(merged), status, warnings, guard, log);
+    }
+
+    /// <summary>Whether a secret is written in the node file itself (not in a file of its own).</summary>
+    private bool InlineSecret =>
+        (Node.Role == NodeRole.Data && Redis.Password.Length > 0 && Redis.PasswordFile.Length == 0) || Vrrp.Auth.Password.Length > 0;
+
+    // The generated ToString would print every member; Config is Akka's section (long, and not ours).
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Node = {Node}, Vrrp = {Vrrp}, Redis = {Redis}, Status = {StatusEndpoint}, Cluster = {Cluster}, Log = {Logging}, Warnings = {ConfigWarnings.Count}");
+        return true;
     }
 
     private static readonly Config WitnessPlaceholder =
@@ -58,7 +69,18 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
 
     /// <summary>Loads <paramref name="path"/>, applies defaults and validates.</summary>
     /// <exception cref="ConfigurationException">Unreadable file, bad syntax, unknown key, or a bad value.</exception>
-    public static HaSettings Load(string path) => Create(HoconLoader.LoadFile(path));
+    public static HaSettings Load(string path)
+    {
+        var files = new List<string>();
+        var settings = Create(HoconLoader.LoadFile(path, files));
+        if (!settings.InlineSecret) return settings;
+        // A password written in the node file is only as private as the file (and its includes).
+        var exposed = files.Select(f => (File: f, Mode: SecretFile.ReadableByOthers(f))).Where(f => f.Mode is not null)
+            .Select(f => $"{f.File} is readable by others (mode {f.Mode}) and the configuration holds a password: " +
+                         $"chmod o-r it (and keep the Redis password in {Root}.redis.password-file)")
+            .ToArray();
+        return exposed.Length == 0 ? settings : settings with { Warnings = [.. settings.ConfigWarnings, .. exposed] };
+    }
 
     /// <summary>Parses HOCON text (includes resolve against <paramref name="baseDirectory"/>).</summary>
     /// <exception cref="ConfigurationException">As <see cref="Load"/>.</exception>
@@ -67,7 +89,7 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
 
     /// <summary>One-paragraph summary for <c>check-config</c> and the start-up log.</summary>
     public string Summary() => Node.Role == NodeRole.Witness
-        ? $"node {Node.Name} (witness); {ClusterSummary()}; status {(StatusEndpoint.Listen is { } w ? "http://" + w : "off")}"
+        ? $"node {Node.Name} (witness); {ClusterSummary()}; {StatusSummary()}"
         : $"node {Node.Name} ({Node.Role.ToString().ToLowerInvariant()}); " +
         $"vrrp v{Vrrp.Version} vrid {Vrrp.VirtualRouterId} on {Vrrp.Interface}, priority {Vrrp.Priority}, " +
         (Vrrp.Peers.Count > 0 ? $"unicast to {string.Join(",", Vrrp.Peers)}, " : "multicast, ") +
@@ -77,7 +99,10 @@ public sealed record HaSettings(NodeSettings Node, VrrpSettings Vrrp, RedisSetti
         $"redis {Redis.Host}:{Redis.Port}, check every {Redis.Check.Interval.TotalMilliseconds:0} ms " +
         $"(timeout {Redis.Check.Timeout.TotalMilliseconds:0} ms, rise {Redis.Check.Rise}, fall {Redis.Check.Fall}, weight {Redis.Check.Weight}), " +
         $"sync-timeout {Redis.SyncTimeout.TotalMilliseconds:0} ms; {ClusterSummary()}; " +
-        $"status {(StatusEndpoint.Listen is { } l ? "http://" + l : "off")}";
+        StatusSummary();
+
+    private string StatusSummary() => StatusEndpoint.Listen is not { } listen ? "status off"
+        : $"status http://{listen} (actions {(StatusEndpoint.Token is null ? "refused: no token-file" : "with the token")})";
 
     private string ClusterSummary() => Cluster.Enabled
         ? $"cluster {Cluster.SelfAddress}, {Cluster.Voters.Count} voters (majority {Cluster.Majority}" +

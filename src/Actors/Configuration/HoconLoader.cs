@@ -25,21 +25,29 @@ public static class HoconLoader
     }
 
     /// <summary>Loads a node file over the reference.</summary>
+    /// <param name="path">The node file.</param>
+    /// <param name="filesRead">Receives the full path of the node file and of every file it includes; optional.</param>
     /// <exception cref="ConfigurationException">Unreadable file, syntax error, or unknown key.</exception>
-    public static Config LoadFile(string path)
+    public static Config LoadFile(string path, ICollection<string>? filesRead = null)
     {
         var full = Path.GetFullPath(path);
-        return LoadText(ReadFile(full, path), Path.GetDirectoryName(full)!, full);
+        var text = ReadFile(full, path);
+        filesRead?.Add(full);
+        return LoadText(text, Path.GetDirectoryName(full)!, full, filesRead);
     }
 
     /// <summary>Parses HOCON text over the reference.</summary>
+    /// <param name="text">The node file's text.</param>
+    /// <param name="baseDirectory">Where relative includes are found.</param>
+    /// <param name="origin">Names the text in errors.</param>
+    /// <param name="filesRead">Receives the full path of every included file; optional.</param>
     /// <exception cref="ConfigurationException">Syntax error, bad include, or unknown key.</exception>
-    public static Config LoadText(string text, string baseDirectory, string origin)
+    public static Config LoadText(string text, string baseDirectory, string origin, ICollection<string>? filesRead = null)
     {
         Config user;
         try
         {
-            user = new Config(Parser.Parse(text, IncludeCallback(baseDirectory, 0)));
+            user = new Config(Parser.Parse(text, IncludeCallback(baseDirectory, 0, filesRead)));
         }
         catch (ConfigurationException) { throw; }
         catch (Exception e)
@@ -50,13 +58,33 @@ public static class HoconLoader
         return user.WithFallback(Reference);
     }
 
-    private static Func<string, HoconRoot> IncludeCallback(string baseDirectory, int depth) => name =>
+    /// <summary>
+    /// Only the <c>akka</c> section of <paramref name="merged"/>, still rooted at <c>akka</c>: what
+    /// Akka is given. The <c>redis-ha</c> keys (the Redis password among them) never reach Akka's
+    /// configuration, which Akka prints whole with <c>akka.log-config-on-start</c>.
+    /// </summary>
+    /// <param name="merged">A loaded node file (over the reference).</param>
+    /// <returns>The <c>akka</c> section; <see cref="Config.Empty"/> when there is none.</returns>
+    public static Config AkkaSection(Config merged)
+    {
+        var akka = merged.GetConfig("akka");
+        if (akka is null || akka.IsEmpty) return Config.Empty;
+        var rootObject = new HoconObject();
+        rootObject.Items["akka"] = akka.Root;
+        var root = new HoconValue();
+        root.NewValue(rootObject);
+        return new Config(new HoconRoot(root));
+    }
+
+    private static Func<string, HoconRoot> IncludeCallback(string baseDirectory, int depth, ICollection<string>? filesRead) => name =>
     {
         if (depth >= MaxIncludeDepth)
             throw new ConfigurationException(name, null, $"includes nested deeper than {MaxIncludeDepth}");
         var trimmed = name.Trim().Trim('"');
         var full = Path.GetFullPath(Path.Combine(baseDirectory, trimmed));
-        return Parser.Parse(ReadFile(full, trimmed), IncludeCallback(Path.GetDirectoryName(full)!, depth + 1));
+        var text = ReadFile(full, trimmed);
+        filesRead?.Add(full);
+        return Parser.Parse(text, IncludeCallback(Path.GetDirectoryName(full)!, depth + 1, filesRead));
     };
 
     private static string ReadFile(string full, string shown)

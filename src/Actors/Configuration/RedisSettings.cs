@@ -21,15 +21,16 @@ public sealed record RedisCheckSettings(TimeSpan Interval, TimeSpan Timeout, int
 /// <summary>The <c>redis-ha.redis</c> section: the local Redis and how peers reach it.</summary>
 /// <param name="Host">Address of the local Redis for this coordinator.</param>
 /// <param name="Port">1..65535.</param>
-/// <param name="Password">AUTH password; empty = none.</param>
+/// <param name="Password">AUTH password (from <c>password</c> or the file <c>password-file</c>); empty = none. Never printed.</param>
 /// <param name="User">ACL user; empty = default user.</param>
 /// <param name="AnnounceHost">Address peers use for REPLICAOF; empty = the VRRP interface address.</param>
 /// <param name="Check">Health check timing and weight.</param>
 /// <param name="SyncTimeout">Longest catch-up wait before promoting, 0..10 min.</param>
 /// <param name="Tls">TLS to the local and the peers' Redis; null = off.</param>
+/// <param name="PasswordFile">Absolute path the password was read from (<c>password-file</c>); empty = none.</param>
 public sealed record RedisSettings(
     string Host, int Port, string Password, string User, string AnnounceHost,
-    RedisCheckSettings Check, TimeSpan SyncTimeout, RedisTlsSettings? Tls = null)
+    RedisCheckSettings Check, TimeSpan SyncTimeout, RedisTlsSettings? Tls = null, string PasswordFile = "")
 {
     /// <summary>Bound on one command to a peer's Redis: the check timeout, but at least 500 ms, since
     /// the first command to a peer may open its connection (a refused one still fails at once).</summary>
@@ -52,13 +53,19 @@ public sealed record RedisSettings(
         var announce = r.String("announce-host");
         if (announce.Length > 0 && !VirtualAddress.TryParse(announce, out _) && Uri.CheckHostName(announce) == UriHostNameType.Unknown)
             throw r.Error("announce-host", announce, "an IPv4 address or host name");
-        return new RedisSettings(host, r.Int("port", 1, 65535), r.String("password"), r.String("user"), announce,
+        var password = r.String("password");
+        var passwordFile = r.String("password-file").Trim();
+        if (password.Length > 0 && passwordFile.Length > 0)
+            throw r.Error("password-file", passwordFile, "set password or password-file, not both");
+        // Read once, here: a missing file fails check-config, not the first connection.
+        if (passwordFile.Length > 0) password = SecretFile.Read(r, "password-file", warnings);
+        return new RedisSettings(host, r.Int("port", 1, 65535), password, r.String("user"), announce,
             RedisCheckSettings.Create(check),
             r.Duration("sync-timeout", TimeSpan.Zero, TimeSpan.FromMinutes(10), "allowed 0s..10m"),
-            RedisTlsSettings.Create(tls, warnings));
+            RedisTlsSettings.Create(tls, warnings), passwordFile);
     }
 
     /// <summary>Passwords never reach logs.</summary>
     public override string ToString() =>
-        $"RedisSettings {{ Host = {Host}, Port = {Port}, User = {User}, Password = {(Password.Length > 0 ? "***" : "")}, AnnounceHost = {AnnounceHost}, Check = {Check}, SyncTimeout = {SyncTimeout}, Tls = {TlsInEffect} }}";
+        $"RedisSettings {{ Host = {Host}, Port = {Port}, User = {User}, Password = {(Password.Length > 0 ? "***" : "")}, PasswordFile = {PasswordFile}, AnnounceHost = {AnnounceHost}, Check = {Check}, SyncTimeout = {SyncTimeout}, Tls = {TlsInEffect} }}";
 }

@@ -158,7 +158,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             case StatusEndpoint:
                 // A switchover request waits for the preparation and the hand-over.
                 child = Context.ActorOf(StatusEndpointActor.Props(_settings.StatusEndpoint.Listen!, Self,
-                    _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5)), name);
+                    _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5), _settings.StatusEndpoint.Token), name);
                 break;
             default:
                 throw new ArgumentException($"no child {name}", nameof(name));

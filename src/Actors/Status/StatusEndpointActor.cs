@@ -20,21 +20,24 @@ public sealed class StatusEndpointActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private StatusHttpServer? _server;
     private readonly TimeSpan? _switchoverTimeout;
+    private readonly Configuration.Secret? _token;
 
     /// <summary>Creates the actor; the listener is bound in <see cref="PreStart"/>.</summary>
     /// <param name="listen">Address and port to serve on (<c>redis-ha.status.listen</c>).</param>
     /// <param name="node">Answers <see cref="GetNodeStatus"/> (and <see cref="Control.Switchover"/> on a data node).</param>
     /// <param name="switchoverTimeout">Longest wait for a switchover's outcome; null = <c>POST /switchover</c> is not served (witness).</param>
-    public StatusEndpointActor(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout)
+    /// <param name="token">The bearer token actions need (<c>redis-ha.status.token-file</c>); null = actions are refused.</param>
+    public StatusEndpointActor(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout, Configuration.Secret? token)
     {
         _listen = listen;
         _node = node;
         _switchoverTimeout = switchoverTimeout;
+        _token = token;
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout = null) =>
-        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node, switchoverTimeout);
+    public static Props Props(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout = null, Configuration.Secret? token = null) =>
+        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node, switchoverTimeout, token);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -47,8 +50,12 @@ public sealed class StatusEndpointActor : ReceiveActor
             _server = StatusHttpServer.Start(_listen,
                 ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
                 line => log.Warning(line),
-                switchoverTimeout is { } t ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), t, ct) : null);
-            _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics{1})", _listen, _switchoverTimeout is null ? "" : ", POST /switchover?to=NODE");
+                switchoverTimeout is { } t ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), t, ct) : null,
+                _token);
+            var actions = _switchoverTimeout is null ? ""
+                : _token is null ? "; POST /switchover refused: no redis-ha.status.token-file"
+                : "; POST /switchover?to=NODE with the bearer token";
+            _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics{1})", _listen, actions);
         }
         catch (Exception e) when (e is HttpListenerException or ArgumentException)
         {

@@ -6,10 +6,12 @@ namespace RedisHaActors.Status;
 /// <summary>
 /// The local status endpoint on the BCL's <see cref="HttpListener"/>: <c>GET /status</c> is the
 /// <see cref="NodeStatus"/> as JSON (<see cref="StatusJson"/>), <c>GET /metrics</c> the Prometheus
-/// text (<see cref="StatusMetrics"/>), anything else 404. Each request asks the node afresh; when
-/// it does not answer, 503. Binds exactly the configured address; note that the listener matches
-/// the request's Host header against it, so ask for <c>http://127.0.0.1:9680/</c>, not
-/// <c>localhost:9680</c> (which gets 404).
+/// text (<see cref="StatusMetrics"/>), <c>POST /switchover?to=NODE</c> the one action, anything
+/// else 404. Every request passes <see cref="RequestGuard"/> first (Origin, Host, and the bearer
+/// token for actions); refused actions are logged, at most one line per <see cref="RefusalLogInterval"/>.
+/// Each request asks the node afresh; when it does not answer, 503. Binds exactly the configured
+/// address; the listener matches the request's Host header against it, so ask for
+/// <c>http://127.0.0.1:9680/</c>, not <c>localhost:9680</c> (which gets 404).
 /// </summary>
 public sealed class StatusHttpServer : IDisposable
 {
@@ -20,15 +22,23 @@ public sealed class StatusHttpServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private readonly Func<string, CancellationToken, Task<Control.SwitchoverResult>>? _switchover;
+    private readonly Configuration.Secret? _token;
+    private readonly object _refusalLogLock = new();
+    private long _lastRefusalLog = long.MinValue;
+    private int _refusalsNotLogged;
+
+    /// <summary>At most one log line per this interval for refused actions (a local user must not fill the log): 10 s.</summary>
+    public static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
     private StatusHttpServer(IPEndPoint endpoint, HttpListener listener, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
-        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover)
+        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover, Configuration.Secret? token)
     {
         Endpoint = endpoint;
         _listener = listener;
         _status = status;
         _warn = warn;
         _switchover = switchover;
+        _token = token;
         _accepting = AcceptAsync();
     }
 
@@ -41,11 +51,13 @@ public sealed class StatusHttpServer : IDisposable
     /// <param name="status">Gets a fresh status; may throw (answered as 503).</param>
     /// <param name="warn">Receives one line per unexpected request failure.</param>
     /// <param name="switchover">Runs a planned switchover to the named node (<c>POST /switchover?to=NODE</c>:
-    /// 200 done, 409 refused or aborted); null = not served.</param>
+    /// 200 done, 409 refused or aborted); null = not served (404).</param>
+    /// <param name="token">The bearer token actions must carry (<c>redis-ha.status.token-file</c>); null = every action
+    /// is refused with 403 and a line naming the key.</param>
     /// <exception cref="HttpListenerException">The port is in use, or the address is not local or not supported.</exception>
     /// <exception cref="ArgumentException">An IPv6 address, or one the listener does not accept as a prefix.</exception>
     public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
-        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover = null)
+        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover = null, Configuration.Secret? token = null)
     {
         if (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
             throw new ArgumentException("only IPv4 addresses are supported");
@@ -62,7 +74,7 @@ public sealed class StatusHttpServer : IDisposable
             listener.Close();
             throw;
         }
-        return new StatusHttpServer(endpoint, listener, status, warn, switchover);
+        return new StatusHttpServer(endpoint, listener, status, warn, switchover, token);
     }
 
     /// <summary>Stops listening; requests in progress are aborted.</summary>
@@ -103,7 +115,18 @@ public sealed class StatusHttpServer : IDisposable
         var response = context.Response;
         try
         {
-            if (context.Request.HttpMethod == "POST" && context.Request.Url?.AbsolutePath == "/switchover" && _switchover is not null)
+            var request = context.Request;
+            var path = request.Url?.AbsolutePath ?? "";
+            var facts = new RequestFacts(request.HttpMethod, path, request.Headers["Host"], request.Headers["Origin"], request.Headers["Content-Type"],
+                request.HasEntityBody, request.Headers["Authorization"]);
+            if (RequestGuard.Check(facts, Endpoint, _token, actionsServed: _switchover is not null) is { } refusal)
+            {
+                if (RequestGuard.Actions.Contains(path)) LogRefusal(request, refusal);
+                if (refusal.StatusCode == 401) response.AddHeader("WWW-Authenticate", $"{RequestGuard.Scheme} realm=\"redis-ha\"");
+                await WriteTextAsync(response, refusal.StatusCode, refusal.Message + "\n").ConfigureAwait(false);
+                return;
+            }
+            if (request.HttpMethod == "POST" && path == "/switchover" && _switchover is not null)
             {
                 await ServeSwitchoverAsync(context).ConfigureAwait(false);
                 return;
@@ -171,6 +194,25 @@ public sealed class StatusHttpServer : IDisposable
             return;
         }
         await WriteTextAsync(context.Response, result.Done ? 200 : 409, result.Message + "\n").ConfigureAwait(false);
+    }
+
+    private void LogRefusal(HttpListenerRequest request, Refusal refusal)
+    {
+        int notLogged;
+        lock (_refusalLogLock)
+        {
+            var now = Environment.TickCount64;
+            if (_lastRefusalLog != long.MinValue && now - _lastRefusalLog < (long)RefusalLogInterval.TotalMilliseconds)
+            {
+                _refusalsNotLogged++;
+                return;
+            }
+            _lastRefusalLog = now;
+            notLogged = _refusalsNotLogged;
+            _refusalsNotLogged = 0;
+        }
+        var more = notLogged > 0 ? $" ({notLogged} more refused since the last such line)" : "";
+        _warn($"status endpoint {Endpoint}: {request.HttpMethod} {request.Url?.AbsolutePath} from {request.RemoteEndPoint} refused ({refusal.StatusCode}): {refusal.Message}{more}");
     }
 
     private static async Task WriteTextAsync(HttpListenerResponse response, int statusCode, string text)

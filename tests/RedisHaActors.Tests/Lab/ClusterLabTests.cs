@@ -284,12 +284,22 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         BootTrio(lab);
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
 
-        var (exit, _, stderr) = lab.RedisHaCli(2, "switchover", "--to", "n1");
+        var (exit, _, stderr) = lab.RedisHaCli(2, "switchover", "--to", "n1", "--config", lab.NodeConfig(2));
         Assert.Equal(1, exit);
         Assert.Contains("refused: this node is not the master", stderr);
-        (exit, _, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n3");
+        (exit, _, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n3", "--config", lab.NodeConfig(1));
         Assert.Equal(1, exit);
         Assert.Contains("refused: n3 is a witness", stderr);
+        // Refused before anything moves: no token (no --config), and what a web page could send (a form
+        // post, even one carrying the token; any request with an Origin).
+        (exit, _, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n2");
+        Assert.Equal(1, exit);
+        Assert.Contains("(401)", stderr);
+        string[] code = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", $"Authorization: Bearer {lab.NodeToken(1)}"];
+        Assert.Equal("415", lab.Curl(1, [.. code, "-d", "to=n2", "http://127.0.0.1:9680/switchover?to=n2"]));
+        Assert.Equal("403", lab.Curl(1, [.. code, "-X", "POST", "-H", "Content-Length: 0", "-H", "Origin: http://evil.example", "http://127.0.0.1:9680/switchover?to=n2"]));
+        Assert.Equal([1], lab.VipHolders());
+        Assert.Contains("POST /switchover from 127.0.0.1:", lab.NodeLog(1));
 
         // Writes through the VIP all along; every acked one must be on the new master.
         var acked = new System.Collections.Concurrent.ConcurrentBag<int>();
@@ -307,7 +317,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         });
         writer.Start();
         Thread.Sleep(1000);
-        var (done, stdout, err) = lab.RedisHaCli(1, "switchover", "--to", "n2");
+        var (done, stdout, err) = lab.RedisHaCli(1, "switchover", "--to", "n2", "--config", lab.NodeConfig(1));
         Thread.Sleep(1000);
         stop.Cancel();
         Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "writer stopped");
@@ -337,7 +347,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         {
             // min-replicas-max-lag is 1 s: these are accepted while n2's last ack is still fresh.
             for (var i = 0; i < 5; i++) Assert.Equal("OK", lab.WriteThroughVip($"ahead:{i}", "1"));
-            var (exit, stdout, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n2");
+            var (exit, stdout, stderr) = lab.RedisHaCli(1, "switchover", "--to", "n2", "--config", lab.NodeConfig(1));
             output.WriteLine(stdout + stderr);
             Assert.Equal(1, exit);
             Assert.Contains("aborted", stdout + stderr);

@@ -414,9 +414,13 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.StartRedis(1, "--requirepass", password);
         lab.StartRedis(2, "--requirepass", password);
         var auth = $"redis-ha.redis.password = \"{password}\"";
+        // n2 reads it from a file of its own (one line, the newline trimmed), as the README recommends.
+        var passwordFile = Path.Combine(lab.OutDir, "redis.password");
+        File.WriteAllText(passwordFile, password + "\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         lab.StartNode(1, priority: 200, preempt: false, extra: auth);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
-        lab.StartNode(2, priority: 190, preempt: false, extra: auth);
+        lab.StartNode(2, priority: 190, preempt: false, extra: $"redis-ha.redis.password-file = \"{passwordFile}\"");
         lab.WaitUntil(() => RoleOf(2) == "slave" && Cli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2 syncs from n1 with AUTH");
         Assert.Equal("OK", Cli(1, "set", "before", "1"));
 

@@ -11,8 +11,9 @@ public sealed partial class NamespaceLab
 
     /// <summary>
     /// Writes node i's config (<see cref="LabConfig.NodeHocon"/>: 200 ms adverts and checks unless
-    /// overridden by <paramref name="extra"/>, HOCON appended last) and starts redis-ha in its
-    /// namespace. A node may be started again once its previous process has exited.
+    /// overridden by <paramref name="extra"/>, HOCON appended last; the control API's token in
+    /// <c>n{node}.token</c>, mode 0600) and starts redis-ha in its namespace. A node may be started
+    /// again once its previous process has exited.
     /// </summary>
     public void StartNode(int node, int priority, bool preempt, string extra = "")
     {
@@ -21,12 +22,25 @@ public sealed partial class NamespaceLab
             if (!previous.HasExited) throw new InvalidOperationException($"node {node} is still running");
             previous.Dispose();
         }
-        var config = Path.Combine(OutDir, $"n{node}.conf");
-        File.WriteAllText(config, LabConfig.NodeHocon(node, priority, preempt, extra));
+        var token = Path.Combine(OutDir, $"n{node}.token");
+        File.WriteAllText(token, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) + "\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(token, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var config = NodeConfig(node);
+        File.WriteAllText(config, LabConfig.NodeHocon(node, priority, preempt, $"redis-ha.status.token-file = \"{token}\"\n{extra}"));
         var log = new StringBuilder();
         _nodes[node] = StartLogged(["netns", "exec", Ns(node), "dotnet", LabBinaries.CoordinatorDll(), "run", "--config", config], log);
         _logs[node] = log;
     }
+
+    /// <summary>The config file <see cref="StartNode"/> wrote for node (its status listen and token file, for <c>--config</c>).</summary>
+    public string NodeConfig(int node) => Path.Combine(OutDir, $"n{node}.conf");
+
+    /// <summary>The control API token <see cref="StartNode"/> wrote for node.</summary>
+    public string NodeToken(int node) => File.ReadAllText(Path.Combine(OutDir, $"n{node}.token")).Trim();
+
+    /// <summary>Runs <c>curl ARGS</c> inside node's namespace (10 s at most); its stdout, whatever its exit code.</summary>
+    public string Curl(int node, params string[] args) =>
+        Run("ip", ["netns", "exec", Ns(node), "curl", "--max-time", "10", .. args], TimeSpan.FromSeconds(20), check: false);
 
     /// <summary>HOCON to pass as <see cref="StartNode"/>'s <c>extra</c> for a cluster member: <see cref="LabConfig.ClusterHocon"/>.</summary>
     public string ClusterHocon(int node, int voters, bool witness) => LabConfig.ClusterHocon(node, voters, witness);

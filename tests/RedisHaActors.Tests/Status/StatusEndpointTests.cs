@@ -70,6 +70,27 @@ public sealed class StatusEndpointTests : TestKit
     }
 
     [Fact]
+    public async Task The_Redis_password_and_the_token_appear_in_neither_status_nor_metrics()
+    {
+        const string password = "pw-SENTINEL-44";
+        const string token = "c0ffee00c0ffee00c0ffee00c0ffee00";
+        var node = new StatusTestNode();
+        var listen = new IPEndPoint(IPAddress.Loopback, StatusTestNode.FreePort());
+        var actor = node.Start(Sys, listen, redisPassword: password, token: new RedisHaActors.Configuration.Secret(token));
+        AwaitAssert(() => Assert.Equal(VrrpState.Master, StatusTestNode.Ask(actor).Vrrp?.State), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
+        foreach (var path in new[] { "/status", "/metrics" })
+        {
+            using var response = await Http.GetAsync($"http://{listen}{path}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain("SENTINEL", body);
+            Assert.DoesNotContain(token, body);
+        }
+        Assert.DoesNotContain("SENTINEL", StatusText.Format(StatusTestNode.Ask(actor), DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
     public void A_port_in_use_is_logged_once_and_the_node_runs_on_without_the_endpoint()
     {
         using var occupied = new TcpListener(IPAddress.Loopback, 0);

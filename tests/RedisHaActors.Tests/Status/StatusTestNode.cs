@@ -21,14 +21,14 @@ internal sealed class StatusTestNode
     /// <summary>The node's own Redis (127.0.0.1:6379 as the node sees it).</summary>
     public FakeRedisNode LocalRedis => Redis.Get("127.0.0.1");
 
-    public IActorRef Start(ActorSystem system, IPEndPoint? listen = null, string name = "n1")
+    public IActorRef Start(ActorSystem system, IPEndPoint? listen = null, string name = "n1", string redisPassword = "", Secret? token = null)
     {
         var settings = new HaSettings(
             new NodeSettings(name, NodeRole.Data),
             ActorTestSettings.Vrrp(200, advertMs: 30),
-            ActorTestSettings.Redis(checkMs: 30),
+            ActorTestSettings.Redis(checkMs: 30) with { Password = redisPassword },
             HoconLoader.Reference,
-            new StatusSettings(listen));
+            new StatusSettings(listen, "", token));
         var io = new NodeIo(() => Transport, () => Vips, Redis, new StopwatchClock());
         return system.ActorOf(HaNodeActor.Props(settings, io, "192.0.2.1"), name);
     }
