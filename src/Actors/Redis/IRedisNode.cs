@@ -19,6 +19,13 @@ public interface IRedisNode : IAsyncDisposable
     /// <exception cref="RedisCommandException">Timeout or connection failure (nothing known).</exception>
     Task<IReadOnlyList<RedisPermissions.Refusal>> CheckPermissionsAsync(TimeSpan timeout);
 
+    /// <summary><c>CONFIG GET replica-read-only</c>: whether the server, as a replica, refuses client writes.
+    /// With <c>no</c> a replica takes writes from clients that reach it directly, so neither a demoted nor a
+    /// held (fenced) Redis refuses them.</summary>
+    /// <returns>The setting; null when the server refuses CONFIG GET (ACL or renamed): unknown.</returns>
+    /// <exception cref="RedisCommandException">Timeout or another error reply.</exception>
+    Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout);
+
     /// <summary><c>REPLICAOF NO ONE</c>: become a writable master.</summary>
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
     Task ReplicaOfNoOneAsync(TimeSpan timeout);

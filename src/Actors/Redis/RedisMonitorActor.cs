@@ -10,7 +10,8 @@ namespace RedisHaActors.Redis;
 /// Checks the local Redis every <see cref="RedisCheckSettings.Interval"/> (PING + INFO
 /// replication, keyspace and server, bounded by the check timeout), scores it with
 /// rise/fall/weight, notices restarts (<see cref="RestartWatch"/>: a Redis that came back empty
-/// is held back from MASTER), tells its listener a <see cref="RedisHealth"/> when the effective
+/// is held back from MASTER), fails a Redis that answers but refuses writes (<see cref="WritePath"/>), notices a
+/// replica with <c>replica-read-only no</c> (asked every <see cref="ReadOnlyRecheck"/> while it is a replica), tells its listener a <see cref="RedisHealth"/> when the effective
 /// priority or eligibility changes, and a <see cref="LocalRedisObserved"/> after every check. At most one check is in flight; a check that is still running when the next
 /// is due makes that tick a no-op.
 /// </summary>
@@ -22,6 +23,11 @@ public sealed class RedisMonitorActor : ReceiveActor
     {
         public static CheckDue Instance { get; } = new();
     }
+
+    private sealed record ReadOnlyChecked(bool? ReadOnly, string? Error);
+
+    /// <summary>How often a replica's <c>replica-read-only</c> is asked again (an operator may change it live).</summary>
+    public static readonly TimeSpan ReadOnlyRecheck = TimeSpan.FromSeconds(10);
 
     private readonly RedisSettings _settings;
     private readonly byte _basePriority;
@@ -36,6 +42,10 @@ public sealed class RedisMonitorActor : ReceiveActor
     private ReplicationFacts? _lastFacts;
     private RestartWatch _restarts = RestartWatch.Initial;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private WriteRefusal? _writeRefusal;
+    private bool? _replicaReadOnly;
+    private TimeSpan? _readOnlyAskedAt;
+    private bool _readOnlyInFlight;
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
@@ -52,6 +62,7 @@ public sealed class RedisMonitorActor : ReceiveActor
         Receive<CheckDue>(Handle);
         Receive<RedisProbe>(Handle);
         Receive<GetRedisStatus>(Handle);
+        Receive<ReadOnlyChecked>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -82,7 +93,8 @@ public sealed class RedisMonitorActor : ReceiveActor
 
     private void Handle(GetRedisStatus _) =>
         Sender.Tell(new RedisStatus(_local.Endpoint, _score.Healthy, _score.Passes, _score.Failures, _score.LastError,
-            _score.EffectivePriority(_basePriority, _settings.Check.Weight), _checks, _lastFacts));
+            _score.EffectivePriority(_basePriority, _settings.Check.Weight), _checks, _lastFacts, _writeRefusal?.Reason,
+            _lastFacts is { Role: RedisRole.Replica } ? _replicaReadOnly : null));
 
     private void Handle(RedisProbe probe)
     {
@@ -90,7 +102,8 @@ public sealed class RedisMonitorActor : ReceiveActor
         _lastFacts = probe.Facts;
         var first = _checks++ == 0;
         var before = _score;
-        _score = _score.Apply(probe.Passed, probe.Error, _settings.Check.Rise, _settings.Check.Fall);
+        _score = _score.Apply(probe.Healthy, probe.HealthError, _settings.Check.Rise, _settings.Check.Fall);
+        ObserveWritePath(probe);
         if (before.Healthy != _score.Healthy)
         {
             if (first)
@@ -100,10 +113,10 @@ public sealed class RedisMonitorActor : ReceiveActor
             else
                 _log.Warning("redis {0} check: OK -> FAIL after {1} failures: {2}", _local.Endpoint, _score.Failures, _score.LastError);
         }
-        else if (first && !probe.Passed)
-            _log.Warning("redis {0} check: INIT -> FAIL: {1} (not eligible for MASTER until it passes)", _local.Endpoint, probe.Error);
-        else if (!probe.Passed && _score.Failures == 1 && _score.Healthy)
-            _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.Error);
+        else if (first && !probe.Healthy)
+            _log.Warning("redis {0} check: INIT -> FAIL: {1} (not eligible for MASTER until it passes)", _local.Endpoint, probe.HealthError);
+        else if (!probe.Healthy && _score.Failures == 1 && _score.Healthy)
+            _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.HealthError);
 
         var (restarts, restarted, released) = _restarts.Observe(probe.Facts, Stopwatch.GetElapsedTime(_startedAt));
         _restarts = restarts;
@@ -127,5 +140,53 @@ public sealed class RedisMonitorActor : ReceiveActor
             _listener.Tell(new RedisHealth(priority, eligible, cause, inSync));
         }
         _listener.Tell(new LocalRedisObserved(probe, _score.Healthy, _restarts.HeldReason));
+        AskReadOnly();
+    }
+
+    /// <summary>Says once when the write path is refused (and why) and once when it is back.</summary>
+    private void ObserveWritePath(RedisProbe probe)
+    {
+        // A check without an answer tells nothing about the write path: keep the last verdict.
+        if (!probe.Passed || probe.WriteRefusal?.Cause == _writeRefusal?.Cause) return;
+        var was = _writeRefusal;
+        _writeRefusal = probe.WriteRefusal;
+        if (_writeRefusal is { } r)
+            _log.Warning("redis {0} {1}: not eligible for MASTER until it is back{2}", _local.Endpoint, r.Reason,
+                r.DiskError ? "; not made a replica meanwhile (a Redis 7 replica panics on a replicated write it cannot persist), held read-only instead" : "");
+        else
+            _log.Info("redis {0} write path back (was {1})", _local.Endpoint, was!.Cause);
+    }
+
+    /// <summary>While the local Redis is a replica, asks its replica-read-only now and then.</summary>
+    private void AskReadOnly()
+    {
+        var now = Stopwatch.GetElapsedTime(_startedAt);
+        if (_lastFacts is not { Role: RedisRole.Replica })
+        {
+            // Asked at once when it next becomes a replica.
+            _readOnlyAskedAt = null;
+            return;
+        }
+        if (_readOnlyInFlight) return;
+        if (_readOnlyAskedAt is { } at && now - at < ReadOnlyRecheck) return;
+        _readOnlyInFlight = true;
+        _readOnlyAskedAt = now;
+        _local.ReplicaReadOnlyAsync(_settings.Check.Timeout).PipeTo(Self,
+            success: ro => new ReadOnlyChecked(ro, null),
+            failure: e => new ReadOnlyChecked(null, e.Message));
+    }
+
+    private void Handle(ReadOnlyChecked m)
+    {
+        _readOnlyInFlight = false;
+        // Unknown (CONFIG GET refused, said by the permission check; or no answer): keep the last verdict.
+        if (m.ReadOnly is not { } readOnly || readOnly == _replicaReadOnly) return;
+        var was = _replicaReadOnly;
+        _replicaReadOnly = readOnly;
+        if (!readOnly)
+            _log.Warning("redis {0} is a replica with replica-read-only no: clients that reach it directly can write to it, so the " +
+                         "read-only fence (a demoted, held or minority Redis refusing writes) does not hold there; set replica-read-only yes", _local.Endpoint);
+        else if (was is false)
+            _log.Info("redis {0} replica-read-only yes again: the read-only fence holds", _local.Endpoint);
     }
 }

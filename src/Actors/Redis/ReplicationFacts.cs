@@ -50,14 +50,7 @@ public sealed record ReplicationFacts(
     /// <exception cref="FormatException">The text has no <c>role:</c> line.</exception>
     public static ReplicationFacts Parse(string info)
     {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in info.Split('\n'))
-        {
-            var trimmed = line.TrimEnd('\r');
-            var colon = trimmed.IndexOf(':');
-            if (colon <= 0 || trimmed.StartsWith('#')) continue;
-            fields[trimmed[..colon]] = trimmed[(colon + 1)..];
-        }
+        var fields = Fields(info);
         if (!fields.TryGetValue("role", out var role))
             throw new FormatException("INFO replication has no role field");
         long Long(string k) => fields.TryGetValue(k, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
@@ -74,6 +67,20 @@ public sealed record ReplicationFacts(
             fields.Count(f => f.Key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(f.Key[^1]) && f.Value.Contains("state=online", StringComparison.Ordinal)),
             info.Contains("# Keyspace", StringComparison.Ordinal) ? fields.Where(f => IsDatabase(f.Key)).Sum(f => KeysOf(f.Value)) : -1,
             fields.GetValueOrDefault("run_id") ?? "");
+    }
+
+    /// <summary>The <c>name:value</c> lines of an <c>INFO</c> answer (section headers skipped); the last of a repeated name wins.</summary>
+    internal static Dictionary<string, string> Fields(string info)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in info.Split('\n'))
+        {
+            var trimmed = line.TrimEnd('\r');
+            var colon = trimmed.IndexOf(':');
+            if (colon <= 0 || trimmed.StartsWith('#')) continue;
+            fields[trimmed[..colon]] = trimmed[(colon + 1)..];
+        }
+        return fields;
     }
 
     private static bool IsDatabase(string key) => key.Length > 2 && key.StartsWith("db", StringComparison.Ordinal) && key[2..].All(char.IsAsciiDigit);
