@@ -13,7 +13,8 @@ namespace RedisHaActors.Tests.Lab;
 /// healthy replica with no acknowledged write lost and never two writable masters, and the failed Redis
 /// does not crash: a Redis that cannot persist is held read-only (not made a replica, which a Redis 7
 /// replica panics on) until its disk is back, then follows the new master; one out of memory is demoted
-/// as usual (a replica ignores maxmemory) and stays ineligible until memory is back.
+/// as usual (a replica ignores maxmemory) and stays ineligible until memory is back. A replica with
+/// replica-read-only no is reported in the log and in status.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class WritePathLabTests(ITestOutputHelper output)
@@ -48,11 +49,23 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
                 Limit, "n1 holds the VIP over the master Redis, n2's Redis synced from it");
             lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis at min-replicas-to-write 1");
 
+            if (kind == "oom")
+            {
+                // A replica that takes writes is reported (asked every 10 s), then set back before the samplers start.
+                lab.RedisCli(2, "config", "set", "replica-read-only", "no");
+                lab.WaitUntil(() => lab.NodeLog(2).Contains("is a replica with replica-read-only no", StringComparison.Ordinal), Limit,
+                    "n2 says its replica takes writes");
+                Assert.Contains("replica-read-only NO: the read-only fence does not hold", lab.RedisHaCli(2, "status").Stdout);
+                lab.RedisCli(2, "config", "set", "replica-read-only", "yes");
+            }
+
             using var writer = VipWriter.Start(lab);
             lab.StartSampler(1);
             lab.StartSampler(2);
             Thread.Sleep(1000);
             var faultAt = NamespaceLab.NowMs();
+            // The node logs' own timestamp form (local time): role changes are counted from here.
+            var faultStamp = DateTime.Now.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
             var fault = Stopwatch.StartNew();
             if (kind == "misconf")
                 // Fill the disk: the next save (at most a second away) fails, and Redis refuses writes.
@@ -111,13 +124,13 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
             var present = lab.RedisCli(final, "keys", NamespaceLab.SamplePrefix(1) + ":*")
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
             var samplerLost = ProbeKeys.Missing(s1, NamespaceLab.SamplePrefix(1), present);
-            var roleChanges = lab.NodeLog(1).Split('\n').Count(l => l.Contains("redis role: ", StringComparison.Ordinal))
-                              + lab.NodeLog(2).Split('\n').Count(l => l.Contains("redis role: ", StringComparison.Ordinal));
+            var roleChanges = new[] { 1, 2 }.Sum(n => lab.NodeLog(n).Split('\n')
+                .Count(l => l.Contains("redis role: ", StringComparison.Ordinal) && string.CompareOrdinal(l, faultStamp) >= 0));
             var redisLog = File.ReadAllText(Path.Combine(lab.OutDir, "redis-n1.log"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{kind}: VIP on n2 {takeover.TotalSeconds:0.00} s after the fault; writer acked {acked}, longest outage {outage} ms, READONLY {readOnly}, " +
                 $"lost {lost}; n1 sampler acks lost {samplerLost.Count}; two writable masters {dual.Sum(d => d.End - d.Start)} ms; " +
-                $"role changes (both logs, boot included) {roleChanges}; final master n{final}; " +
+                $"role changes after the fault (both logs, the switch back included) {roleChanges}; final master n{final}; " +
                 $"n2 writable after {Takeover.SecondsUntilWritable(s2, faultAt)?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s"));
             Assert.True(acked > 100, $"the writer got {acked} acks");
             Assert.True(lost == 0, $"{lost} acked writes lost");
