@@ -10,7 +10,8 @@ public interface IRedisNode : IAsyncDisposable
     /// <summary>"host:port", for logs.</summary>
     string Endpoint { get; }
 
-    /// <summary>PING + INFO replication within <paramref name="timeout"/>.</summary>
+    /// <summary>PING + INFO (replication, keyspace, server, persistence, memory) within <paramref name="timeout"/>; a Redis
+    /// that answers but refuses writes passes with <see cref="RedisProbe.WriteRefusal"/> set.</summary>
     Task<RedisProbe> ProbeAsync(TimeSpan timeout);
 
     /// <summary>Which of <see cref="RedisPermissions.Checked"/> the server refuses (ACL <c>NOPERM</c> or renamed),

@@ -8,7 +8,7 @@ namespace RedisHaActors.Redis;
 
 /// <summary>
 /// Checks the local Redis every <see cref="RedisCheckSettings.Interval"/> (PING + INFO
-/// replication, keyspace and server, bounded by the check timeout), scores it with
+/// replication, keyspace, server, persistence and memory, bounded by the check timeout), scores it with
 /// rise/fall/weight, notices restarts (<see cref="RestartWatch"/>: a Redis that came back empty
 /// is held back from MASTER), fails a Redis that answers but refuses writes (<see cref="WritePath"/>), notices a
 /// replica with <c>replica-read-only no</c> (asked every <see cref="ReadOnlyRecheck"/> while it is a replica), tells its listener a <see cref="RedisHealth"/> when the effective
