@@ -172,7 +172,9 @@ public sealed class StackExchangeRedisNodeTests
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
         await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
         ReplicationFacts? facts = null;
-        for (var i = 0; i < 100 && facts is not { MasterLinkUp: true }; i++)
+        // Redis 7 waits repl-diskless-sync-delay (5 s) before the first full sync: 15 s, not the 5 s this
+        // loop had (it failed on a loaded host, as the test above did).
+        for (var i = 0; i < 300 && facts is not { MasterLinkUp: true }; i++)
         {
             await Task.Delay(50);
             facts = (await node.ProbeAsync(Timeout)).Facts;
