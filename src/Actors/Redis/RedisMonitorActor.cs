@@ -46,6 +46,8 @@ public sealed class RedisMonitorActor : ReceiveActor
     private bool? _replicaReadOnly;
     private TimeSpan? _readOnlyAskedAt;
     private bool _readOnlyInFlight;
+    // CONFIG GET refused (said by the permission check): not asked again until the Redis restarts.
+    private bool _readOnlyRefused;
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
@@ -120,6 +122,7 @@ public sealed class RedisMonitorActor : ReceiveActor
 
         var (restarts, restarted, released) = _restarts.Observe(probe.Facts, Stopwatch.GetElapsedTime(_startedAt));
         _restarts = restarts;
+        if (restarted is not null) _readOnlyRefused = false;
         if (restarted is not null)
             _log.Warning("redis {0} restarted: {1}{2}", _local.Endpoint, restarted, _restarts.Held ? "; " + _restarts.HeldReason : "");
         if (released is not null)
@@ -167,7 +170,7 @@ public sealed class RedisMonitorActor : ReceiveActor
             _readOnlyAskedAt = null;
             return;
         }
-        if (_readOnlyInFlight) return;
+        if (_readOnlyInFlight || _readOnlyRefused) return;
         if (_readOnlyAskedAt is { } at && now - at < ReadOnlyRecheck) return;
         _readOnlyInFlight = true;
         _readOnlyAskedAt = now;
@@ -179,6 +182,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private void Handle(ReadOnlyChecked m)
     {
         _readOnlyInFlight = false;
+        _readOnlyRefused = m is { ReadOnly: null, Error: null };
         // Unknown (CONFIG GET refused, said by the permission check; or no answer): keep the last verdict.
         if (m.ReadOnly is not { } readOnly || readOnly == _replicaReadOnly) return;
         var was = _replicaReadOnly;
