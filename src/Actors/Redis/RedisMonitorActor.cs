@@ -26,6 +26,8 @@ public sealed class RedisMonitorActor : ReceiveActor
 
     private sealed record ReadOnlyChecked(bool? ReadOnly, string? Error);
 
+    private sealed record ReplicasProbed(IReadOnlyList<(string Endpoint, RedisProbe Probe)> Probes);
+
     /// <summary>How often a replica's <c>replica-read-only</c> is asked again (an operator may change it live).</summary>
     public static readonly TimeSpan ReadOnlyRecheck = TimeSpan.FromSeconds(10);
 
@@ -48,14 +50,22 @@ public sealed class RedisMonitorActor : ReceiveActor
     private bool _readOnlyInFlight;
     // CONFIG GET refused (said by the permission check): not asked again until the Redis restarts.
     private bool _readOnlyRefused;
+    private readonly IRedisNodeFactory? _peers;
+    private readonly Dictionary<string, IRedisNode> _replicaNodes = new(StringComparer.Ordinal);
+    private bool _replicaProbeInFlight;
+    // While the local master refuses writes: its online replicas as last probed (WritePath.FailsCheck).
+    private IReadOnlyList<(string Endpoint, RedisProbe Probe)>? _replicaProbes;
 
     /// <summary>Creates the monitor.</summary>
     /// <param name="settings">Redis settings (check timing and weight).</param>
     /// <param name="basePriority">Configured VRRP priority, 1..254.</param>
     /// <param name="local">The local Redis.</param>
     /// <param name="listener">Receives <see cref="RedisHealth"/> and <see cref="LocalRedisObserved"/>.</param>
-    public RedisMonitorActor(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef listener)
+    /// <param name="peers">Reaches the replicas' Redis: while the local master refuses writes, they are asked whether
+    /// they would take them (<see cref="WritePath.FailsCheck"/>); null: never asked, a refusal always fails the check.</param>
+    public RedisMonitorActor(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef listener, IRedisNodeFactory? peers = null)
     {
+        _peers = peers;
         _settings = settings;
         _basePriority = basePriority;
         _local = local;
@@ -65,11 +75,12 @@ public sealed class RedisMonitorActor : ReceiveActor
         Receive<RedisProbe>(Handle);
         Receive<GetRedisStatus>(Handle);
         Receive<ReadOnlyChecked>(Handle);
+        Receive<ReplicasProbed>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef listener) =>
-        Akka.Actor.Props.Create<RedisMonitorActor>(settings, basePriority, local, listener);
+    public static Props Props(RedisSettings settings, byte basePriority, IRedisNode local, IActorRef listener, IRedisNodeFactory? peers = null) =>
+        Akka.Actor.Props.Create(() => new RedisMonitorActor(settings, basePriority, local, listener, peers));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -80,7 +91,11 @@ public sealed class RedisMonitorActor : ReceiveActor
     }
 
     /// <inheritdoc />
-    protected override void PostStop() => _timer?.Dispose();
+    protected override void PostStop()
+    {
+        _timer?.Dispose();
+        foreach (var node in _replicaNodes.Values) _ = node.DisposeAsync().AsTask();
+    }
 
     private void Handle(CheckDue _)
     {
@@ -104,8 +119,13 @@ public sealed class RedisMonitorActor : ReceiveActor
         _lastFacts = probe.Facts;
         var first = _checks++ == 0;
         var before = _score;
-        _score = _score.Apply(probe.Healthy, probe.HealthError, _settings.Check.Rise, _settings.Check.Fall);
+        // A master's refusal fails the check unless every online replica refuses writes too.
+        var refusalCounts = probe.WriteRefusal is not null && (probe.Facts is not { Role: RedisRole.Master } || WritePath.FailsCheck(_replicaProbes?.Select(p => p.Probe).ToList()));
+        var passed = probe.Passed && !refusalCounts;
+        var error = !probe.Passed ? probe.Error : refusalCounts ? probe.WriteRefusal!.Reason : "";
+        _score = _score.Apply(passed, error, _settings.Check.Rise, _settings.Check.Fall);
         ObserveWritePath(probe);
+        ProbeReplicas(probe);
         if (before.Healthy != _score.Healthy)
         {
             if (first)
@@ -115,10 +135,10 @@ public sealed class RedisMonitorActor : ReceiveActor
             else
                 _log.Warning("redis {0} check: OK -> FAIL after {1} failures: {2}", _local.Endpoint, _score.Failures, _score.LastError);
         }
-        else if (first && !probe.Healthy)
-            _log.Warning("redis {0} check: INIT -> FAIL: {1} (not eligible for MASTER until it passes)", _local.Endpoint, probe.HealthError);
-        else if (!probe.Healthy && _score.Failures == 1 && _score.Healthy)
-            _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, probe.HealthError);
+        else if (first && !passed)
+            _log.Warning("redis {0} check: INIT -> FAIL: {1} (not eligible for MASTER until it passes)", _local.Endpoint, error);
+        else if (!passed && _score.Failures == 1 && _score.Healthy)
+            _log.Info("redis {0} check failed once ({1} of {2} allowed): {3}", _local.Endpoint, 1, _settings.Check.Fall, error);
 
         var (restarts, restarted, released) = _restarts.Observe(probe.Facts, Stopwatch.GetElapsedTime(_startedAt));
         _restarts = restarts;
@@ -154,10 +174,57 @@ public sealed class RedisMonitorActor : ReceiveActor
         var was = _writeRefusal;
         _writeRefusal = probe.WriteRefusal;
         if (_writeRefusal is { } r)
-            _log.Warning("redis {0} {1}: not eligible for MASTER until it is back{2}", _local.Endpoint, r.Reason,
+            _log.Warning("redis {0} {1}: its check fails until it is back (unless every replica refuses writes too){2}", _local.Endpoint, r.Reason,
                 r.DiskError ? "; not made a replica meanwhile (a Redis 7 replica panics on a replicated write it cannot persist), held read-only instead" : "");
         else
             _log.Info("redis {0} write path back (was {1})", _local.Endpoint, was!.Cause);
+    }
+
+    /// <summary>While the local master refuses writes, asks its online replicas (one round at a time) whether they would take them.</summary>
+    private void ProbeReplicas(RedisProbe probe)
+    {
+        if (_peers is null || probe.WriteRefusal is null || probe.Facts is not { Role: RedisRole.Master, OnlineReplicaEndpoints: { Length: > 0 } endpoints })
+        {
+            // A check without an answer keeps the last round; otherwise there is nothing to weigh.
+            if (probe.Passed) Replicas(null);
+            return;
+        }
+        if (_replicaProbeInFlight) return;
+        _replicaProbeInFlight = true;
+        var nodes = endpoints.Split(',').Select(e => (Endpoint: e, Node: ReplicaNode(e))).ToArray();
+        var timeout = _settings.PeerTimeout;
+        Task.WhenAll(nodes.Select(async n => (n.Endpoint, await n.Node.ProbeAsync(timeout).ConfigureAwait(false))))
+            .PipeTo(Self, success: probes => new ReplicasProbed(probes), failure: e => new ReplicasProbed([("?", RedisProbe.Failed(e.Message))]));
+    }
+
+    private IRedisNode ReplicaNode(string endpoint)
+    {
+        if (_replicaNodes.TryGetValue(endpoint, out var node)) return node;
+        var colon = endpoint.LastIndexOf(':');
+        node = _peers!.Create(endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return _replicaNodes[endpoint] = node;
+    }
+
+    private void Handle(ReplicasProbed m)
+    {
+        _replicaProbeInFlight = false;
+        // Answers for a master that takes writes again (or is no longer a master) are stale.
+        if (_writeRefusal is null || _lastFacts is not { Role: RedisRole.Master }) return;
+        Replicas(m.Probes);
+    }
+
+    /// <summary>Takes a round of replica probes (null: none wanted); says once when every replica refuses too, and when one no longer does.</summary>
+    private void Replicas(IReadOnlyList<(string Endpoint, RedisProbe Probe)>? probes)
+    {
+        bool AllRefuse(IReadOnlyList<(string Endpoint, RedisProbe Probe)>? p) => p is not null && !WritePath.FailsCheck(p.Select(x => x.Probe).ToList());
+        var was = AllRefuse(_replicaProbes);
+        _replicaProbes = probes;
+        var now = AllRefuse(probes);
+        if (now && !was)
+            _log.Warning("redis {0} {1}, and every online replica refuses writes too ({2}): keeping the VIP for reads, a hand-over would gain no write",
+                _local.Endpoint, _writeRefusal?.Reason, string.Join("; ", probes!.Select(p => $"{p.Endpoint}: {p.Probe.WriteRefusal!.Cause}")));
+        else if (was && !now && _writeRefusal is not null)
+            _log.Warning("redis {0} {1}: a replica could take writes now, the check fails", _local.Endpoint, _writeRefusal.Reason);
     }
 
     /// <summary>While the local Redis is a replica, asks its replica-read-only now and then.</summary>

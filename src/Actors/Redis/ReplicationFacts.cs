@@ -29,6 +29,8 @@ public enum RedisRole
 /// <param name="Keys">Keys in all databases (<c>INFO keyspace</c>, <c>dbN:keys=K</c>); -1 when the section was not asked for.</param>
 /// <param name="OnlineReplicas">Master only: <c>slaveN:</c> lines with <c>state=online</c> (synced replicas that count for <c>min-replicas-to-write</c>).</param>
 /// <param name="RunId"><c>run_id</c> of <c>INFO server</c>, new on every start of Redis; "" when the section was not asked for.</param>
+/// <param name="OnlineReplicaEndpoints">Master only: the online replicas as the master sees them (<c>slaveN:ip=..,port=..</c>),
+/// "host:port" separated by commas; "" when none.</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
     string? MasterHost,
@@ -41,7 +43,8 @@ public sealed record ReplicationFacts(
     string FailoverState,
     int OnlineReplicas = 0,
     long Keys = -1,
-    string RunId = "")
+    string RunId = "",
+    string OnlineReplicaEndpoints = "")
 {
     /// <summary>The offset this node has: for a replica what it processed, for a master what it produced.</summary>
     public long Offset => Role == RedisRole.Replica ? Math.Max(ReplicaReplOffset, MasterReplOffset) : MasterReplOffset;
@@ -66,7 +69,9 @@ public sealed record ReplicationFacts(
             fields.GetValueOrDefault("master_failover_state") ?? "no-failover",
             fields.Count(f => f.Key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(f.Key[^1]) && f.Value.Contains("state=online", StringComparison.Ordinal)),
             info.Contains("# Keyspace", StringComparison.Ordinal) ? fields.Where(f => IsDatabase(f.Key)).Sum(f => KeysOf(f.Value)) : -1,
-            fields.GetValueOrDefault("run_id") ?? "");
+            fields.GetValueOrDefault("run_id") ?? "",
+            string.Join(',', fields.Where(f => IsReplicaLine(f.Key) && f.Value.Contains("state=online", StringComparison.Ordinal))
+                .OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => EndpointOf(f.Value)).Where(e => e.Length > 0)));
     }
 
     /// <summary>The <c>name:value</c> lines of an <c>INFO</c> answer (section headers skipped); the last of a repeated name wins.</summary>
@@ -81,6 +86,20 @@ public sealed record ReplicationFacts(
             fields[trimmed[..colon]] = trimmed[(colon + 1)..];
         }
         return fields;
+    }
+
+    private static bool IsReplicaLine(string key) => key.StartsWith("slave", StringComparison.Ordinal) && char.IsDigit(key[^1]);
+
+    /// <summary>"ip=192.0.2.2,port=6379,state=online,..." -> "192.0.2.2:6379"; "" when either is missing.</summary>
+    private static string EndpointOf(string value)
+    {
+        string ip = "", port = "";
+        foreach (var part in value.Split(','))
+        {
+            if (part.StartsWith("ip=", StringComparison.Ordinal)) ip = part[3..];
+            else if (part.StartsWith("port=", StringComparison.Ordinal)) port = part[5..];
+        }
+        return ip.Length > 0 && port.Length > 0 ? $"{ip}:{port}" : "";
     }
 
     private static bool IsDatabase(string key) => key.Length > 2 && key.StartsWith("db", StringComparison.Ordinal) && key[2..].All(char.IsAsciiDigit);

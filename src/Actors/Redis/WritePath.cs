@@ -60,6 +60,16 @@ public static class WritePath
         return null;
     }
 
+    /// <summary>
+    /// Whether a master's refusal fails its check (so it yields the VIP): yes, unless every online replica
+    /// answered and refuses writes too, or would once promoted (the same maxmemory, a shared full disk):
+    /// handing over would then gain no write and lose the reads through the VIP.
+    /// </summary>
+    /// <param name="replicas">The online replicas' probes (<see cref="RedisProbe.WriteRefusal"/>), null when not asked (yet);
+    /// one that did not answer is not known to refuse.</param>
+    public static bool FailsCheck(IReadOnlyList<RedisProbe>? replicas) =>
+        replicas is not { Count: > 0 } || replicas.Any(r => !r.Passed || r.WriteRefusal is null);
+
     private static long Long(Dictionary<string, string> f, string key) =>
         f.TryGetValue(key, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
 

@@ -14,7 +14,8 @@ namespace RedisHaActors.Tests.Lab;
 /// does not crash: a Redis that cannot persist is held read-only (not made a replica, which a Redis 7
 /// replica panics on) until its disk is back, then follows the new master; one out of memory is demoted
 /// as usual (a replica ignores maxmemory) and stays ineligible until memory is back. A replica with
-/// replica-read-only no is reported in the log and in status.
+/// replica-read-only no is reported in the log and in status. A master whose replica would refuse writes
+/// too (the same maxmemory) keeps the VIP for reads, and hands over once the replica would take them.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class WritePathLabTests(ITestOutputHelper output)
@@ -149,4 +150,58 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
             if (mounted) NamespaceLab.Run("umount", ["-l", disk], check: false);
         }
     }
+
+    [Fact]
+    public void A_master_out_of_memory_keeps_the_VIP_for_reads_while_its_replica_would_refuse_writes_too()
+    {
+        using var lab = new NamespaceLab(3);
+        try
+        {
+            lab.StartRedis(1);
+            lab.StartRedis(2);
+            lab.StartNode(1, 200, preempt: true, extra: lab.ClusterHocon(1, voters: 3, witness: false));
+            lab.StartNode(2, 190, preempt: true, extra: lab.ClusterHocon(2, voters: 3, witness: false));
+            lab.StartNode(3, priority: 100, preempt: true, extra: lab.ClusterHocon(3, voters: 3, witness: true));
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master"
+                                && lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"),
+                Limit, "n1 holds the VIP over the master Redis, n2's Redis synced from it");
+            Assert.Equal("OK", lab.WriteThroughVip("before", "1"));
+            lab.StartSampler(1);
+            lab.StartSampler(2);
+            // The same maxmemory on both, the dataset over it: n2 (a replica ignores maxmemory) would refuse writes once promoted.
+            lab.RedisCli(2, "config", "set", "maxmemory", "1");
+            lab.WaitUntil(() => lab.NodeLog(2).Contains("write path refused: OOM", StringComparison.Ordinal), Limit, "n2 says it would refuse writes");
+            lab.RedisCli(1, "config", "set", "maxmemory", "1");
+            lab.WaitUntil(() => lab.NodeLog(1).Contains("every online replica refuses writes too", StringComparison.Ordinal), Limit,
+                "n1 keeps the VIP: its replica refuses writes too");
+            for (var i = 0; i < 30; i++)
+            {
+                Assert.Equal([1], lab.VipHolders());
+                Thread.Sleep(100);
+            }
+            // Reads go on through the VIP; writes are refused by Redis (OOM), not lost.
+            Assert.Equal("1", ReadThroughVip(lab, "before"));
+            Assert.StartsWith("OOM", lab.WriteThroughVip("during", "1"));
+            // n2's memory is back: a hand-over gains writes now.
+            var freedAt = Stopwatch.StartNew();
+            lab.RedisCli(2, "config", "set", "maxmemory", "0");
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
+            var takeover = freedAt.Elapsed;
+            lab.WaitUntil(() => lab.WriteThroughVip("after", "1") == "OK", TimeSpan.FromSeconds(10), "the new master writable through the VIP");
+            Assert.Equal("1", ReadThroughVip(lab, "before"));
+            lab.StopSamplers();
+            var dual = DualWritable.Intervals(lab.SamplerLog(1), lab.SamplerLog(2));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"oom on both: VIP kept on n1 while n2 refused too; on n2 {takeover.TotalSeconds:0.00} s after n2's memory was back; two writable masters {dual.Sum(d => d.End - d.Start)} ms"));
+            Assert.True(dual.Count == 0, $"two writable masters: {string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}");
+        }
+        finally
+        {
+            output.WriteLine(lab.AllLogs());
+        }
+    }
+
+    private static string ReadThroughVip(NamespaceLab lab, string key) =>
+        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "timeout", "2", "redis-cli", "-h", LabConfig.Vip, "GET", key],
+            TimeSpan.FromSeconds(5), check: false).Trim();
 }

@@ -54,6 +54,30 @@ public sealed class WritePathActorTests : TestKit
     }
 
     [Fact]
+    public void A_master_out_of_memory_keeps_the_VIP_while_every_replica_would_refuse_writes_too_and_yields_once_one_would_take_them()
+    {
+        var local = new FakeRedisNode("127.0.0.1:6379")
+        {
+            Facts = FakeRedisNode.Master(10) with { OnlineReplicas = 1, OnlineReplicaEndpoints = "192.0.2.2:6379" },
+        };
+        var replica = _redis.Get("192.0.2.2");
+        replica.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10);
+        var oom = new WriteRefusal("OOM used_memory 2 > maxmemory 1 (maxmemory-policy noeviction)", false);
+        replica.WriteRefusal = oom with { Cause = oom.Cause.Replace(")", "; refused once promoted)") };
+        var listener = CreateTestProbe();
+        Sys.ActorOf(RedisMonitorActor.Props(ActorTestSettings.Redis(checkMs: 20, rise: 2, fall: 2, weight: -20), 200, local, listener, _redis));
+        Assert.True(Next<RedisHealth>(listener).Eligible);
+        local.WriteRefusal = oom;
+        // A hand-over would gain no write: it stays eligible (its first check fails before the replica is asked; fall is 2).
+        ExpectNoHealth(listener, TimeSpan.FromMilliseconds(600));
+        // The replica would take writes: the refusal fails the check.
+        replica.WriteRefusal = null;
+        var failed = Next<RedisHealth>(listener);
+        Assert.False(failed.Eligible);
+        Assert.Contains("write path refused: OOM", failed.Cause);
+    }
+
+    [Fact]
     public void A_replica_with_replica_read_only_no_is_reported_in_status()
     {
         var local = new FakeRedisNode("127.0.0.1:6379") { Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10) };

@@ -63,6 +63,30 @@ public sealed class WritePathTests
         Assert.EndsWith("; refused once promoted)", WritePath.Decide(Info(role: "slave", used: 1_038_424, max: 1_000_000), null)!.Cause);
     }
 
+    [Fact]
+    public void A_refusal_fails_the_check_unless_every_online_replica_answered_and_refuses_writes_too()
+    {
+        var oom = new WriteRefusal("OOM used_memory 2 > maxmemory 1 (maxmemory-policy noeviction; refused once promoted)", false);
+        var refusing = new RedisProbe(true, null, "", oom);
+        var taking = new RedisProbe(true, null, "");
+        Assert.True(WritePath.FailsCheck(null)); // not asked yet
+        Assert.True(WritePath.FailsCheck([])); // no online replica: its coordinator decides
+        Assert.True(WritePath.FailsCheck([refusing, taking]));
+        Assert.True(WritePath.FailsCheck([refusing, RedisProbe.Failed("no answer within 500 ms")]));
+        Assert.False(WritePath.FailsCheck([refusing]));
+        Assert.False(WritePath.FailsCheck([refusing, refusing]));
+    }
+
+    [Fact]
+    public void A_masters_online_replicas_are_read_from_INFO_replication()
+    {
+        var facts = ReplicationFacts.Parse("# Replication\r\nrole:master\r\nconnected_slaves:3\r\n" +
+            "slave0:ip=192.0.2.2,port=6379,state=online,offset=10,lag=0\r\nslave1:ip=192.0.2.3,port=6380,state=wait_bgsave,offset=0,lag=0\r\n" +
+            "slave2:ip=192.0.2.4,port=6379,state=online,offset=10,lag=1\r\nmaster_repl_offset:10\r\n");
+        Assert.Equal("192.0.2.2:6379,192.0.2.4:6379", facts.OnlineReplicaEndpoints);
+        Assert.Equal(2, facts.OnlineReplicas);
+    }
+
     private static readonly IPAddress NewMaster = IPAddress.Parse("192.0.2.2");
     private static readonly WriteRefusal Disk = new("MISCONF rdb_last_bgsave_status:err", true);
     private static readonly WriteRefusal Memory = new("OOM used_memory 2 > maxmemory 1 (maxmemory-policy noeviction)", false);
