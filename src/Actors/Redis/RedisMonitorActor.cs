@@ -120,7 +120,11 @@ public sealed class RedisMonitorActor : ReceiveActor
         var first = _checks++ == 0;
         var before = _score;
         // A master's refusal fails the check unless every online replica refuses writes too.
-        var refusalCounts = probe.WriteRefusal is not null && (probe.Facts is not { Role: RedisRole.Master } || WritePath.FailsCheck(_replicaProbes?.Select(p => p.Probe).ToList()));
+        // Until the replicas answered (one round, bounded by the peer timeout) the refusal is not counted: a
+        // first connection to them can take longer than a check interval.
+        var asking = _peers is not null && probe.Facts is { Role: RedisRole.Master, OnlineReplicaEndpoints.Length: > 0 } && _replicaProbes is null;
+        var refusalCounts = probe.WriteRefusal is not null && !asking
+                            && (probe.Facts is not { Role: RedisRole.Master } || WritePath.FailsCheck(_replicaProbes?.Select(p => p.Probe).ToList()));
         var passed = probe.Passed && !refusalCounts;
         var error = !probe.Passed ? probe.Error : refusalCounts ? probe.WriteRefusal!.Reason : "";
         _score = _score.Apply(passed, error, _settings.Check.Rise, _settings.Check.Fall);
@@ -170,11 +174,14 @@ public sealed class RedisMonitorActor : ReceiveActor
     private void ObserveWritePath(RedisProbe probe)
     {
         // A check without an answer tells nothing about the write path: keep the last verdict.
-        if (!probe.Passed || probe.WriteRefusal?.Cause == _writeRefusal?.Cause) return;
+        if (!probe.Passed) return;
         var was = _writeRefusal;
         _writeRefusal = probe.WriteRefusal;
+        // Said once per kind: the figures of an OOM change on every check.
+        if (probe.WriteRefusal?.Kind == was?.Kind) return;
         if (_writeRefusal is { } r)
-            _log.Warning("redis {0} {1}: its check fails until it is back (unless every replica refuses writes too){2}", _local.Endpoint, r.Reason,
+            _log.Warning("redis {0} {1}: its check fails until it is back{2}{3}", _local.Endpoint, r.Reason,
+                probe.Facts is { Role: RedisRole.Master } ? " (unless every replica refuses writes too)" : "",
                 r.DiskError ? "; not made a replica meanwhile (a Redis 7 replica panics on a replicated write it cannot persist), held read-only instead" : "");
         else
             _log.Info("redis {0} write path back (was {1})", _local.Endpoint, was!.Cause);

@@ -11,6 +11,9 @@ public sealed record WriteRefusal(string Cause, bool DiskError)
 {
     /// <summary>The health check's failure reason, as logged and shown in status.</summary>
     public string Reason => $"write path refused: {Cause}";
+
+    /// <summary>The refusal without its changing figures ("OOM", or the MISCONF cause): what is logged once.</summary>
+    public string Kind => DiskError ? Cause : Cause.Split(' ')[0];
 }
 
 /// <summary>

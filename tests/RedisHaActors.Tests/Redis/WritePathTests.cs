@@ -59,6 +59,9 @@ public sealed class WritePathTests
         // Eviction frees memory; maxmemory 0 is no limit.
         Assert.Null(WritePath.Decide(Info(used: 1_038_424, max: 1_000_000, policy: "allkeys-lru"), null));
         Assert.Null(WritePath.Decide(Info(used: 1_038_424, max: 0), null));
+        // Said once: the figures change on every check, the kind does not.
+        Assert.Equal("OOM", r!.Kind);
+        Assert.Equal("MISCONF rdb_last_bgsave_status:err", new WriteRefusal("MISCONF rdb_last_bgsave_status:err", true).Kind);
         // A replica ignores maxmemory, but would refuse writes once promoted.
         Assert.EndsWith("; refused once promoted)", WritePath.Decide(Info(role: "slave", used: 1_038_424, max: 1_000_000), null)!.Cause);
     }
