@@ -149,7 +149,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 break;
             case Monitor:
                 // Its first check (at once) tells its verdict; nothing to replay.
-                child = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis!, Self), name);
+                child = Context.ActorOf(RedisMonitorActor.Props(_settings.Redis, _settings.Vrrp.Priority, _localRedis!, Self, _io.Redis), name);
                 break;
             case Guard:
                 child = Context.ActorOf(ClusterGuardActor.Props(_settings.Cluster, Self), name);

@@ -10,7 +10,8 @@ public interface IRedisNode : IAsyncDisposable
     /// <summary>"host:port", for logs.</summary>
     string Endpoint { get; }
 
-    /// <summary>PING + INFO replication within <paramref name="timeout"/>.</summary>
+    /// <summary>PING + INFO (replication, keyspace, server, persistence, memory) within <paramref name="timeout"/>; a Redis
+    /// that answers but refuses writes passes with <see cref="RedisProbe.WriteRefusal"/> set.</summary>
     Task<RedisProbe> ProbeAsync(TimeSpan timeout);
 
     /// <summary>Which of <see cref="RedisPermissions.Checked"/> the server refuses (ACL <c>NOPERM</c> or renamed),
@@ -18,6 +19,13 @@ public interface IRedisNode : IAsyncDisposable
     /// changes (never <c>CLIENT PAUSE</c> for real). Works on Redis 6.2 and 7.x and needs no ACL permission of its own.</summary>
     /// <exception cref="RedisCommandException">Timeout or connection failure (nothing known).</exception>
     Task<IReadOnlyList<RedisPermissions.Refusal>> CheckPermissionsAsync(TimeSpan timeout);
+
+    /// <summary><c>CONFIG GET replica-read-only</c>: whether the server, as a replica, refuses client writes.
+    /// With <c>no</c> a replica takes writes from clients that reach it directly, so neither a demoted nor a
+    /// held (fenced) Redis refuses them.</summary>
+    /// <returns>The setting; null when the server refuses CONFIG GET (ACL or renamed): unknown.</returns>
+    /// <exception cref="RedisCommandException">Timeout or another error reply.</exception>
+    Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout);
 
     /// <summary><c>REPLICAOF NO ONE</c>: become a writable master.</summary>
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>

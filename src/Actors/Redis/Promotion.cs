@@ -7,8 +7,9 @@ namespace RedisHaActors.Redis;
 /// Makes the local Redis the master with zero loss where the old master still answers: pause the old
 /// master's writes (<c>CLIENT PAUSE WRITE</c>), wait until the local replica has its final
 /// <c>master_repl_offset</c> (bounded by sync-timeout), <c>REPLICAOF NO ONE</c>, re-point the old
-/// master at us before releasing its paused writers, and drop its clients so they reconnect through the
-/// VIP. Where it does not answer, promote at once (after the fence wait of a guarded node) and report
+/// master at us before releasing its paused writers (or, when it cannot persist, at nothing:
+/// <see cref="FenceLocal"/>, since a Redis 7 replica panics on a replicated write it cannot persist), and drop
+/// its clients so they reconnect through the VIP. Where it does not answer, promote at once (after the fence wait of a guarded node) and report
 /// the estimated loss. A procedure with explicit inputs: it reads no actor state, and cancellation is
 /// checked before every command, so a superseded promotion never reaches Redis.
 /// </summary>
@@ -46,6 +47,7 @@ public static class Promotion
         var ownOffset = r.OwnOffset;
         long? target = null;
         var oldError = "";
+        WriteRefusal? oldRefusal = null;
         if (r.Old is { } old)
         {
             // A preempted master was advertising a moment ago, so its Redis should answer: keep
@@ -57,6 +59,7 @@ public static class Promotion
                 if (probe.Passed && probe.Facts is { Role: RedisRole.Master } facts)
                 {
                     target = facts.MasterReplOffset;
+                    oldRefusal = probe.WriteRefusal;
                     break;
                 }
                 oldError = probe.Passed ? $"it is not a master ({probe.Facts?.Role})" : probe.Error;
@@ -75,7 +78,11 @@ public static class Promotion
                 await answering.PauseWritesAsync(r.HandoverLimit, r.PeerTimeout).ConfigureAwait(false);
                 paused = true;
                 var final = await answering.ProbeAsync(r.PeerTimeout).ConfigureAwait(false);
-                if (final.Passed && final.Facts is { Role: RedisRole.Master } ff) target = ff.MasterReplOffset;
+                if (final.Passed && final.Facts is { Role: RedisRole.Master } ff)
+                {
+                    target = ff.MasterReplOffset;
+                    oldRefusal = final.WriteRefusal;
+                }
             }
             catch (RedisCommandException e)
             {
@@ -143,8 +150,18 @@ public static class Promotion
             try
             {
                 ct.ThrowIfCancellationRequested();
-                var note = await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
-                how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}{(note.Length > 0 ? $" ({note})" : "")}";
+                if (oldRefusal is { DiskError: true } disk)
+                {
+                    // As our replica it would panic on the first write it cannot persist: held read-only instead,
+                    // its coordinator re-points it once its write path is back.
+                    await previous.ReplicaOfAsync(LocalFence.Host, LocalFence.Port, r.PeerTimeout).ConfigureAwait(false);
+                    how += $"; old master {r.PreviousMaster} held read-only (REPLICAOF {LocalFence.Host} {LocalFence.Port}), not made our replica: its {disk.Reason}";
+                }
+                else
+                {
+                    var note = await previous.ReplicaOfAsync(r.AnnounceHost, r.Port, r.PeerTimeout).ConfigureAwait(false);
+                    how += $"; old master {r.PreviousMaster} re-pointed to {r.AnnounceHost}:{r.Port}{(note.Length > 0 ? $" ({note})" : "")}";
+                }
             }
             catch (RedisCommandException e)
             {

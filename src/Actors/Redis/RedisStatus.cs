@@ -16,6 +16,9 @@ public sealed record GetRedisStatus
 /// <param name="EffectivePriority">Configured VRRP priority with the check weight applied, 1..254.</param>
 /// <param name="Checks">Checks completed since start.</param>
 /// <param name="Facts">Replication facts of the latest check; null when it got no <c>INFO</c> answer (or before the first).</param>
+/// <param name="WriteRefusal">Why the Redis refuses writes though it answers ("write path refused: MISCONF ..."), null when it takes them.</param>
+/// <param name="ReplicaReadOnly">A replica's <c>replica-read-only</c>; false means the read-only fence does not hold there;
+/// null for a master or when unknown (not asked yet, or CONFIG GET refused).</param>
 public sealed record RedisStatus(
     string Endpoint,
     bool Healthy,
@@ -24,4 +27,6 @@ public sealed record RedisStatus(
     string LastError,
     byte EffectivePriority,
     long Checks,
-    ReplicationFacts? Facts);
+    ReplicationFacts? Facts,
+    string? WriteRefusal = null,
+    bool? ReplicaReadOnly = null);

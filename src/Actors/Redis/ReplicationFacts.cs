@@ -52,6 +52,9 @@ public sealed record ReplicationFacts(
     /// <summary>Master only: replicas with <c>state=online</c> (synced; counted by <c>min-replicas-to-write</c> while their lag is small).</summary>
     public int OnlineReplicas => Replicas?.Count(r => r.Online) ?? 0;
 
+    /// <summary>Master only: the online replicas as "ip:port", comma-separated in INFO order; "" when none.</summary>
+    public string OnlineReplicaEndpoints => string.Join(',', (Replicas ?? []).Where(r => r.Online).Select(r => $"{r.Ip}:{r.Port}"));
+
     /// <summary>The offset this node has: for a replica what it processed, for a master what it produced.</summary>
     public long Offset => Role == RedisRole.Replica ? Math.Max(ReplicaReplOffset, MasterReplOffset) : MasterReplOffset;
 
@@ -59,14 +62,7 @@ public sealed record ReplicationFacts(
     /// <exception cref="FormatException">The text has no <c>role:</c> line.</exception>
     public static ReplicationFacts Parse(string info)
     {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in info.Split('\n'))
-        {
-            var trimmed = line.TrimEnd('\r');
-            var colon = trimmed.IndexOf(':');
-            if (colon <= 0 || trimmed.StartsWith('#')) continue;
-            fields[trimmed[..colon]] = trimmed[(colon + 1)..];
-        }
+        var fields = Fields(info);
         if (!fields.TryGetValue("role", out var role))
             throw new FormatException("INFO replication has no role field");
         long Long(string k) => fields.TryGetValue(k, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
@@ -86,6 +82,20 @@ public sealed record ReplicationFacts(
             fields.GetValueOrDefault("master_replid2") is { } id2 && id2.Any(c => c != '0') ? id2 : "",
             fields.GetValueOrDefault("master_sync_in_progress") == "1",
             fields.TryGetValue("slave_priority", out var sp) && int.TryParse(sp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var prio) ? prio : -1);
+    }
+
+    /// <summary>The <c>name:value</c> lines of an <c>INFO</c> answer (section headers skipped); the last of a repeated name wins.</summary>
+    internal static Dictionary<string, string> Fields(string info)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in info.Split('\n'))
+        {
+            var trimmed = line.TrimEnd('\r');
+            var colon = trimmed.IndexOf(':');
+            if (colon <= 0 || trimmed.StartsWith('#')) continue;
+            fields[trimmed[..colon]] = trimmed[(colon + 1)..];
+        }
+        return fields;
     }
 
     private static bool IsReplicaLine(string key) => key.Length > 5 && key.StartsWith("slave", StringComparison.Ordinal) && key[5..].All(char.IsAsciiDigit);

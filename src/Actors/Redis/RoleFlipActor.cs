@@ -20,8 +20,6 @@ namespace RedisHaActors.Redis;
 /// </summary>
 public sealed class RoleFlipActor : ReceiveActor
 {
-    // A replica of an address that never answers keeps its data and refuses writes (READONLY).
-
     private sealed record FlipFinished(long Generation, string Outcome, bool Failed, RolePlan? Plan = null);
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
@@ -37,6 +35,7 @@ public sealed class RoleFlipActor : ReceiveActor
         RoleDirective Directive,
         ReplicationFacts? Local,
         string? EmptyRestart,
+        WriteRefusal? WriteRefusal,
         ReplicationFacts? MasterFacts,
         long? LastKnownMasterOffset,
         long Generation,
@@ -57,7 +56,7 @@ public sealed class RoleFlipActor : ReceiveActor
         bool PermissionsInFlight,
         string? PermissionsError)
     {
-        public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, 0, false, 0, null, null, [],
+        public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, null, 0, false, 0, null, null, [],
             new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null, null, true, false, null);
     }
 
@@ -212,6 +211,8 @@ public sealed class RoleFlipActor : ReceiveActor
         {
             Local = m.Probe.Passed ? m.Probe.Facts : null,
             EmptyRestart = m.EmptyRestart,
+            // An unanswered check tells nothing about the write path: the last verdict holds.
+            WriteRefusal = m.Probe.Passed ? m.Probe.WriteRefusal : _s.WriteRefusal,
             // A Redis that was unreachable may come back restarted with another ACL or config: check again.
             PermissionsDue = _s.PermissionsDue || !m.Probe.Passed,
         };
@@ -302,11 +303,12 @@ public sealed class RoleFlipActor : ReceiveActor
         EnsureMinReplicas();
         SweepStrayMasters();
         var now = _clock.Now;
-        var plan = RolePlanner.Plan(_s.Directive, _settings.Port, _s.Local, _s.MasterFacts, protectData: Guarded, emptyRestart: _s.EmptyRestart);
+        var plan = RolePlanner.Plan(_s.Directive, _settings.Port, _s.Local, _s.MasterFacts, protectData: Guarded, emptyRestart: _s.EmptyRestart,
+            writeRefusal: _s.WriteRefusal);
         plan = RolePlanner.Gate(plan, _s.Lease, _s.LastDone, _settings.Check.Interval + _settings.Check.Timeout, now);
-        if (plan is KeepData or HoldPromotion && !SameRefusal(plan, _s.LastRefusal))
-            _log.Warning("{0}", plan is KeepData k ? k.Reason : ((HoldPromotion)plan).Reason);
-        _s = _s with { LastRefusal = plan is KeepData or HoldPromotion ? plan : null };
+        if (plan is KeepData or HoldPromotion or HoldReplica && !SameRefusal(plan, _s.LastRefusal))
+            _log.Warning("{0}", plan switch { KeepData k => k.Reason, HoldReplica h => h.Reason, _ => ((HoldPromotion)plan).Reason });
+        _s = _s with { LastRefusal = plan is KeepData or HoldPromotion or HoldReplica ? plan : null };
         var generation = _s.Generation;
         switch (plan)
         {
@@ -351,6 +353,7 @@ public sealed class RoleFlipActor : ReceiveActor
     {
         KeepData k => last is KeepData l && l.Reason == k.Reason,
         HoldPromotion => last is HoldPromotion,
+        HoldReplica => last is HoldReplica,
         _ => false,
     };
 

@@ -21,13 +21,19 @@ public sealed record FollowMaster(string Host, int Port) : RolePlan;
 
 /// <summary>Make the local Redis read-only without losing its data: the node lost its network (FAULT)
 /// while its Redis was a master. <c>REPLICAOF</c> an address that does not answer keeps the dataset
-/// and refuses writes until a real master is known again.</summary>
+/// and refuses writes until a real master is known again (<see cref="LocalFence"/>).</summary>
 /// <param name="Reason">Why, for the log.</param>
 public sealed record FenceLocal(string Reason) : RolePlan;
 
 /// <summary>Do not follow the VRRP master: our Redis has data its empty Redis would wipe. Logged once.</summary>
 /// <param name="Reason">Why, for the log.</param>
 public sealed record KeepData(string Reason) : RolePlan;
+
+/// <summary>Do not follow the VRRP master while the local Redis cannot persist (<see cref="WriteRefusal.DiskError"/>):
+/// a Redis 7 replica panics on a replicated write it cannot persist. It stays as it is (read-only) and follows
+/// once its write path is back. Logged once.</summary>
+/// <param name="Reason">Why, for the log.</param>
+public sealed record HoldReplica(string Reason) : RolePlan;
 
 /// <summary>Do not promote yet: the MASTER state behind the directive has lapsed with the VIP lease (the
 /// process woke from a stall). VRRP re-checks first; a real master promotes on fresh news. Logged once.</summary>
@@ -55,8 +61,12 @@ public static class RolePlanner
     /// <param name="emptyRestart">Why the local Redis is held back after restarting empty, else null. Such
     /// a master is fenced at once, whatever VRRP says: as a replica with no link it answers its
     /// replica's resync attempts with NOMASTERLINK, so the replica keeps its copy until it is promoted.</param>
+    /// <param name="writeRefusal">Why the local Redis refuses writes, else null. One that cannot persist is never
+    /// made a replica of the VRRP master (<see cref="HoldReplica"/>); as a master it is fenced
+    /// (<see cref="FenceLocal"/>: no link, no replicated write) once the new master's Redis is a master, not
+    /// before: until then it refuses writes by itself, and the promotion may still be catching up with it.</param>
     public static RolePlan Plan(RoleDirective directive, int masterPort, ReplicationFacts? local,
-        ReplicationFacts? masterRedis, bool protectData = false, string? emptyRestart = null)
+        ReplicationFacts? masterRedis, bool protectData = false, string? emptyRestart = null, WriteRefusal? writeRefusal = null)
     {
         if (local is null) return new RoleSteady("local redis does not answer");
         if (emptyRestart is not null && local.Role == RedisRole.Master)
@@ -79,6 +89,14 @@ public static class RolePlanner
                 var host = master.ToString();
                 if (local.Role == RedisRole.Replica && local.MasterHost == host && local.MasterPort == masterPort)
                     return new RoleSteady($"replica of {host}:{masterPort}");
+                if (writeRefusal is { DiskError: true } disk)
+                    return local.Role == RedisRole.Master && masterRedis is { Role: RedisRole.Master }
+                        ? new FenceLocal($"{disk.Reason}: held read-only, not made a replica of {host}:{masterPort} (a Redis 7 replica panics on a " +
+                                         "replicated write it cannot persist); it follows once its write path is back")
+                        : local.Role == RedisRole.Master
+                            ? new RoleSteady($"{disk.Reason}: its Redis refuses writes by itself; fenced once {host}:{masterPort} is a master")
+                            : new HoldReplica($"not following {host}:{masterPort} while the {disk.Reason} (a Redis 7 replica panics on a " +
+                                              "replicated write it cannot persist): held read-only until it is back");
                 if (protectData && DataPreference.WouldWipe(local, masterRedis))
                     return new KeepData($"not following {host}:{masterPort}: its Redis is empty and ours has {local.Keys} keys");
                 return masterRedis is { Role: RedisRole.Master }

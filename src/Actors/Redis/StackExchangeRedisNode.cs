@@ -134,7 +134,9 @@ public sealed class StackExchangeRedisNode : IRedisNode
         var ping = server.ExecuteAsync("PING");
         // Redis 7 takes several sections at once: the keyspace tells an empty Redis from a full one,
         // and run_id (server) a restarted one.
-        var info = _singleSectionInfo ? SingleSectionInfoAsync(server) : server.ExecuteAsync("INFO", "replication", "keyspace", "server");
+        // persistence and memory tell whether it can take writes (WritePath).
+        var info = _singleSectionInfo ? SingleSectionInfoAsync(server) : server.ExecuteAsync("INFO", InfoSections);
+        string? pingError = null;
         try
         {
             var pong = await ping.ConfigureAwait(false);
@@ -147,6 +149,12 @@ public sealed class StackExchangeRedisNode : IRedisNode
         catch (RedisServerException e) when (e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal))
         {
             // A replica that lost its master is alive and still holds data: it stays eligible.
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("MISCONF", StringComparison.Ordinal))
+        {
+            // Alive but unable to persist: Redis answers PING so to say it refuses writes. Its facts are read
+            // on; WritePath turns this into the check's failure.
+            pingError = e.Message.Split('\n', 2)[0].Trim();
         }
         catch
         {
@@ -164,15 +172,17 @@ public sealed class StackExchangeRedisNode : IRedisNode
             _singleSectionInfo = true;
             text = await SingleSectionInfoAsync(server).ConfigureAwait(false);
         }
-        return new RedisProbe(true, ReplicationFacts.Parse(text.ToString() ?? ""), "");
+        var body = text.ToString() ?? "";
+        return new RedisProbe(true, ReplicationFacts.Parse(body), "", WritePath.Decide(body, pingError));
     }
 
-    // The three sections as three INFOs sent together (still one round trip): on 6.2 the keyspace and
+    private static readonly object[] InfoSections = ["replication", "keyspace", "server", .. WritePath.InfoSections];
+
+    // The sections as one INFO each, sent together (still one round trip): on 6.2 the keyspace and
     // run_id are needed as much as on 7 (an empty or restarted Redis is told apart by them).
     private static async Task<RedisResult> SingleSectionInfoAsync(IServer server)
     {
-        var parts = await Task.WhenAll(server.ExecuteAsync("INFO", "replication"), server.ExecuteAsync("INFO", "keyspace"),
-            server.ExecuteAsync("INFO", "server")).ConfigureAwait(false);
+        var parts = await Task.WhenAll(InfoSections.Select(section => server.ExecuteAsync("INFO", section))).ConfigureAwait(false);
         return RedisResult.Create((RedisValue)string.Join("\r\n", parts.Select(p => p.ToString())));
     }
 
@@ -223,6 +233,20 @@ public sealed class StackExchangeRedisNode : IRedisNode
         "CLIENT KILL" => ["CLIENT", "KILL", "ID", "0"],
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "no harmless form"),
     };
+
+    /// <inheritdoc />
+    public async Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout)
+    {
+        try
+        {
+            var reply = await CommandAsync(timeout, "CONFIG", "GET", "replica-read-only").ConfigureAwait(false);
+            return reply.Length >= 2 ? !string.Equals(reply[1].ToString(), "no", StringComparison.OrdinalIgnoreCase) : null;
+        }
+        catch (RedisCommandException e) when (e.Refused)
+        {
+            return null;
+        }
+    }
 
     /// <inheritdoc />
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");

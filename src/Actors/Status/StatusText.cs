@@ -43,7 +43,8 @@ public static class StatusText
             var health = r.Healthy
                 ? "healthy"
                 : $"FAILING ({r.Failures} failures: {r.LastError})";
-            b.Append(CultureInfo.InvariantCulture, $"redis:  {r.Endpoint} {health}, priority {r.EffectivePriority}; {Role(r.Facts)}\n");
+            b.Append(CultureInfo.InvariantCulture, $"redis:  {r.Endpoint} {health}, priority {r.EffectivePriority}; {Role(r.Facts)}" +
+                $"{(r.ReplicaReadOnly is false ? "; replica-read-only NO: the read-only fence does not hold" : "")}\n");
         }
         else
             b.Append("redis:  (no answer)\n");

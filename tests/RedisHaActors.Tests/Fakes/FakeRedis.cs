@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using RedisHaActors.Redis;
 
 namespace RedisHaActors.Tests.Fakes;
@@ -33,6 +34,12 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     /// <summary>How many permission checks ran (not in <see cref="Commands"/>: they change nothing).</summary>
     public int PermissionChecks;
 
+    /// <summary>Reported by every probe while set: the server answers but refuses writes (MISCONF, OOM).</summary>
+    public volatile WriteRefusal? WriteRefusal;
+
+    /// <summary>Its <c>replica-read-only</c> (null: CONFIG GET refused).</summary>
+    public volatile StrongBox<bool?> ReplicaReadOnly = new(true);
+
     /// <summary>Returned by <see cref="ReplicaOfAsync"/> (a masterauth note).</summary>
     public volatile string ReplicaOfNote = "";
 
@@ -49,7 +56,10 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
         new(RedisRole.Replica, host, port, true, offset, offset, "replid", 0, "no-failover");
 
     public Task<RedisProbe> ProbeAsync(TimeSpan timeout) =>
-        Task.FromResult(Down ? RedisProbe.Failed("connection refused or unreachable") : new RedisProbe(true, Facts, ""));
+        Task.FromResult(Down ? RedisProbe.Failed("connection refused or unreachable") : new RedisProbe(true, Facts, "", WriteRefusal));
+
+    public Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout) =>
+        Down ? Task.FromException<bool?>(new RedisCommandException($"CONFIG GET on {Endpoint}: connection refused")) : Task.FromResult(ReplicaReadOnly.Value);
 
     private async Task RunAsync(string command, string what, Action apply)
     {

@@ -23,6 +23,43 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
+    public async Task Probe_of_a_Redis_that_cannot_save_passes_with_its_facts_and_reports_the_MISCONF_cause()
+    {
+        // Nobody, not even root, can create a file in /proc: every RDB save fails (no mount needed).
+        using var redis = new LoopbackRedis("--save", "3600 1", "--dir", "/proc");
+        redis.Cli(null, "SET", "k", "v");
+        redis.Cli(null, "BGSAVE");
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        RedisProbe? probe = null;
+        for (var i = 0; i < 100 && probe?.WriteRefusal is null; i++)
+        {
+            probe = await node.ProbeAsync(Timeout);
+            if (probe.WriteRefusal is null) await Task.Delay(50);
+        }
+        Assert.True(probe!.Passed, probe.Error);
+        Assert.Equal(RedisRole.Master, probe.Facts!.Role);
+        Assert.Equal(new WriteRefusal("MISCONF rdb_last_bgsave_status:err", true), probe.WriteRefusal);
+        Assert.False(probe.Healthy);
+        Assert.Equal("write path refused: MISCONF rdb_last_bgsave_status:err", probe.HealthError);
+    }
+
+    [Fact]
+    public async Task Probe_of_a_Redis_over_maxmemory_under_noeviction_reports_OOM_and_a_replicas_read_only_setting_is_read()
+    {
+        using var redis = new LoopbackRedis();
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        Assert.Null((await node.ProbeAsync(Timeout)).WriteRefusal);
+        redis.Cli(null, "CONFIG", "SET", "maxmemory", "1");
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+        Assert.False(probe.WriteRefusal!.DiskError);
+        Assert.Matches(@"^OOM used_memory \d+ > maxmemory 1 \(maxmemory-policy noeviction\)$", probe.WriteRefusal.Cause);
+        Assert.True(await node.ReplicaReadOnlyAsync(Timeout));
+        redis.Cli(null, "CONFIG", "SET", "replica-read-only", "no");
+        Assert.False(await node.ReplicaReadOnlyAsync(Timeout));
+    }
+
+    [Fact]
     public async Task Probe_of_a_closed_port_fails_fast_with_a_clear_reason()
     {
         await using var node = new StackExchangeRedisNode("127.0.0.1", LoopbackRedis.FreePort(), "", "", Timeout);
@@ -135,7 +172,9 @@ public sealed class StackExchangeRedisNodeTests
         await using var node = new StackExchangeRedisNode("127.0.0.1", replica.Port, "", "s3cret", Timeout);
         await node.ReplicaOfAsync("127.0.0.1", master.Port, Timeout);
         ReplicationFacts? facts = null;
-        for (var i = 0; i < 100 && facts is not { MasterLinkUp: true }; i++)
+        // Redis 7 waits repl-diskless-sync-delay (5 s) before the first full sync: 15 s, not the 5 s this
+        // loop had (it failed on a loaded host, as the test above did).
+        for (var i = 0; i < 300 && facts is not { MasterLinkUp: true }; i++)
         {
             await Task.Delay(50);
             facts = (await node.ProbeAsync(Timeout)).Facts;
