@@ -90,6 +90,9 @@ public sealed class KnownPeerTests : TestKit
         }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
         // n3 leaves the cluster and stays away past ForgetAfter; its Redis runs as a master again.
         flip.Tell(new DataPeersChanged([]));
+        // Handled before the clock moves (a sweep on the shifted clock with n3 still listed would refresh it).
+        flip.Tell(GetRoleFlipStatus.Instance, TestActor);
+        ExpectMsg<RoleFlipStatus>(TimeSpan.FromSeconds(3));
         _clock.Shift(StrayMasters.ForgetAfter + TimeSpan.FromSeconds(1));
         Thread.Sleep(200); // a sweep still in flight ends first
         stray.Facts = FakeRedisNode.Master(10);
