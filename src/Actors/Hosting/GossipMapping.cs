@@ -60,6 +60,33 @@ public static class GossipMapping
         return masters;
     }
 
+    /// <summary>
+    /// The voters' gossiped VRRP addresses (the VRRP side's known advert sources, <see cref="AdvertSources"/>), by
+    /// cluster address: each configured voter's latest, kept while it is away (it is still a configured peer,
+    /// and its adverts may be what ends a cluster-only partition), replaced when it gossips another. Entries
+    /// of members that are not configured voters are ignored, so the map never outgrows the voter list.
+    /// </summary>
+    /// <param name="known">The map so far.</param>
+    /// <param name="voters">The configured voters (<c>akka.cluster.seed-nodes</c>).</param>
+    /// <param name="peers">The gossiped peers now.</param>
+    /// <returns><paramref name="known"/> itself when nothing changed.</returns>
+    public static IReadOnlyDictionary<string, IPAddress> VoterVrrpAddresses(IReadOnlyDictionary<string, IPAddress> known,
+        IReadOnlyList<Akka.Actor.Address> voters, IReadOnlyList<PeerView> peers)
+    {
+        var voterAddresses = voters.Select(v => v.ToString()).ToHashSet(StringComparer.Ordinal);
+        Dictionary<string, IPAddress>? next = null;
+        foreach (var peer in peers)
+        {
+            if (peer.State.Role != PeerRole.Data || !voterAddresses.Contains(peer.State.ClusterAddress)
+                || !IPAddress.TryParse(peer.State.VrrpAddress, out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+                continue;
+            if (known.TryGetValue(peer.State.ClusterAddress, out var was) && was.Equals(address)) continue;
+            next ??= new Dictionary<string, IPAddress>(known, StringComparer.Ordinal);
+            next[peer.State.ClusterAddress] = address;
+        }
+        return next ?? known;
+    }
+
     /// <summary>The data peers (witnesses left out), for the Redis side.</summary>
     public static IReadOnlyList<DataPeer> DataPeers(IReadOnlyList<PeerView> peers) =>
         peers.Where(p => p.State.Role == PeerRole.Data)

@@ -52,7 +52,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         bool SwitchedAway,
         VrrpLeaseRenewed? Lease,
         PeerState? Published,
-        TimeSpan PublishedAt);
+        TimeSpan PublishedAt,
+        IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null);
 
     private readonly HaSettings _settings;
     private readonly NodeIo _io;
@@ -137,12 +138,15 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             case RoleFlip:
                 child = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis!, _io.Redis, _announceHost, _io.Clock,
                     _guarded ? _settings.Vrrp.AdvertInterval : null), name);
+                // Before the first directive: it never follows a master that is not a known peer.
+                child.Tell(new KnownPeersChanged(KnownSources().Allowed));
                 child.Tell(DirectiveFor("node started"));
                 child.Tell(new DataPeersChanged(_s.DataPeers));
                 if (_s.Lease is { } lease && _s.Vrrp == VrrpState.Master) child.Tell(ToRedis(lease));
                 break;
             case Vrrp:
                 child = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, Self, _io.Clock, _guarded), name);
+                child.Tell(new AdvertSourcesChanged(KnownSources()));
                 if (_s.Health is { } health) child.Tell(Gated(health));
                 if (_guarded) child.Tell(new QuorumVerdict(_s.Quorum.HasQuorum, _s.Quorum.Cause));
                 if (_s.Peers.Count > 0) child.Tell(new ClusterMastersSeen(GossipMapping.Masters(_s.Peers)));
@@ -263,10 +267,22 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     {
         // Mapped once per gossip change, not on every check (DataPreference asks on each).
         _s = _s with { Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers) };
+        var voterAddresses = GossipMapping.VoterVrrpAddresses(_s.VoterVrrpAddresses ?? new Dictionary<string, IPAddress>(), _settings.Cluster.Voters, m.Peers);
+        if (!ReferenceEquals(voterAddresses, _s.VoterVrrpAddresses) && voterAddresses.Count > 0)
+        {
+            // Known peers first, so the role flipper knows a master before VRRP can follow it.
+            _s = _s with { VoterVrrpAddresses = voterAddresses };
+            Child(RoleFlip).Tell(new KnownPeersChanged(KnownSources().Allowed));
+            Child(Vrrp).Tell(new AdvertSourcesChanged(KnownSources()));
+        }
         Child(Vrrp).Tell(new ClusterMastersSeen(GossipMapping.Masters(m.Peers)));
         Child(RoleFlip).Tell(new DataPeersChanged(_s.DataPeers));
         UpdateDataPreference();
     }
+
+    /// <summary>Whose adverts VRRP accepts, and whom the role flipper may follow: configuration and the voters' gossip.</summary>
+    private AdvertSources KnownSources() =>
+        RedisHaActors.Vrrp.AdvertSources.From(_settings.Vrrp, _guarded ? _settings.Cluster : null, _s.VoterVrrpAddresses?.Values ?? []);
 
     private void UpdateDataPreference()
     {

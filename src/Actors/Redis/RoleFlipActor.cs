@@ -44,7 +44,7 @@ public sealed class RoleFlipActor : ReceiveActor
         (RolePlan Plan, TimeSpan At)? LastDone,
         (string Line, bool Failed, DateTimeOffset At)? LastOutcome,
         IReadOnlyList<DataPeer> Peers,
-        IReadOnlyDictionary<string, (string Host, int Port)> KnownPeers,
+        IReadOnlyDictionary<string, KnownRedis> KnownPeers,
         (int Count, TimeSpan At)? MinReplicas,
         bool MinReplicasInFlight,
         TimeSpan? LastSweepAt,
@@ -54,10 +54,12 @@ public sealed class RoleFlipActor : ReceiveActor
         IReadOnlyList<RedisPermissions.Refusal>? Refused,
         bool PermissionsDue,
         bool PermissionsInFlight,
-        string? PermissionsError)
+        string? PermissionsError,
+        IReadOnlySet<IPAddress>? Known = null,
+        IPAddress? RefusedPeer = null)
     {
         public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, null, 0, false, 0, null, null, [],
-            new Dictionary<string, (string Host, int Port)>(), null, false, null, false, null, null, null, true, false, null);
+            new Dictionary<string, KnownRedis>(), null, false, null, false, null, null, null, true, false, null);
     }
 
     private readonly RedisSettings _settings;
@@ -162,6 +164,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Always()
     {
         Receive<DataPeersChanged>(Handle);
+        Receive<KnownPeersChanged>(Handle);
         Receive<VipLeaseRenewed>(m => _s = _s with { Lease = m.Lease });
         Receive<MinReplicasApplied>(Handle);
         Receive<StrayMastersSwept>(Handle);
@@ -192,6 +195,12 @@ public sealed class RoleFlipActor : ReceiveActor
     /// <summary>Takes the directive; true when it is a new decision (<see cref="RoleDirective.Supersedes"/>).</summary>
     private bool Update(RoleDirective m)
     {
+        var screened = KnownPeers.Screen(m, _s.Known);
+        var refused = ReferenceEquals(screened, m) ? null : !Equals(screened.Master, m.Master) ? m.Master : m.PreviousMaster;
+        if (refused is not null && !refused.Equals(_s.RefusedPeer))
+            _log.Warning("ignoring master {0}: not a known peer (no REPLICAOF, no connection, no credentials sent to it)", refused);
+        _s = _s with { RefusedPeer = refused ?? _s.RefusedPeer };
+        m = screened;
         var previous = _s.Directive;
         var following = m.Role == DesiredRole.Replica ? m.Master : null;
         var followed = previous.Role == DesiredRole.Replica ? previous.Master : null;
@@ -199,11 +208,38 @@ public sealed class RoleFlipActor : ReceiveActor
         if (!m.Supersedes(previous)) return false;
         // A new term: the self-fence is asserted afresh, and a lease belongs to one MASTER term.
         _s = _s with { MinReplicas = null, Lease = m.Role == DesiredRole.Master ? _s.Lease : null };
+        ForgetPeerConnections();
         return true;
     }
 
-    private void Handle(DataPeersChanged m) =>
-        _s = _s with { Peers = m.Peers, KnownPeers = StrayMasters.Remember(_s.KnownPeers, m.Peers) };
+    private void Handle(DataPeersChanged m)
+    {
+        _s = _s with { Peers = m.Peers, KnownPeers = StrayMasters.Remember(_s.KnownPeers, m.Peers, _clock.Now) };
+        ForgetPeerConnections();
+    }
+
+    private void Handle(KnownPeersChanged m)
+    {
+        _s = _s with { Known = m.Addresses };
+        // A master that is no longer a known peer is dropped from the directive as a new decision.
+        var screened = KnownPeers.Screen(_s.Directive, m.Addresses);
+        if (!ReferenceEquals(screened, _s.Directive)) Self.Tell(screened);
+        ForgetPeerConnections();
+    }
+
+    /// <summary>Closes connections to any Redis that is neither the master followed (or caught up with) nor a
+    /// remembered peer: connections stay bounded by the known peers and end when a peer is forgotten.</summary>
+    private void ForgetPeerConnections()
+    {
+        var keep = _s.KnownPeers.Values.Select(k => (k.Host, k.Port)).ToHashSet();
+        foreach (var address in new[] { _s.Directive.Master, _s.Directive.PreviousMaster })
+            if (address is not null) keep.Add((address.ToString(), _settings.Port));
+        foreach (var gone in _peerNodes.Keys.Where(k => !keep.Contains(k)).ToArray())
+        {
+            _ = _peerNodes[gone].DisposeAsync().AsTask();
+            _peerNodes.Remove(gone);
+        }
+    }
 
     private void Observe(LocalRedisObserved m)
     {
@@ -389,6 +425,8 @@ public sealed class RoleFlipActor : ReceiveActor
         if (_s.Local is not { Role: RedisRole.Master }) return;
         var now = _clock.Now;
         if (_s.LastSweepAt is { } last && now - last < StrayMasters.SweepInterval) return;
+        _s = _s with { KnownPeers = StrayMasters.Remember(_s.KnownPeers, _s.Peers, now) };
+        ForgetPeerConnections();
         var targets = StrayMasters.Targets(_s.KnownPeers, _s.Peers, _announceHost);
         if (targets.Count == 0) return;
         _s = _s with { LastSweepAt = now, SweepInFlight = true };

@@ -27,6 +27,8 @@ public enum DropReason
     Authentication,
     /// <summary>The advert's address list differs from ours (keepalived's check; see <c>skip-check-adv-addr</c>).</summary>
     AddressList,
+    /// <summary>The source is not a known peer (<see cref="AdvertSources"/>: unicast-peers, the voters' gossiped VRRP addresses).</summary>
+    UnknownSource,
 }
 
 /// <summary>Decoder output: either an advertisement or the reason it was dropped. Never both.</summary>

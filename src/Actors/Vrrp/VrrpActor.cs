@@ -43,6 +43,8 @@ public sealed class VrrpActor : ReceiveActor
     private readonly IReadOnlyList<IPAddress> _destinations;
     private readonly IReadOnlyList<IPAddress> _addresses;
     private readonly Dictionary<IPAddress, TimeSpan> _addressWarnings = new();
+    private readonly Dictionary<IPAddress, TimeSpan> _sourceWarnings = new();
+    private AdvertSources _sources;
     private long _advertsSent;
     private long _sendFailures;
     private long _vipFailures;
@@ -68,7 +70,9 @@ public sealed class VrrpActor : ReceiveActor
         _wire = VrrpWireOptions.From(settings);
         _destinations = settings.Peers.Count > 0 ? settings.Peers : [VrrpCodec.MulticastGroup];
         _addresses = settings.VirtualAddresses.Select(v => v.Address).ToArray();
+        _sources = AdvertSources.Initial(settings, guarded);
         Receive<DatagramReceived>(Handle);
+        Receive<AdvertSourcesChanged>(Handle);
         Receive<DeadlineReached>(_ => Apply(new TimerElapsed()));
         Receive<HealthChanged>(Apply);
         Receive<QuorumVerdict>(Apply);
@@ -101,6 +105,9 @@ public sealed class VrrpActor : ReceiveActor
             _log.Info($"VRRP v{_settings.Version} vrid {_settings.VirtualRouterId} on {_settings.Interface} from {_transport.PrimaryAddress?.ToString() ?? "(no address yet)"} " +
                       $"to {string.Join(",", _destinations)}, " +
                       $"priority {_settings.Priority}, advert {_settings.AdvertInterval.TotalMilliseconds} ms, preempt {(_settings.Preempt ? "on" : "off")}");
+            if (!_sources.Filtered)
+                _log.Warning("VRRP advert sources are not filtered (multicast, cluster guard off): any host on the link can send an advert " +
+                             "that moves the VIP; set redis-ha.vrrp.unicast-peers or akka.cluster.seed-nodes (the guard) so only peers are heard");
         }
         catch
         {
@@ -216,6 +223,11 @@ public sealed class VrrpActor : ReceiveActor
         {
             if (packet.Source.Equals(_transport!.PrimaryAddress))
                 result = new DecodeResult(null, DropReason.OwnAdvert);
+            else if (!_sources.Accepts(packet.Source))
+            {
+                WarnUnknownSource(packet);
+                result = new DecodeResult(null, DropReason.UnknownSource);
+            }
             else if (!_settings.SkipCheckAdvertAddresses && !VrrpCodec.AddressListMatches(packet.Advertisement, _addresses))
             {
                 WarnAddressList(packet);
@@ -226,20 +238,52 @@ public sealed class VrrpActor : ReceiveActor
         {
             _drops[reason] = _drops.GetValueOrDefault(reason) + 1;
             // Log the first of each kind; the counters carry the rest.
-            if (_drops[reason] == 1 && reason is not (DropReason.OwnAdvert or DropReason.AddressList))
+            if (_drops[reason] == 1 && reason is not (DropReason.OwnAdvert or DropReason.AddressList or DropReason.UnknownSource))
                 _log.Warning("dropped a VRRP packet: {0} (further drops of this kind are only counted)", reason);
             return;
         }
         Apply(new AdvertisementReceived(result.Packet!));
     }
 
+    private void Handle(AdvertSourcesChanged m)
+    {
+        if (m.Sources.Equals(_sources)) return;
+        _sources = m.Sources;
+        _log.Info("accepting VRRP adverts from {0}", _sources);
+    }
+
+    private void WarnUnknownSource(ReceivedAdvertisement packet)
+    {
+        // Not a configured or gossiped peer: a spoofer, or a peer whose address is not known yet.
+        if (!WarningDue(_sourceWarnings, packet.Source)) return;
+        _log.Warning($"dropping VRRP adverts from {packet.Source} (vrid {_settings.VirtualRouterId}, priority {packet.Advertisement.Priority}): " +
+                     $"not a known peer (accepting {_sources}); counted as unknown_source, logged once a minute per source");
+    }
+
+    /// <summary>At most once a minute per source; the table is bounded, so a flood of forged sources
+    /// cannot grow it (beyond <see cref="MaxWarnedSources"/> recent sources, further ones are only counted).</summary>
+    private bool WarningDue(Dictionary<IPAddress, TimeSpan> warned, IPAddress source)
+    {
+        var now = _clock.Now;
+        if (warned.TryGetValue(source, out var last) && now - last < TimeSpan.FromMinutes(1)) return false;
+        if (warned.Count >= MaxWarnedSources)
+        {
+            foreach (var old in warned.Where(kv => now - kv.Value >= TimeSpan.FromMinutes(1)).Select(kv => kv.Key).ToArray())
+                warned.Remove(old);
+            if (warned.Count >= MaxWarnedSources) return false;
+        }
+        warned[source] = now;
+        return true;
+    }
+
+    /// <summary>Sources remembered for the once-a-minute warnings, per kind.</summary>
+    private const int MaxWarnedSources = 64;
+
     private void WarnAddressList(ReceivedAdvertisement packet)
     {
         // Another router on our VRID, or a peer with a different VIP list: both would run as
         // masters side by side, so say so loudly, but at most once a minute per source.
-        var now = _clock.Now;
-        if (_addressWarnings.TryGetValue(packet.Source, out var last) && now - last < TimeSpan.FromMinutes(1)) return;
-        _addressWarnings[packet.Source] = now;
+        if (!WarningDue(_addressWarnings, packet.Source)) return;
         _log.Warning($"dropping adverts from {packet.Source} (vrid {_settings.VirtualRouterId}, priority {packet.Advertisement.Priority}): " +
                      $"their addresses [{string.Join(", ", packet.Advertisement.Addresses)}] differ from ours [{string.Join(", ", _addresses)}]; " +
                      "fix the VIP lists or set redis-ha.vrrp.skip-check-adv-addr = on");

@@ -103,15 +103,42 @@ public sealed class RoleDecisionsTests
     [Fact]
     public void Stray_master_targets_are_remembered_peers_whose_coordinator_is_not_reachable_never_our_own_Redis()
     {
-        IReadOnlyDictionary<string, (string Host, int Port)> known = new Dictionary<string, (string Host, int Port)>();
-        known = StrayMasters.Remember(known, [Peer("n2", true), Peer("n3", true, "192.0.2.3"), Peer("n4", true, "")]);
+        IReadOnlyDictionary<string, KnownRedis> known = new Dictionary<string, KnownRedis>();
+        known = StrayMasters.Remember(known, [Peer("n2", true), Peer("n3", true, "192.0.2.3"), Peer("n4", true, "")], Now);
         Assert.Equal(["n2", "n3"], known.Keys.Order());
         // n2's node left the cluster: it is no longer gossiped, but its Redis is still remembered.
         Assert.Equal([("192.0.2.2", 6379)], StrayMasters.Targets(known, [Peer("n3", true, "192.0.2.3")], "192.0.2.1"));
         Assert.Equal([("192.0.2.2", 6379), ("192.0.2.3", 6379)], StrayMasters.Targets(known, [Peer("n3", false, "192.0.2.3")], "192.0.2.1"));
         Assert.Empty(StrayMasters.Targets(known, [Peer("n2", true), Peer("n3", true, "192.0.2.3")], "192.0.2.1"));
         Assert.Equal([("192.0.2.3", 6379)], StrayMasters.Targets(known, [], "192.0.2.2")); // our own address is never a target
-        Assert.Same(known, StrayMasters.Remember(known, [Peer("n2", false)])); // nothing new: same map
+    }
+
+    [Fact]
+    public void A_peer_absent_from_the_cluster_for_ForgetAfter_has_left_for_good_and_is_no_longer_swept()
+    {
+        IReadOnlyDictionary<string, KnownRedis> known = new Dictionary<string, KnownRedis>();
+        known = StrayMasters.Remember(known, [Peer("n2", true), Peer("n3", true, "192.0.2.3")], Now);
+        // n2 leaves; n3 stays a member (unreachable for a while, then back).
+        var almost = Now + StrayMasters.ForgetAfter - TimeSpan.FromSeconds(1);
+        known = StrayMasters.Remember(known, [Peer("n3", false, "192.0.2.3")], almost);
+        Assert.Equal([("192.0.2.2", 6379), ("192.0.2.3", 6379)], StrayMasters.Targets(known, [Peer("n3", false, "192.0.2.3")], "192.0.2.1"));
+        known = StrayMasters.Remember(known, [Peer("n3", true, "192.0.2.3")], Now + StrayMasters.ForgetAfter);
+        Assert.Equal(["n3"], known.Keys);
+        Assert.Empty(StrayMasters.Targets(known, [], "192.0.2.3")); // n2 forgotten, n3 is ourselves here
+        // It comes back: remembered again.
+        known = StrayMasters.Remember(known, [Peer("n2", true)], Now + StrayMasters.ForgetAfter + TimeSpan.FromSeconds(1));
+        Assert.Equal(["n2", "n3"], known.Keys.Order());
+    }
+
+    [Fact]
+    public void Remembered_peers_are_bounded_the_longest_absent_forgotten_first()
+    {
+        IReadOnlyDictionary<string, KnownRedis> known = new Dictionary<string, KnownRedis>();
+        for (var i = 0; i < StrayMasters.MaxKnown + 5; i++)
+            known = StrayMasters.Remember(known, [Peer($"p{i:00}", true, $"198.51.100.{i + 1}")], Now + TimeSpan.FromSeconds(i));
+        Assert.Equal(StrayMasters.MaxKnown, known.Count);
+        Assert.DoesNotContain("p00", known.Keys);
+        Assert.Contains($"p{StrayMasters.MaxKnown + 4:00}", known.Keys);
     }
 
     [Fact]

@@ -58,6 +58,7 @@ public sealed class StatusEndpointTests : TestKit
         Assert.Contains("redis_ha_vip_failures_total 0", lines);
         Assert.Contains("redis_ha_vrrp_drops_total{reason=\"length\"} 1", lines);
         Assert.Contains("redis_ha_vrrp_drops_total{reason=\"checksum\"} 0", lines);
+        Assert.Contains("redis_ha_vrrp_drops_total{reason=\"unknown_source\"} 0", lines);
         Assert.Contains("redis_ha_vrrp_transitions_total{to=\"master\"} 1", lines);
 
         foreach (var path in new[] { "/", "/nope", "/status/x", "/metricsx" })
