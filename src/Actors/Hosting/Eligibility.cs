@@ -17,11 +17,17 @@ public static class Eligibility
     /// <param name="handingOverTo">The node a switchover is handing the VIP to, else null.</param>
     /// <param name="switchedAway">A switchover moved the VIP away from this node: it stays eligible for a
     /// real failover but does not preempt back until it restarts or is switched over to.</param>
-    public static HealthChanged Gate(RedisHealth health, string? defer, string? handingOverTo, bool switchedAway)
+    /// <param name="gaveBack">Why a preemption was given back (<see cref="PreemptionYielded"/>) while that hold lasts, else null.</param>
+    /// <param name="master">This node is VRRP MASTER now.</param>
+    public static HealthChanged Gate(RedisHealth health, string? defer, string? handingOverTo, bool switchedAway, string? gaveBack = null, bool master = false)
     {
         var h = new HealthChanged(health.EffectivePriority, health.Eligible, health.Cause, health.InSync);
         if (handingOverTo is not null) return h with { Eligible = false, Cause = $"switchover to {handingOverTo}" };
         if (defer is not null) return h with { Eligible = false, Cause = $"not eligible: {defer}" };
+        // A preemption given back: not eligible while still MASTER, so VRRP hands the VIP back at once
+        // (priority 0); as a backup eligible for a real failover but not preempting until the hold ends.
+        if (gaveBack is not null)
+            return master ? h with { Eligible = false, Cause = $"not eligible: {gaveBack}" } : h with { InSync = false };
         return switchedAway ? h with { InSync = false } : h;
     }
 }

@@ -53,7 +53,10 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         VrrpLeaseRenewed? Lease,
         PeerState? Published,
         TimeSpan PublishedAt,
-        IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null);
+        IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null,
+        string? YieldHold = null);
+
+    private sealed record YieldHoldEnded;
 
     private readonly HaSettings _settings;
     private readonly NodeIo _io;
@@ -101,6 +104,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<Switchover>(Handle);
         Receive<SwitchoverActor.HandingOver>(Handle);
         Receive<SwitchoverActor.Ended>(Handle);
+        Receive<PreemptionYielded>(Handle);
+        Receive<YieldHoldEnded>(Handle);
         Receive<GetVrrpStatus>(m => Child(Vrrp).Forward(m));
         Receive<GetNodeStatus>(Handle);
         Receive<Recreate>(m => Create(m.Child));
@@ -204,7 +209,24 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         PublishState();
     }
 
-    private HealthChanged Gated(RedisHealth h) => Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway);
+    private HealthChanged Gated(RedisHealth h) =>
+        Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master);
+
+    private void Handle(PreemptionYielded m)
+    {
+        // Without the hold, VRRP would preempt again at once and pause the old master's writes once more.
+        _s = _s with { YieldHold = $"{m.Reason} (held back {PromotionYielded.Hold.TotalSeconds:0} s)" };
+        _log.Warning("gave the preemption back: the VIP goes back to the old master; no preemption for {0} s (a failover still may)", PromotionYielded.Hold.TotalSeconds);
+        Timers.StartSingleTimer("yield-hold", new YieldHoldEnded(), PromotionYielded.Hold);
+        Regate();
+    }
+
+    private void Handle(YieldHoldEnded m)
+    {
+        _s = _s with { YieldHold = null };
+        _log.Info("eligible again: the hold after a given-back preemption ended");
+        Regate();
+    }
 
     private void Regate()
     {
@@ -231,6 +253,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             Lease = m.State == VrrpState.Master ? _s.Lease : null,
         };
         Child(RoleFlip).Tell(DirectiveFor($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})"));
+        if (_s.YieldHold is not null) Regate(); // from "hand the VIP back" to "no preemption"
         if (m is { State: VrrpState.Backup, Master: { } master }) _switchover.Tell(new SwitchoverActor.MasterSeen(master));
         PublishState();
     }

@@ -40,6 +40,7 @@ public static class Promotion
 
     /// <summary>Runs the promotion; returns the outcome line for the log.</summary>
     /// <exception cref="OperationCanceledException">A newer decision superseded it; nothing after the cancellation was sent.</exception>
+    /// <exception cref="PromotionYielded">A preemption did not catch up within sync-timeout: nothing was promoted, the old master's writes were released.</exception>
     /// <exception cref="RedisCommandException">A local command failed or timed out (the caller reads the role again).</exception>
     public static async Task<string> RunAsync(Request r, CancellationToken ct)
     {
@@ -101,10 +102,30 @@ public static class Promotion
                 if (ownOffset >= t) break;
                 await Task.Delay(TimeSpan.FromMilliseconds(20), ct).ConfigureAwait(false);
             }
+            if (ownOffset < t && r.PreviousMasterAlive && r.Old is { } alive)
+            {
+                // A preemption is voluntary: the old master is alive and serving, so it keeps its writes
+                // and the VIP rather than lose them to a replica that is behind.
+                if (paused)
+                {
+                    try { await alive.ResumeWritesAsync(r.PeerTimeout).ConfigureAwait(false); }
+                    catch (RedisCommandException) { /* its pause ends by itself after the hand-over limit */ }
+                }
+                throw new PromotionYielded($"preemption given back: own offset {ownOffset} still behind old master {r.PreviousMaster} offset {t} " +
+                                           $"after sync-timeout {r.SyncTimeout.TotalSeconds:0.#} s; not promoting with an estimated loss of {t - ownOffset} bytes" +
+                                           (paused ? ", its writes released" : ""));
+            }
             how = ownOffset >= t
                 ? $"caught up with old master {r.PreviousMaster} at offset {t} in {started.ElapsedMilliseconds} ms"
                 : $"sync-timeout: own offset {ownOffset} behind old master {r.PreviousMaster} offset {t}, estimated loss {t - ownOffset} bytes";
             if (!paused && oldError.Length > 0) how += $" ({oldError})";
+        }
+        else if (r.PreviousMasterAlive && r.PreviousMaster is not null)
+        {
+            // Preempting a master that still advertises but whose Redis we cannot reach: its clients may
+            // still reach it, so taking over would lose their writes (or give two masters).
+            throw new PromotionYielded($"preemption given back: old master {r.PreviousMaster} still advertises but its Redis did not answer within sync-timeout " +
+                                       $"{r.SyncTimeout.TotalSeconds:0.#} s ({oldError}); not promoting without its final offset");
         }
         else
         {

@@ -20,7 +20,7 @@ namespace RedisHaActors.Redis;
 /// </summary>
 public sealed class RoleFlipActor : ReceiveActor
 {
-    private sealed record FlipFinished(long Generation, string Outcome, bool Failed, RolePlan? Plan = null);
+    private sealed record FlipFinished(long Generation, string Outcome, bool Failed, RolePlan? Plan = null, bool Yielded = false);
 
     private sealed record MasterObserved(IPAddress Master, ReplicationFacts? Facts);
 
@@ -257,16 +257,23 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private void Finished(FlipFinished m)
     {
-        if (m.Failed) _log.Warning("redis role change failed, retrying after the next check: {0}", m.Outcome);
+        if (m.Yielded)
+        {
+            _log.Warning("redis role unchanged: {0}", m.Outcome);
+            Context.Parent.Tell(new PreemptionYielded(m.Outcome));
+        }
+        else if (m.Failed) _log.Warning("redis role change failed, retrying after the next check: {0}", m.Outcome);
         else _log.Info("redis role: {0}", m.Outcome);
         _cancelOnStop = null;
         _s = _s with
         {
             LastOutcome = (m.Outcome, m.Failed, DateTimeOffset.UtcNow),
-            LastDone = m.Failed || m.Plan is null ? null : (m.Plan, _clock.Now),
+            // A yielded preemption counts as done: not tried again within the settle time, by which the
+            // node supervisor has made VRRP give the VIP back.
+            LastDone = (m.Failed && !m.Yielded) || m.Plan is null ? null : (m.Plan, _clock.Now),
             // A failed or timed-out command may still run when a hung Redis wakes: the role is unknown
             // until the next check reads it again, and nothing is decided on the old facts.
-            Local = m.Failed ? null : _s.Local,
+            Local = m.Failed && !m.Yielded ? null : _s.Local,
         };
     }
 
@@ -370,7 +377,9 @@ public sealed class RoleFlipActor : ReceiveActor
                     _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout, Guarded && ConfigRefused);
                 Promotion.RunAsync(request, cts.Token).PipeTo(Self,
                     success: how => new FlipFinished(generation, how, false),
-                    failure: e => new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
+                    failure: e => (e is AggregateException a ? a.InnerException : e) is PromotionYielded y
+                        ? new FlipFinished(generation, y.Message, true, promote, Yielded: true)
+                        : new FlipFinished(generation, e is OperationCanceledException ? "cancelled" : e.Message, true));
                 break;
             }
         }

@@ -26,6 +26,16 @@ public sealed class NodeDecisionsTests
         Assert.False(Eligibility.Gate(failing, null, null, false).Eligible);
     }
 
+    [Fact]
+    public void A_preemption_given_back_hands_the_VIP_back_then_only_stops_preemption()
+    {
+        // Still MASTER: not eligible, so VRRP leaves with a priority-0 advert and the old master takes over.
+        var asMaster = Eligibility.Gate(Healthy, null, null, false, "preemption given back: behind", master: true);
+        Assert.Equal(new HealthChanged(200, false, "not eligible: preemption given back: behind", true), asMaster);
+        // A backup again: eligible for a real failover, but not in sync for preemption.
+        Assert.Equal(new HealthChanged(200, true, Healthy.Cause, false), Eligibility.Gate(Healthy, null, null, false, "preemption given back: behind"));
+    }
+
     [Theory]
     [InlineData(VrrpState.Master, DesiredRole.Master)]
     [InlineData(VrrpState.Backup, DesiredRole.Replica)]

@@ -163,6 +163,29 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         Assert.DoesNotContain("came back a master", lab.NodeLog(1));
     }
 
+    [Fact]
+    public void A_preemption_that_cannot_reach_the_old_masters_Redis_is_given_back_and_not_retried()
+    {
+        // n2 master; n1 (higher priority, preempt after 12 s) a linked replica. Then n1 stops hearing
+        // n2's Redis (replication and probes), though its link still reads "up" (repl-timeout 60 s).
+        using var lab = new NamespaceLab(output: output);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(2, priority: 190, preempt: true);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 master");
+        lab.StartNode(1, priority: 200, preempt: true, "redis-ha.vrrp.preempt-delay = 12s\nredis-ha.redis.sync-timeout = 2s");
+        lab.WaitUntil(() => lab.RedisCli(1, "info", "replication").Contains("master_link_status:up"), Limit, "n1 linked to n2");
+        lab.BlockInput(1, "-p", "tcp", "-s", "192.0.2.2", "--sport", "6379");
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("preemption given back", StringComparison.Ordinal), TimeSpan.FromSeconds(40), "n1 preempted and gave it back");
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]), Limit, "the VIP back on n2");
+        Thread.Sleep(TimeSpan.FromSeconds(5)); // within the 60 s hold: no second attempt
+        Assert.Equal([2], lab.VipHolders());
+        Assert.Equal("master", lab.Role(2));
+        Assert.Equal("slave", lab.Role(1)); // never promoted
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(lab.NodeLog(1), "redis role unchanged: preemption given back"));
+        Assert.Equal("OK", lab.WriteThroughVip("after", "1"));
+    }
+
     private const string LocalFenceHost = RedisHaActors.Redis.LocalFence.Host;
     private static readonly string LocalFencePort = RedisHaActors.Redis.LocalFence.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

@@ -87,6 +87,53 @@ public sealed class RoleFlipActorTests : TestKit
     }
 
     [Fact]
+    public void A_preemption_that_cannot_catch_up_releases_the_old_master_promotes_nothing_and_tells_the_node()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400); // never catches up
+        var flip = ChildActorOf(RoleFlipActor.Props(ActorTestSettings.Redis(syncTimeoutMs: 300), _local, _redis, "192.0.2.2", _clock, null));
+        Observe(flip);
+        flip.Tell(new RoleDirective(DesiredRole.Master, null, Old, "preempt: priority 200 over master 192.0.2.1", PreviousMasterAlive: true));
+        var yielded = ExpectMsg<PreemptionYielded>(TimeSpan.FromSeconds(5));
+        Assert.Contains("own offset 400 still behind old master 192.0.2.1 offset 1000", yielded.Reason);
+        Assert.Contains("estimated loss of 600 bytes", yielded.Reason);
+        // Paused for the catch-up, then released; never re-pointed, and nothing promoted here.
+        AwaitAssert(() => Assert.Equal(["CLIENT PAUSE WRITE", "CLIENT UNPAUSE"], old.Commands));
+        Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+        // Not tried again at once (the node makes VRRP give the VIP back meanwhile).
+        Observe(flip);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(1, old.Commands.Count(c => c == "CLIENT PAUSE WRITE"));
+    }
+
+    [Fact]
+    public void A_preemption_of_a_master_whose_Redis_does_not_answer_is_given_back()
+    {
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = ChildActorOf(RoleFlipActor.Props(ActorTestSettings.Redis(syncTimeoutMs: 300), _local, _redis, "192.0.2.2", _clock, null));
+        Observe(flip);
+        flip.Tell(new RoleDirective(DesiredRole.Master, null, Old, "preempt: priority 200 over master 192.0.2.1", PreviousMasterAlive: true));
+        Assert.Contains("still advertises but its Redis did not answer", ExpectMsg<PreemptionYielded>(TimeSpan.FromSeconds(5)).Reason);
+        Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+    }
+
+    [Fact]
+    public void A_takeover_after_a_silent_master_that_cannot_catch_up_still_promotes_and_reports_the_loss()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start(syncTimeoutMs: 300);
+        Observe(flip);
+        flip.Tell(Master(Old, "no advert")); // not a preemption: the old master's node is gone
+        AwaitAssert(() => Assert.Contains("REPLICAOF NO ONE", _local.Commands), TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Contains("estimated loss 600 bytes",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
     public void FAULT_fences_a_master_Redis_read_only_and_a_returning_master_is_followed_again()
     {
         _local.Facts = FakeRedisNode.Master(100);
