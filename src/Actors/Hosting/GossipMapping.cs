@@ -91,8 +91,13 @@ public static class GossipMapping
     public static IReadOnlyList<DataPeer> DataPeers(IReadOnlyList<PeerView> peers) =>
         peers.Where(p => p.State.Role == PeerRole.Data)
             .Select(p => new DataPeer(p.State.Name, p.State.AnnounceHost, p.State.RedisPort, p.Reachable, ToRedis(p.State.RedisRole),
-                p.State.Keys, p.State.ReplOffset, p.State.ReplId ?? "", p.State.ReplId2 ?? ""))
+                p.State.Keys, p.State.ReplOffset, p.State.ReplId ?? "", p.State.ReplId2 ?? "", p.State.VrrpAddress,
+                ClusterEndpoint(p.State.ClusterAddress).Host, ClusterEndpoint(p.State.ClusterAddress).Port))
             .ToArray();
+
+    /// <summary>"akka.tcp://redis-ha@192.0.2.1:4053" -> ("192.0.2.1", 4053); ("", 0) when it does not parse.</summary>
+    public static (string Host, int Port) ClusterEndpoint(string clusterAddress) =>
+        Uri.TryCreate(clusterAddress, UriKind.Absolute, out var uri) && uri.Port > 0 ? (uri.Host.Trim('[', ']'), uri.Port) : ("", 0);
 
     /// <summary>VRRP's state as gossiped.</summary>
     public static PeerVrrpState ToPeer(VrrpState state) => state switch

@@ -10,8 +10,11 @@ namespace RedisHaActors.Redis;
 /// <param name="Offset">Its replication offset, bytes; -1 unknown.</param>
 /// <param name="ReplicationId">Its <c>master_replid</c>; "" unknown (a version before this field).</param>
 /// <param name="ReplicationId2">Its <c>master_replid2</c>, the history it forked from when promoted; "" none or unknown.</param>
+/// <param name="VrrpAddress">Its advert source address; "" unknown.</param>
+/// <param name="ClusterHost">Its coordinator's cluster (Akka remoting) host; "" unknown.</param>
+/// <param name="ClusterPort">Its coordinator's cluster port; 0 unknown.</param>
 public sealed record DataPeer(string Name, string Host, int Port, bool Reachable, RedisRole Role, long Keys, long Offset,
-    string ReplicationId = "", string ReplicationId2 = "");
+    string ReplicationId = "", string ReplicationId2 = "", string VrrpAddress = "", string ClusterHost = "", int ClusterPort = 0);
 
 /// <summary>The data peers changed (gossip or reachability). The witness is not a data peer.</summary>
 /// <param name="Peers">Every other data node that is a cluster member.</param>

@@ -36,21 +36,24 @@ public static class MasterFence
     /// cannot stand in for the peer and keep a cut-off master writable.</item>
     /// <item>It is not, and a data peer is a member the cluster cannot reach: one more than the online
     /// replicas, so the master refuses writes. It merely cannot see its replica; the other side may
-    /// promote, and only the majority removing that node ends the doubt.</item>
+    /// promote, and only the majority removing that node ends the doubt. Except the master this node
+    /// took over from: it keeps its own fence raised by this same rule (its replica, this node, is
+    /// unreachable to it), so a new master does not wait for the old one's removal to take writes.</item>
     /// <item>Otherwise (the peer is reachable and its Redis is not replicating, or no data peer is a
     /// member any more): 0, writes do not wait for a replica nobody will promote.</item>
     /// </list>
     /// </summary>
     /// <param name="facts">The local Redis, a master.</param>
     /// <param name="peers">The data peers that are cluster members, as gossiped.</param>
-    public static MinReplicasWanted Wanted(ReplicationFacts facts, IReadOnlyList<DataPeer> peers)
+    /// <param name="tookOverFrom">The advert source of the master this node took over from, null when none.</param>
+    public static MinReplicasWanted Wanted(ReplicationFacts facts, IReadOnlyList<DataPeer> peers, string? tookOverFrom = null)
     {
         var online = (facts.Replicas ?? []).Where(r => r.Online).ToArray();
         if (peers.FirstOrDefault(p => online.Any(r => IsReplicaOf(r, p))) is { } linked)
             return new MinReplicasWanted(online.Length, online.Length == 1
                 ? $"replica {linked.Name} online"
                 : $"replica {linked.Name} and {online.Length - 1} other replica(s) online; every one counts, so another replica cannot stand in for {linked.Name}");
-        if (peers.FirstOrDefault(p => !p.Reachable) is { } cut)
+        if (peers.FirstOrDefault(p => !p.Reachable && (tookOverFrom is null || p.VrrpAddress != tookOverFrom)) is { } cut)
             return new MinReplicasWanted(online.Length + 1,
                 $"{cut.Name}'s replica is not online and {cut.Name} is unreachable but still a cluster member: writes refused until the cluster removes it or its replica returns");
         return new MinReplicasWanted(0, peers.Count == 0

@@ -33,10 +33,12 @@ public static class Promotion
     /// <param name="PeerTimeout">Bound on a command to the old master.</param>
     /// <param name="SelfFenceUnavailable">Our Redis refuses CONFIG SET (so the old master's likely does too): the
     /// fence wait is still kept, but the outcome does not claim that the old master fenced itself.</param>
+    /// <param name="ProveGone">Guarded nodes: asked before the fence wait; a non-null answer (<see cref="ProcessGone"/>) proves the
+    /// old master's processes are gone, and the promotion does not wait. Null: always wait.</param>
     public sealed record Request(
         IRedisNode Local, IRedisNode? Old, IPAddress? PreviousMaster, bool PreviousMasterAlive, long OwnOffset, long? LastKnownMasterOffset,
         TimeSpan? FenceWait, bool ResetMinReplicas, string AnnounceHost, int Port, TimeSpan SyncTimeout, TimeSpan HandoverLimit,
-        TimeSpan Timeout, TimeSpan PeerTimeout, bool SelfFenceUnavailable = false);
+        TimeSpan Timeout, TimeSpan PeerTimeout, bool SelfFenceUnavailable = false, Func<CancellationToken, Task<string?>>? ProveGone = null);
 
     /// <summary>Runs the promotion; returns the outcome line for the log.</summary>
     /// <exception cref="OperationCanceledException">A newer decision superseded it; nothing after the cancellation was sent.</exception>
@@ -134,11 +136,17 @@ public static class Promotion
             if (r.PreviousMaster is not null && r.FenceWait is { } wait && wait - started.Elapsed is { } rest && rest > TimeSpan.Zero)
             {
                 // It fell silent without leaving: two writable masters, even briefly, are worse than a
-                // longer takeover.
-                await Task.Delay(rest, ct).ConfigureAwait(false);
-                waited = r.SelfFenceUnavailable
-                    ? $" after waiting {rest.TotalSeconds:0.00} s, though its Redis may not have fenced itself (CONFIG SET refused here: no min-replicas self-fence)"
-                    : $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
+                // longer takeover, unless its processes are provably gone.
+                var proof = r.ProveGone is null ? null : await r.ProveGone(ct).ConfigureAwait(false);
+                if (proof is not null)
+                    waited = $" without waiting for its fence: {proof}";
+                else
+                {
+                    await Task.Delay(rest, ct).ConfigureAwait(false);
+                    waited = r.SelfFenceUnavailable
+                        ? $" after waiting {rest.TotalSeconds:0.00} s, though its Redis may not have fenced itself (CONFIG SET refused here: no min-replicas self-fence)"
+                        : $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
+                }
             }
             how = r.PreviousMaster is null
                 ? "no previous master known: promoted at once"

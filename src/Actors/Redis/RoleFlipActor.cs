@@ -374,7 +374,8 @@ public sealed class RoleFlipActor : ReceiveActor
                 var request = new Promotion.Request(_local, promote.PreviousMaster is { } pm ? Peer(pm.ToString(), _settings.Port) : null,
                     promote.PreviousMaster, d.PreviousMasterAlive, _s.Local?.Offset ?? 0, _s.LastKnownMasterOffset,
                     MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded && !ConfigRefused, _announceHost, _settings.Port,
-                    _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout, Guarded && ConfigRefused);
+                    _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout, Guarded && ConfigRefused,
+                    Guarded ? GoneProof(promote.PreviousMaster) : null);
                 Promotion.RunAsync(request, cts.Token).PipeTo(Self,
                     success: how => new FlipFinished(generation, how, false),
                     failure: e => (e is AggregateException a ? a.InnerException : e) is PromotionYielded y
@@ -420,7 +421,7 @@ public sealed class RoleFlipActor : ReceiveActor
         // nor sent while a check runs (its answer comes within a check timeout).
         if (!Guarded || ConfigRefused || _s.PermissionsInFlight || _s.MinReplicasInFlight || _s.Directive is not { Role: DesiredRole.Master, NoQuorum: null }) return;
         if (_s.Local is not { Role: RedisRole.Master } facts) return;
-        var (wanted, reason) = MasterFence.Wanted(facts, _s.Peers);
+        var (wanted, reason) = MasterFence.Wanted(facts, _s.Peers, _s.Directive.PreviousMaster?.ToString());
         if (!MasterFence.Due(_s.MinReplicas, wanted, _clock.Now)) return;
         _s = _s with { MinReplicasInFlight = true };
         _local.SetMinReplicasAsync(wanted, MasterFence.MinReplicasMaxLagSeconds, _settings.Check.Timeout).PipeTo(Self,
@@ -457,6 +458,15 @@ public sealed class RoleFlipActor : ReceiveActor
         Peer(master.ToString(), _settings.Port).ProbeAsync(_settings.PeerTimeout).PipeTo(Self,
             success: p => new MasterObserved(master, p.Passed ? p.Facts : null),
             failure: _ => new MasterObserved(master, null));
+    }
+
+    /// <summary>The proof that the previous master's processes are gone, for its gossiped endpoints; null when they are unknown.</summary>
+    private Func<CancellationToken, Task<string?>>? GoneProof(IPAddress? previous)
+    {
+        if (previous is null || _s.Peers.FirstOrDefault(p => p.VrrpAddress == previous.ToString()) is not { ClusterPort: > 0 } peer) return null;
+        var (redisHost, redisPort, clusterHost, clusterPort) = (peer.Host.Length > 0 ? peer.Host : previous.ToString(), peer.Port, peer.ClusterHost, peer.ClusterPort);
+        var timeout = _settings.PeerTimeout;
+        return ct => ProcessGone.ProveAsync(redisHost, redisPort, clusterHost, clusterPort, timeout, ct);
     }
 
     private IRedisNode Peer(string host, int port)

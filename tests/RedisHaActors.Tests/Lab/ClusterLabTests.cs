@@ -118,6 +118,27 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Case_1_guarded_the_masters_node_and_Redis_killed_is_taken_over_without_the_fence_wait()
+    {
+        using var lab = new NamespaceLab(3, output);
+        BootTrio(lab);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis fenced");
+        lab.StartSampler(2);
+        Thread.Sleep(500);
+        var faultAt = NamespaceLab.NowMs();
+        lab.KillNode(1);
+        lab.KillRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 took over");
+        Thread.Sleep(500);
+        lab.StopSamplers();
+        var takeover = Takeover.SecondsUntilWritable(lab.SamplerLog(2), faultAt);
+        output.WriteLine($"case 1, guard on: n2 writable {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s after the kill");
+        // Both ports refused: the promotion did not wait for a fence nothing can breach.
+        Assert.Contains("without waiting for its fence: its Redis 192.0.2.1:6379 and its coordinator's 192.0.2.1:4053 refuse connections", lab.NodeLog(2));
+        Assert.NotNull(takeover);
+    }
+
+    [Fact]
     public void A_data_node_alone_never_takes_the_VIP_and_the_cluster_survives_kills_and_restarts()
     {
         using var lab = new NamespaceLab(3, output);

@@ -67,6 +67,18 @@ public sealed class RoleDecisionsTests
     }
 
     [Fact]
+    public void A_new_master_does_not_wait_for_the_removal_of_the_master_it_took_over_from()
+    {
+        // n2 promoted after n1 fell silent: n1 is unreachable but still a member. n1 keeps its own fence
+        // raised (n2 is unreachable to it), so n2 takes writes at once.
+        var oldMaster = Peer("n1", false, "192.0.2.1") with { VrrpAddress = "192.0.2.1" };
+        Assert.Equal(0, MasterFence.Wanted(Master(), [oldMaster], tookOverFrom: "192.0.2.1").Count);
+        // Any other unreachable member still raises it.
+        Assert.Equal(1, MasterFence.Wanted(Master(), [oldMaster], tookOverFrom: "192.0.2.9").Count);
+        Assert.Equal(1, MasterFence.Wanted(Master(), [oldMaster]).Count);
+    }
+
+    [Fact]
     public void An_extra_replica_cannot_stand_in_for_the_peers_replica()
     {
         var extra = Link("192.0.2.1", port: 6380); // a backup job's redis-cli --replica on the master's own host

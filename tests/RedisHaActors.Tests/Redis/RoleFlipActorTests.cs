@@ -263,6 +263,54 @@ public sealed class RoleFlipActorTests : TestKit
             flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
     }
 
+    [Theory]
+    [InlineData(true, true, true)]    // both ports refuse: the processes are gone, no fence wait
+    [InlineData(true, false, false)]  // the coordinator's port still listens (a frozen node): wait
+    [InlineData(false, true, false)]  // Redis still listens (cut off, maybe writable): wait
+    public void A_silent_master_whose_Redis_and_coordinator_ports_both_refuse_is_taken_over_without_the_fence_wait(
+        bool redisGone, bool coordinatorGone, bool promotedAtOnce)
+    {
+        using var redisPort = new LoopbackPort(listening: !redisGone);
+        using var clusterPort = new LoopbackPort(listening: !coordinatorGone);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        _redis.Get("192.0.2.1").Down = true;
+        var flip = Start(guarded: true);
+        // As gossiped: n1's advert source, Redis and cluster endpoints (here on loopback).
+        flip.Tell(new DataPeersChanged([new DataPeer("n1", "127.0.0.1", redisPort.Port, false, RedisRole.Master, 5, 400,
+            VrrpAddress: "192.0.2.1", ClusterHost: "127.0.0.1", ClusterPort: clusterPort.Port)]));
+        Observe(flip);
+        // Fell silent 0.5 s ago: without proof the promotion waits about 4 s more.
+        flip.Tell(new RoleDirective(DesiredRole.Master, null, Old, "no advert", PreviousMasterSilentFor: TimeSpan.FromSeconds(0.5)));
+        if (promotedAtOnce)
+        {
+            AwaitAssert(() => Assert.Contains("REPLICAOF NO ONE", _local.Commands), TimeSpan.FromSeconds(2));
+            AwaitAssert(() => Assert.Contains("without waiting for its fence: its Redis 127.0.0.1:",
+                flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(2));
+        }
+        else
+        {
+            Thread.Sleep(2000);
+            Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+        }
+    }
+
+    /// <summary>A loopback port that listens, or one that was just released (connections are refused).</summary>
+    private sealed class LoopbackPort : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+
+        public LoopbackPort(bool listening)
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            if (!listening) _listener.Stop();
+        }
+
+        public int Port { get; }
+
+        public void Dispose() => _listener.Stop();
+    }
+
     [Fact]
     public async Task A_Redis_that_refuses_CONFIG_is_shown_as_unable_to_fence_and_is_never_sent_min_replicas()
     {
