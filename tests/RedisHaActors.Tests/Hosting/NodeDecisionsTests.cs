@@ -68,8 +68,8 @@ public sealed class NodeDecisionsTests
         Assert.Equal([new ClusterMaster(IPAddress.Parse("192.0.2.2"), 190)], GossipMapping.Masters(peers));
         Assert.Equal(
         [
-            new DataPeer("n2", "192.0.2.2", 6379, true, RedisRole.Master, 42, 1234),
-            new DataPeer("n3", "192.0.2.3", 6379, false, RedisRole.Unknown, 42, 1234),
+            new DataPeer("n2", "192.0.2.2", 6379, true, RedisRole.Master, 42, 1234, VrrpAddress: "192.0.2.2", ClusterHost: "192.0.2.2", ClusterPort: 4053),
+            new DataPeer("n3", "192.0.2.3", 6379, false, RedisRole.Unknown, 42, 1234, VrrpAddress: "192.0.2.3", ClusterHost: "192.0.2.3", ClusterPort: 4053),
         ], GossipMapping.DataPeers(peers));
     }
 
