@@ -54,7 +54,10 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         PeerState? Published,
         TimeSpan PublishedAt,
         IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null,
-        string? YieldHold = null);
+        string? YieldHold = null,
+        bool GoneProbeInFlight = false);
+
+    private sealed record MasterGoneProbed(IPAddress Master, string? Proof);
 
     private sealed record YieldHoldEnded;
 
@@ -98,6 +101,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<LocalRedisObserved>(Handle);
         Receive<VrrpStatusChanged>(Handle);
         Receive<VrrpMasterChanged>(Handle);
+        Receive<VrrpMasterSilent>(Handle);
+        Receive<MasterGoneProbed>(Handle);
         Receive<VrrpLeaseRenewed>(Handle);
         Receive<QuorumChanged>(Handle);
         Receive<PeersChanged>(Handle);
@@ -211,6 +216,25 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private HealthChanged Gated(RedisHealth h) =>
         Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master);
+
+    private void Handle(VrrpMasterSilent m)
+    {
+        // The silent master still shows up in the cluster (the failure detector is slower than VRRP): a refused
+        // connection on its cluster port proves its coordinator is gone, a timeout proves nothing. Its Redis is
+        // the promotion's business (caught up with if it answers, fenced or proven gone otherwise).
+        if (_s.GoneProbeInFlight || _s.DataPeers.FirstOrDefault(p => p.VrrpAddress == m.Master.ToString()) is not { ClusterPort: > 0 } peer) return;
+        _s = _s with { GoneProbeInFlight = true };
+        ProcessGone.CoordinatorGoneAsync(peer.ClusterHost, peer.ClusterPort, _settings.Redis.PeerTimeout, CancellationToken.None)
+            .PipeTo(Self, success: proof => new MasterGoneProbed(m.Master, proof), failure: _ => new MasterGoneProbed(m.Master, null));
+    }
+
+    private void Handle(MasterGoneProbed m)
+    {
+        _s = _s with { GoneProbeInFlight = false };
+        if (m.Proof is null) return;
+        _log.Warning("master {0} is gone though the cluster still shows it up: {1}", m.Master, m.Proof);
+        Child(Vrrp).Tell(new ClusterMasterGone(m.Master, m.Proof));
+    }
 
     private void Handle(PreemptionYielded m)
     {

@@ -10,6 +10,21 @@ namespace RedisHaActors.Redis;
 /// </summary>
 public static class ProcessGone
 {
+    /// <summary>
+    /// Proof that a silent master's coordinator is gone (its cluster port refuses connections), so VRRP need
+    /// not wait for the failure detector: the promotion still waits for the Redis fence unless
+    /// <see cref="ProveAsync"/> also proves its Redis gone, and catches up with it when it answers.
+    /// </summary>
+    /// <param name="clusterHost">Its coordinator's cluster host.</param>
+    /// <param name="clusterPort">Its coordinator's cluster port.</param>
+    /// <param name="timeout">Bound on the connection attempt.</param>
+    /// <param name="ct">Cancels the attempt.</param>
+    /// <returns>The proof as a log phrase, or null.</returns>
+    public static async Task<string?> CoordinatorGoneAsync(string clusterHost, int clusterPort, TimeSpan timeout, CancellationToken ct) =>
+        await TcpRefusal.IsRefusedAsync(clusterHost, clusterPort, timeout, ct).ConfigureAwait(false)
+            ? $"its coordinator's {clusterHost}:{clusterPort} refuses connections (the process is gone)"
+            : null;
+
     /// <summary>The proof as a log phrase, or null when either port did not refuse.</summary>
     /// <param name="redisHost">The old master's Redis host.</param>
     /// <param name="redisPort">Its Redis port.</param>

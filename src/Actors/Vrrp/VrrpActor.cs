@@ -77,6 +77,7 @@ public sealed class VrrpActor : ReceiveActor
         Receive<HealthChanged>(Apply);
         Receive<QuorumVerdict>(Apply);
         Receive<ClusterMastersSeen>(Apply);
+        Receive<ClusterMasterGone>(Apply);
         Receive<VirtualAddressesFailed>(Handle);
         Receive<InterfaceReported>(Handle);
         Receive<GetVrrpStatus>(Handle);
@@ -347,6 +348,9 @@ public sealed class VrrpActor : ReceiveActor
                 break;
             case Warn warn:
                 _log.Warning(warn.Message);
+                break;
+            case ProbeSilentMaster probe:
+                _listener.Tell(new VrrpMasterSilent(probe.Master));
                 break;
             case MasterChanged master:
                 _log.Info("following master {0}", master.Master);

@@ -46,6 +46,16 @@ public sealed record ClusterMaster(IPAddress Address, byte Priority);
 /// <param name="Masters">Reachable peers that claim MASTER.</param>
 public sealed record ClusterMastersSeen(IReadOnlyList<ClusterMaster> Masters) : VrrpEvent;
 
+/// <summary>
+/// The silent master's processes are provably gone (its Redis and cluster ports refuse connections), though
+/// the cluster still shows it reachable (the failure detector has not caught up): its MASTER gossip is
+/// ignored for <see cref="VrrpStateMachine.GoneMasterGrace"/>, and a backup whose Master_Down_Timer ran
+/// out takes over at once.
+/// </summary>
+/// <param name="Address">The master's advert source.</param>
+/// <param name="Proof">What proved it, for the log.</param>
+public sealed record ClusterMasterGone(IPAddress Address, string Proof) : VrrpEvent;
+
 /// <summary>A VIP operation, as reported back by <see cref="Net.IVirtualAddresses"/>.</summary>
 public enum VipOperation
 {
@@ -101,6 +111,11 @@ public sealed record StateChanged(VrrpState From, VrrpState To, string Cause, IP
 /// <summary>Log one warning (the machine already rate-limits it).</summary>
 /// <param name="Message">The line to log.</param>
 public sealed record Warn(string Message) : VrrpAction;
+
+/// <summary>A backup whose Master_Down_Timer ran out does not take over, since the cluster shows the master
+/// up: ask whether its processes are gone (<see cref="ClusterMasterGone"/>). Once per Master_Down_Interval.</summary>
+/// <param name="Master">The silent master's advert source.</param>
+public sealed record ProbeSilentMaster(IPAddress Master) : VrrpAction;
 
 /// <summary>The master we follow changed while we stayed BACKUP.</summary>
 /// <param name="Master">New master address.</param>

@@ -28,6 +28,9 @@ namespace RedisHaActors.Vrrp;
 /// <param name="VipHoldUntil">After a failed VIP add or renew: no takeover or preemption before this time
 /// (<see cref="VrrpStateMachine.VipFailureHold"/>), so a peer that can hold the VIP takes it.</param>
 /// <param name="SilentPathWarned">The "VRRP silent but master alive in the cluster" warning was logged (once per episode).</param>
+/// <param name="GoneMaster">A master whose processes were proven gone (<see cref="ClusterMasterGone"/>); its MASTER gossip is
+/// ignored for <see cref="VrrpStateMachine.GoneMasterGrace"/> after <paramref name="GoneAt"/>, or until it advertises again.</param>
+/// <param name="GoneAt">When that proof arrived.</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
     byte Priority,
@@ -48,7 +51,9 @@ public sealed record VrrpInstanceState(
     IPAddress? LeftMaster = null,
     bool SilentPathWarned = false,
     TimeSpan? LeftAt = null,
-    TimeSpan? VipHoldUntil = null)
+    TimeSpan? VipHoldUntil = null,
+    IPAddress? GoneMaster = null,
+    TimeSpan? GoneAt = null)
 {
     /// <summary>May take over: the Redis check passed and the guard sees a quorum.</summary>
     public bool CanTakeOver => Eligible && Quorum;

@@ -25,6 +25,11 @@ public sealed record VrrpLeaseRenewed(Primitives.Lease Lease);
 /// <param name="Master">The master's primary address (advert source).</param>
 public sealed record VrrpMasterChanged(IPAddress Master);
 
+/// <summary>Published by <see cref="VrrpActor"/> while a silent master keeps a BACKUP from taking over because the
+/// cluster still shows it up; the node answers with <see cref="ClusterMasterGone"/> when its processes are provably gone.</summary>
+/// <param name="Master">The silent master's advert source.</param>
+public sealed record VrrpMasterSilent(IPAddress Master);
+
 /// <summary>Asks <see cref="VrrpActor"/> for a <see cref="VrrpStatus"/>.</summary>
 public sealed record GetVrrpStatus
 {

@@ -68,6 +68,7 @@ public sealed class VrrpStateMachine
                 HealthChanged h => new VrrpTransition(s with { Priority = h.EffectivePriority, Eligible = h.Eligible, InSync = h.InSync }, []),
                 QuorumVerdict q => new VrrpTransition(s with { Quorum = q.HasQuorum }, []),
                 ClusterMastersSeen c => new VrrpTransition(s with { ClusterMasters = c.Masters }, []),
+                ClusterMasterGone g => new VrrpTransition(s with { GoneMaster = g.Address, GoneAt = now }, []),
                 Shutdown => OnShutdown(s),
                 _ => new VrrpTransition(s, []),
             };
@@ -97,6 +98,7 @@ public sealed class VrrpStateMachine
         HealthChanged h => OnHealth(s, h, now),
         QuorumVerdict q => OnQuorum(s, q, now),
         ClusterMastersSeen c => OnClusterMasters(s, c, now),
+        ClusterMasterGone g => OnMasterGone(s, g, now),
         VirtualAddressesFailed f => OnVipFailed(s, f, now),
         _ => new VrrpTransition(s, []),
     };
@@ -277,6 +279,8 @@ public sealed class VrrpStateMachine
 
     private VrrpTransition OnAdvert(VrrpInstanceState s, ReceivedAdvertisement p, TimeSpan now)
     {
+        // A master proven gone that advertises again is back (restarted): its claims count again.
+        if (p.Source.Equals(s.GoneMaster)) s = s with { GoneMaster = null, GoneAt = null };
         var advert = p.Advertisement;
         switch (s.State)
         {
@@ -334,11 +338,13 @@ public sealed class VrrpStateMachine
             {
                 // No advert, yet the master is Up and reachable in the cluster: the VRRP path is
                 // broken, not the master. Taking over would make two masters; keep listening.
+                // Unless its processes are provably gone (the node asks; ClusterMasterGone answers).
                 var again = s with { MasterDownTimer = now + DownInterval(s), SilentPathWarned = true };
-                return new VrrpTransition(again, s.SilentPathWarned ? [] :
+                return new VrrpTransition(again, s.SilentPathWarned ? [new ProbeSilentMaster(alive.Address)] :
                 [
                     new Warn($"no VRRP advert for {Seconds(DownInterval(s))} s, but master {alive.Address} (priority {alive.Priority}) is up and reachable " +
                              "in the cluster: not taking over. The VRRP path looks broken (IP protocol 112 filtered, multicast, or VRID/address mismatch)"),
+                    new ProbeSilentMaster(alive.Address),
                 ]);
             }
             // LastAdvertAt is cleared by a priority-0 advert, so a master that left says so.
@@ -384,9 +390,28 @@ public sealed class VrrpStateMachine
         LiveClaims(s, s.ClusterMasters ?? [], now).FirstOrDefault();
 
     /// <summary>The MASTER claims in <paramref name="masters"/> that are news: a master that sent priority 0
-    /// less than <see cref="LeftMasterGrace"/> ago is leaving, whatever its gossip still says.</summary>
+    /// less than <see cref="LeftMasterGrace"/> ago is leaving, and one proven gone less than
+    /// <see cref="GoneMasterGrace"/> ago is dead, whatever its gossip still says.</summary>
     private static IEnumerable<ClusterMaster> LiveClaims(VrrpInstanceState s, IReadOnlyList<ClusterMaster> masters, TimeSpan now) =>
-        masters.Where(m => !(m.Address.Equals(s.LeftMaster) && s.LeftAt is { } left && now - left < LeftMasterGrace));
+        masters.Where(m => !(m.Address.Equals(s.LeftMaster) && s.LeftAt is { } left && now - left < LeftMasterGrace)
+                           && !(m.Address.Equals(s.GoneMaster) && s.GoneAt is { } gone && now - gone < GoneMasterGrace));
+
+    /// <summary>
+    /// How long the MASTER gossip of a master proven gone (<see cref="ClusterMasterGone"/>) is ignored: until the
+    /// failure detector marks it unreachable (about 2 s after its last heartbeat), with margin.
+    /// </summary>
+    public static readonly TimeSpan GoneMasterGrace = TimeSpan.FromSeconds(10);
+
+    private VrrpTransition OnMasterGone(VrrpInstanceState s, ClusterMasterGone g, TimeSpan now)
+    {
+        var next = s with { GoneMaster = g.Address, GoneAt = now };
+        // The master we follow has been silent for Master_Down_Interval and only its gossip held us back:
+        // take over now.
+        return next.State == VrrpState.Backup && g.Address.Equals(next.MasterAddress)
+               && next.LastAdvertAt is { } last && now - last >= DownInterval(next) && next.MasterDownTimer is not null
+            ? OnTimer(next with { MasterDownTimer = now }, now)
+            : new VrrpTransition(next, []);
+    }
 
     private VrrpTransition OnQuorum(VrrpInstanceState s, QuorumVerdict q, TimeSpan now)
     {

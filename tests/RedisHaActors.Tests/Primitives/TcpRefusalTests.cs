@@ -18,12 +18,15 @@ public sealed class TcpRefusalTests
         {
             Assert.False(await TcpRefusal.IsRefusedAsync("127.0.0.1", port, TimeSpan.FromSeconds(2), CancellationToken.None));
             Assert.Null(await ProcessGone.ProveAsync("127.0.0.1", port, "127.0.0.1", port, TimeSpan.FromSeconds(2), CancellationToken.None));
+            Assert.Null(await ProcessGone.CoordinatorGoneAsync("127.0.0.1", port, TimeSpan.FromSeconds(2), CancellationToken.None));
         }
         finally
         {
             listener.Stop();
         }
         Assert.True(await TcpRefusal.IsRefusedAsync("127.0.0.1", port, TimeSpan.FromSeconds(2), CancellationToken.None));
+        Assert.Contains("refuses connections (the process is gone)",
+            await ProcessGone.CoordinatorGoneAsync("127.0.0.1", port, TimeSpan.FromSeconds(2), CancellationToken.None));
         Assert.Contains("refuse connections (both processes are gone)",
             await ProcessGone.ProveAsync("127.0.0.1", port, "127.0.0.1", port, TimeSpan.FromSeconds(2), CancellationToken.None));
     }

@@ -65,15 +65,58 @@ public sealed class VrrpQuorumTests
         var deadline = d.State.MasterDownTimer!.Value;
         var first = d.Timer(deadline);
         Assert.Equal(VrrpState.Backup, d.State.State);
-        var warn = Assert.IsType<Warn>(Assert.Single(first));
-        Assert.Contains("master 192.0.2.1 (priority 200) is up and reachable in the cluster: not taking over", warn.Message);
-        Assert.Empty(d.Timer(d.State.MasterDownTimer!.Value));
+        Assert.Equal(["Warn", "ProbeSilentMaster"], Describe(first));
+        Assert.Contains("master 192.0.2.1 (priority 200) is up and reachable in the cluster: not taking over", first.OfType<Warn>().Single().Message);
+        // Warned once; asked again each Master_Down_Interval whether its processes are gone.
+        Assert.Equal(new ProbeSilentMaster(TestPackets.Node1), Assert.Single(d.Timer(d.State.MasterDownTimer!.Value)));
         Assert.Equal(VrrpState.Backup, d.State.State);
 
         // The master becomes unreachable in the cluster too: now it is really gone.
         d.ClusterMasters(At(5000));
         var takeover = d.Timer(d.State.MasterDownTimer!.Value);
         Assert.Contains("State(Backup->Master)", Describe(takeover));
+    }
+
+    [Fact]
+    public void A_silent_master_proven_gone_is_taken_over_at_once_though_its_gossip_still_says_master()
+    {
+        var d = Guarded(190);
+        d.Quorum(At(0), true);
+        d.EligibleBackup(At(0));
+        d.Advert(At(100), 200, TestPackets.Node1);
+        d.ClusterMasters(At(150), new ClusterMaster(TestPackets.Node1, 200));
+        // A proof before Master_Down_Interval ran out does not cut it short (the advert is only 0.2 s old),
+        // but its claim no longer holds the takeover back when the timer runs out.
+        Assert.Empty(d.Apply(new ClusterMasterGone(TestPackets.Node1, "ports refused"), At(300)));
+        Assert.Equal(VrrpState.Backup, d.State.State);
+        Assert.Contains("State(Backup->Master)", Describe(d.Timer(d.State.MasterDownTimer!.Value)));
+        // The usual order: held back first, then the proof takes over at once.
+        d = Guarded(190);
+        d.Quorum(At(0), true);
+        d.EligibleBackup(At(0));
+        d.Advert(At(100), 200, TestPackets.Node1);
+        d.ClusterMasters(At(150), new ClusterMaster(TestPackets.Node1, 200));
+        d.Timer(d.State.MasterDownTimer!.Value);
+        var proven = d.Apply(new ClusterMasterGone(TestPackets.Node1, "ports refused"), At(900));
+        Assert.Contains("State(Backup->Master)", Describe(proven));
+        // As master, the dead master's stale MASTER gossip does not make this node step down.
+        Assert.DoesNotContain("State(Master->Backup)", Describe(d.ClusterMasters(At(1000), new ClusterMaster(TestPackets.Node1, 200))));
+        Assert.Equal(VrrpState.Master, d.State.State);
+    }
+
+    [Fact]
+    public void A_master_proven_gone_that_advertises_again_counts_again()
+    {
+        var d = Guarded(190);
+        d.Quorum(At(0), true);
+        d.EligibleBackup(At(0));
+        d.Advert(At(100), 200, TestPackets.Node1);
+        d.ClusterMasters(At(150), new ClusterMaster(TestPackets.Node1, 200));
+        d.Apply(new ClusterMasterGone(TestPackets.Node1, "ports refused"), At(200));
+        d.Advert(At(300), 200, TestPackets.Node1); // restarted, back
+        Assert.Null(d.State.GoneMaster);
+        Assert.Contains("ProbeSilentMaster", Describe(d.Timer(d.State.MasterDownTimer!.Value)));
+        Assert.Equal(VrrpState.Backup, d.State.State);
     }
 
     [Fact]
@@ -101,7 +144,7 @@ public sealed class VrrpQuorumTests
         var deadline = d.State.MasterDownTimer!.Value;
         var actions = d.Timer(deadline > At(3000) ? deadline : At(3000));
         Assert.Equal(VrrpState.Backup, d.State.State);
-        Assert.IsType<Warn>(Assert.Single(actions));
+        Assert.Equal(["Warn", "ProbeSilentMaster"], Describe(actions));
     }
 
     [Theory]
