@@ -29,8 +29,10 @@ public static class DataPreference
         // Two masters meeting again (a cut healed, a node downed and restarted): the peer promoted from
         // our history (its master_replid2 is our master_replid) holds what the majority chose since; ours
         // past the fork is what it could not copy. Priority alone would throw the newer history away.
+        // Whatever its role now: restarted, it may be fenced read-only (a replica of nowhere keeps its ids),
+        // and a replica of ours has our replid, never it as replid2.
         if (own is { ReplicationId.Length: > 0 }
-            && peers.FirstOrDefault(p => p.Reachable && p.Role == RedisRole.Master && p.ReplicationId2 == own.ReplicationId) is { } newer)
+            && peers.FirstOrDefault(p => p.Reachable && p.Role != RedisRole.Unknown && p.ReplicationId2 == own.ReplicationId) is { } newer)
             return $"{newer.Name}'s Redis was promoted from this one's history (its master_replid2 is our master_replid {own.ReplicationId[..Math.Min(8, own.ReplicationId.Length)]}): it holds the newer writes";
         // Empty and not syncing: a master, or a replica without a live link (fenced at start-up). A
         // master with an online replica is not compared with it: the replica's keys came from here

@@ -171,6 +171,11 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         // Restarted at the same address: admitted again without an operator.
         StartWitness(lab);
         lab.WaitUntil(() => lab.NodeLog(3).Contains("quorum gained: sees 3 of 3 voters", StringComparison.Ordinal), Limit, "witness rejoined");
+        // n1 may still mark the restarted witness unreachable for a few seconds after it rejoined (Akka
+        // gates the address of the failed association for 5 s): a second failure in that window loses
+        // quorum (seen in CI; reported in issue 11). Wait for n1's own view to settle at 3 of 3.
+        Thread.Sleep(TimeSpan.FromSeconds(8));
+        lab.WaitUntil(() => LastQuorumLine(lab.NodeLog(1)).Contains("sees 3 of 3 voters", StringComparison.Ordinal), Limit, "n1 sees the witness again");
 
         // The replica's node killed with -9 and restarted: it rejoins and follows n1 again.
         lab.KillNode(2);
@@ -181,6 +186,9 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         WaitSettled(lab, 1, "n2 restarted");
         Assert.Equal("1", lab.RedisCli(2, "get", "witness-gone").Trim());
     }
+
+    private static string LastQuorumLine(string log) =>
+        log.Split('\n').LastOrDefault(l => l.Contains("redis-ha.cluster-guard", StringComparison.Ordinal) && l.Contains("quorum", StringComparison.Ordinal)) ?? "";
 
     [Fact]
     public void All_three_restarted_together_form_one_cluster_and_the_first_seed_is_not_needed()

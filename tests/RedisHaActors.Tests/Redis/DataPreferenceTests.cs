@@ -39,7 +39,11 @@ public sealed class DataPreferenceTests
         // The same while ours is fenced read-only (a replica of nowhere): the replid stays.
         Assert.NotNull(DataPreference.Defer(own with { Role = RedisRole.Replica, MasterHost = "127.0.0.1", MasterPort = 1 }, [Forked()]));
         Assert.Null(DataPreference.Defer(own, [Forked(reachable: false)]));            // unreachable: the guard decides
-        Assert.Null(DataPreference.Defer(own, [Forked(role: RedisRole.Replica)]));     // not a master
+        // Fenced read-only after a restart (a replica of nowhere): still the newer history.
+        Assert.NotNull(DataPreference.Defer(own, [Forked(role: RedisRole.Replica)]));
+        Assert.Null(DataPreference.Defer(own, [Forked(role: RedisRole.Unknown)]));     // its Redis does not answer
+        // Our own linked replica carries our replid, never as its replid2.
+        Assert.Null(DataPreference.Defer(own, [new DataPeer("n2", "192.0.2.2", 6379, true, RedisRole.Replica, 50, 900, "old", "older")]));
         Assert.Null(DataPreference.Defer(own, [Forked(id2: "other")]));                 // another history
         Assert.Null(DataPreference.Defer(own with { ReplicationId = "" }, [Forked(id2: "")])); // unknown (older peer)
         // The promoted one never defers to the one it forked from.
