@@ -222,7 +222,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         // The silent master still shows up in the cluster (the failure detector is slower than VRRP): a refused
         // connection on its cluster port proves its coordinator is gone, a timeout proves nothing. Its Redis is
         // the promotion's business (caught up with if it answers, fenced or proven gone otherwise).
-        if (_s.GoneProbeInFlight || _s.DataPeers.FirstOrDefault(p => p.VrrpAddress == m.Master.ToString()) is not { ClusterPort: > 0 } peer) return;
+        if (_s.GoneProbeInFlight || DataPeer.AdvertisingFrom(_s.DataPeers, m.Master) is not { } peer) return;
         _s = _s with { GoneProbeInFlight = true };
         ProcessGone.CoordinatorGoneAsync(peer.ClusterHost, peer.ClusterPort, _settings.Redis.PeerTimeout, CancellationToken.None)
             .PipeTo(Self, success: proof => new MasterGoneProbed(m.Master, proof), failure: _ => new MasterGoneProbed(m.Master, null));

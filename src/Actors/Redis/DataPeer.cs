@@ -14,7 +14,12 @@ namespace RedisHaActors.Redis;
 /// <param name="ClusterHost">Its coordinator's cluster (Akka remoting) host; "" unknown.</param>
 /// <param name="ClusterPort">Its coordinator's cluster port; 0 unknown.</param>
 public sealed record DataPeer(string Name, string Host, int Port, bool Reachable, RedisRole Role, long Keys, long Offset,
-    string ReplicationId = "", string ReplicationId2 = "", string VrrpAddress = "", string ClusterHost = "", int ClusterPort = 0);
+    string ReplicationId = "", string ReplicationId2 = "", string VrrpAddress = "", string ClusterHost = "", int ClusterPort = 0)
+{
+    /// <summary>The data peer whose adverts come from <paramref name="vrrpAddress"/> and whose cluster endpoint is known; null when none.</summary>
+    public static DataPeer? AdvertisingFrom(IReadOnlyList<DataPeer> peers, System.Net.IPAddress vrrpAddress) =>
+        peers.FirstOrDefault(p => p.VrrpAddress == vrrpAddress.ToString() && p.ClusterPort > 0);
+}
 
 /// <summary>The data peers changed (gossip or reachability). The witness is not a data peer.</summary>
 /// <param name="Peers">Every other data node that is a cluster member.</param>

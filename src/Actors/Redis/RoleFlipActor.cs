@@ -463,7 +463,7 @@ public sealed class RoleFlipActor : ReceiveActor
     /// <summary>The proof that the previous master's processes are gone, for its gossiped endpoints; null when they are unknown.</summary>
     private Func<CancellationToken, Task<string?>>? GoneProof(IPAddress? previous)
     {
-        if (previous is null || _s.Peers.FirstOrDefault(p => p.VrrpAddress == previous.ToString()) is not { ClusterPort: > 0 } peer) return null;
+        if (previous is null || DataPeer.AdvertisingFrom(_s.Peers, previous) is not { } peer) return null;
         var (redisHost, redisPort, clusterHost, clusterPort) = (peer.Host.Length > 0 ? peer.Host : previous.ToString(), peer.Port, peer.ClusterHost, peer.ClusterPort);
         var timeout = _settings.PeerTimeout;
         return ct => ProcessGone.ProveAsync(redisHost, redisPort, clusterHost, clusterPort, timeout, ct);
