@@ -120,6 +120,54 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Random_loss_on_the_VRRP_path_alone_never_moves_the_VIP_nor_changes_a_Redis_role()
+    {
+        // Half the VRRP adverts reaching the backup are dropped for 20 s (iptables statistic; Redis and the
+        // cluster's TCP untouched): with 200 ms adverts, Master_Down_Interval runs out every few seconds.
+        // The master is up and healthy in the cluster, so the backup must never take over.
+        using var lab = new NamespaceLab(3, output);
+        BootTrio(lab);
+        lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "n1's Redis fenced");
+        lab.StartSampler(1);
+        lab.StartSampler(2);
+        Thread.Sleep(500);
+        string[] loss = ["-p", "112", "-m", "statistic", "--mode", "random", "--probability", "0.5"];
+        lab.BlockInput(2, loss);
+        var observations = 0;
+        var seen = new List<string>();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(20) && observations < 1000)
+        {
+            observations++;
+            var holders = string.Join(",", lab.VipHolders());
+            var roles = $"{lab.Role(1)}/{lab.Role(2)}";
+            var state = $"VIP on {holders}, roles {roles}";
+            if (seen.Count == 0 || seen[^1] != state) seen.Add(state);
+            Thread.Sleep(200);
+        }
+        lab.UnblockInput(2, loss);
+        Thread.Sleep(1000);
+        lab.StopSamplers();
+        var warned = CountOf(lab.NodeLog(2), "is up and reachable in the cluster: not taking over");
+        output.WriteLine($"VRRP loss 50 % on n2 for 20 s, guard on: {observations} observations, states seen: {string.Join(" | ", seen)}; " +
+                         $"n2 held back by the cluster {warned} time(s) in its log (said once per silence)");
+        Assert.Equal(["VIP on 1, roles master/slave"], seen);
+        Assert.True(warned > 0, "the 50 % loss never ran out n2's Master_Down_Interval: the test did not test the loss");
+        Assert.DoesNotContain("MASTER -> BACKUP", lab.NodeLog(1));
+        Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
+        Assert.Empty(DualWritable.Intervals(lab.SamplerLog(1), lab.SamplerLog(2)));
+        Assert.Null(Takeover.SecondsUntilWritable(lab.SamplerLog(2), 0));
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0 && n < 100_000; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+            n++;
+        return n;
+    }
+
+    [Fact]
     public void Case_1_guarded_the_masters_node_and_Redis_killed_is_taken_over_without_waiting_for_the_failure_detector_or_the_fence()
     {
         using var lab = new NamespaceLab(3, output);
