@@ -27,6 +27,12 @@ public interface IRedisNode : IAsyncDisposable
     /// <exception cref="RedisCommandException">Timeout or another error reply.</exception>
     Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout);
 
+    /// <summary><c>CONFIG GET min-replicas-to-write</c> and <c>CONFIG GET min-replicas-max-lag</c>: the operator's own
+    /// write fence (<see cref="OperatorMinReplicas"/>), read on a node without the cluster guard.</summary>
+    /// <returns>The setting; null when the server refuses CONFIG GET (ACL or renamed): unknown.</returns>
+    /// <exception cref="RedisCommandException">Timeout or another error reply.</exception>
+    Task<OperatorMinReplicas?> MinReplicasAsync(TimeSpan timeout);
+
     /// <summary><c>REPLICAOF NO ONE</c>: become a writable master.</summary>
     /// <exception cref="RedisCommandException">Timeout or error reply.</exception>
     Task ReplicaOfNoOneAsync(TimeSpan timeout);

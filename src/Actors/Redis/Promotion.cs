@@ -23,7 +23,7 @@ public static class Promotion
     /// <param name="OwnOffset">The local replica's offset at the decision, bytes.</param>
     /// <param name="LastKnownMasterOffset">The old master's last seen <c>master_repl_offset</c>, for the loss estimate.</param>
     /// <param name="FenceWait">Guarded nodes, after a silent master: how long to wait for its self-fence (<see cref="MasterFence.WaitBeforePromotion"/>).</param>
-    /// <param name="ResetMinReplicas">Guarded nodes: set <c>min-replicas-to-write 0</c> before promoting (an earlier term may have left 1);
+    /// <param name="ResetMinReplicas">Set <c>min-replicas-to-write 0</c> before promoting: a guarded node (an earlier term may have left 1), or an unguarded one whose operator set it (<see cref="OperatorMinReplicas"/>);
     /// best effort: a failure is reported in the outcome and never stops the promotion.</param>
     /// <param name="AnnounceHost">How peers reach our Redis.</param>
     /// <param name="Port">Our (and peers') Redis port.</param>
@@ -33,12 +33,15 @@ public static class Promotion
     /// <param name="PeerTimeout">Bound on a command to the old master.</param>
     /// <param name="SelfFenceUnavailable">Our Redis refuses CONFIG SET (so the old master's likely does too): the
     /// fence wait is still kept, but the outcome does not claim that the old master fenced itself.</param>
+    /// <param name="ResetNote">Unguarded nodes whose operator set min-replicas (<see cref="OperatorMinReplicas"/>): said in the
+    /// outcome when the reset succeeded; null for a guarded node's own fence.</param>
     /// <param name="ProveGone">Guarded nodes: asked before the fence wait; a non-null answer (<see cref="ProcessGone"/>) proves the
     /// old master's processes are gone, and the promotion does not wait. Null: always wait.</param>
     public sealed record Request(
         IRedisNode Local, IRedisNode? Old, IPAddress? PreviousMaster, bool PreviousMasterAlive, long OwnOffset, long? LastKnownMasterOffset,
         TimeSpan? FenceWait, bool ResetMinReplicas, string AnnounceHost, int Port, TimeSpan SyncTimeout, TimeSpan HandoverLimit,
-        TimeSpan Timeout, TimeSpan PeerTimeout, bool SelfFenceUnavailable = false, Func<CancellationToken, Task<string?>>? ProveGone = null);
+        TimeSpan Timeout, TimeSpan PeerTimeout, bool SelfFenceUnavailable = false, Func<CancellationToken, Task<string?>>? ProveGone = null,
+        string? ResetNote = null);
 
     /// <summary>Runs the promotion; returns the outcome line for the log.</summary>
     /// <exception cref="OperationCanceledException">A newer decision superseded it; nothing after the cancellation was sent.</exception>
@@ -162,6 +165,7 @@ public static class Promotion
             try
             {
                 await r.Local.SetMinReplicasAsync(0, MasterFence.MinReplicasMaxLagSeconds, r.Timeout).ConfigureAwait(false);
+                if (r.ResetNote is not null) how += $"; {r.ResetNote}";
             }
             catch (RedisCommandException e)
             {

@@ -30,6 +30,10 @@ public sealed class RoleFlipActor : ReceiveActor
 
     private sealed record PermissionsChecked(IReadOnlyList<RedisPermissions.Refusal>? Refused, string? Error);
 
+    private sealed record OperatorMinReplicasRead(OperatorMinReplicas? Setting, string? Error);
+
+    private sealed record OperatorMinReplicasRestored(string? Error, string Why);
+
     /// <summary>Everything the flipper knows; replaced, never mutated.</summary>
     private sealed record State(
         RoleDirective Directive,
@@ -56,7 +60,12 @@ public sealed class RoleFlipActor : ReceiveActor
         bool PermissionsInFlight,
         string? PermissionsError,
         IReadOnlySet<IPAddress>? Known = null,
-        IPAddress? RefusedPeer = null)
+        IPAddress? RefusedPeer = null,
+        OperatorMinReplicas? Operator = null,
+        bool OperatorRead = false,
+        bool OperatorLowered = false,
+        bool OperatorInFlight = false,
+        TimeSpan? OperatorRetryAt = null)
     {
         public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, null, 0, false, 0, null, null, [],
             new Dictionary<string, KnownRedis>(), null, false, null, false, null, null, null, true, false, null);
@@ -168,6 +177,8 @@ public sealed class RoleFlipActor : ReceiveActor
         Receive<VipLeaseRenewed>(m => _s = _s with { Lease = m.Lease });
         Receive<MinReplicasApplied>(Handle);
         Receive<StrayMastersSwept>(Handle);
+        Receive<OperatorMinReplicasRead>(Handle);
+        Receive<OperatorMinReplicasRestored>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -325,6 +336,57 @@ public sealed class RoleFlipActor : ReceiveActor
             if (refused.Count > 0) _log.Warning("{0}", line);
             else _log.Info("{0}", line);
         }
+        ReadOperatorMinReplicas();
+    }
+
+    /// <summary>Unguarded nodes, once: the operator's min-replicas setting, which a promotion lowers and the node gives back.</summary>
+    private void ReadOperatorMinReplicas()
+    {
+        if (Guarded || _s.OperatorRead || RedisPermissions.Refuses(_s.Refused, "CONFIG GET")) return;
+        _s = _s with { OperatorRead = true };
+        _local.MinReplicasAsync(_settings.Check.Timeout).PipeTo(Self,
+            success: setting => new OperatorMinReplicasRead(setting, null),
+            failure: e => new OperatorMinReplicasRead(null, e.Message));
+    }
+
+    private void Handle(OperatorMinReplicasRead m)
+    {
+        if (m.Error is not null)
+        {
+            // Read again after the next passing check.
+            _s = _s with { OperatorRead = false };
+            return;
+        }
+        _s = _s with { Operator = m.Setting };
+        if (m.Setting is { Count: > 0 } op)
+            _log.Info("redis.conf's min-replicas-to-write {0} (max-lag {1} s) is kept; a promotion sets it to 0 until {0} replica(s) are online again, " +
+                      "so a dead old master does not make the new one refuse every write", op.Count, op.MaxLagSeconds);
+    }
+
+    /// <summary>Unguarded nodes: gives the operator's setting back once <see cref="OperatorMinReplicas.RestoreNow"/> says so.</summary>
+    private void RestoreOperatorMinReplicas()
+    {
+        if (Guarded || !_s.OperatorLowered || _s.OperatorInFlight || _s.Operator is not { } op || _s.Local is not { } local) return;
+        if (_s.OperatorRetryAt is { } retry && _clock.Now < retry) return;
+        if (!op.RestoreNow(local)) return;
+        var why = local.Role == RedisRole.Replica ? "this Redis is a replica now" : $"{local.OnlineReplicas} replica(s) online";
+        _s = _s with { OperatorInFlight = true };
+        _local.SetMinReplicasAsync(op.Count, op.MaxLagSeconds, _settings.Check.Timeout).PipeTo(Self,
+            success: () => new OperatorMinReplicasRestored(null, why),
+            failure: e => new OperatorMinReplicasRestored(e.Message, why));
+    }
+
+    private void Handle(OperatorMinReplicasRestored m)
+    {
+        var op = _s.Operator!;
+        if (m.Error is not null)
+        {
+            _s = _s with { OperatorInFlight = false, OperatorRetryAt = _clock.Now + MasterFence.Refresh };
+            _log.Warning("cannot restore redis.conf's min-replicas-to-write {0}, retrying in {1} s: {2}", op.Count, MasterFence.Refresh.TotalSeconds, m.Error);
+            return;
+        }
+        _s = _s with { OperatorInFlight = false, OperatorLowered = false, OperatorRetryAt = null };
+        _log.Info("min-replicas-to-write {0} (max-lag {1} s) restored from the promotion's 0: {2}", op.Count, op.MaxLagSeconds, m.Why);
     }
 
     private void Handle(StrayMastersSwept m)
@@ -344,6 +406,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Reconcile()
     {
         EnsureMinReplicas();
+        RestoreOperatorMinReplicas();
         SweepStrayMasters();
         var now = _clock.Now;
         var plan = RolePlanner.Plan(_s.Directive, _settings.Port, _s.Local, _s.MasterFacts, protectData: Guarded, emptyRestart: _s.EmptyRestart,
@@ -370,12 +433,17 @@ public sealed class RoleFlipActor : ReceiveActor
             {
                 var d = _s.Directive;
                 var cts = new CancellationTokenSource();
+                // Unguarded: the operator's setting is lowered for the promotion (set back by RestoreOperatorMinReplicas;
+                // marked before the outcome is known, since restoring a setting that was never lowered changes nothing).
+                var lowerOperator = !Guarded && !ConfigRefused && _s.Operator is { LowerAtPromotion: true };
+                if (lowerOperator) _s = _s with { OperatorLowered = true };
                 Become(() => Changing(cts));
                 var request = new Promotion.Request(_local, promote.PreviousMaster is { } pm ? Peer(pm.ToString(), _settings.Port) : null,
                     promote.PreviousMaster, d.PreviousMasterAlive, _s.Local?.Offset ?? 0, _s.LastKnownMasterOffset,
-                    MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), Guarded && !ConfigRefused, _announceHost, _settings.Port,
+                    MasterFence.WaitBeforePromotion(_fenceMargin, d.PreviousMasterSilentFor), (Guarded && !ConfigRefused) || lowerOperator, _announceHost, _settings.Port,
                     _settings.SyncTimeout, _settings.HandoverLimit, _settings.Check.Timeout, _settings.PeerTimeout, Guarded && ConfigRefused,
-                    Guarded ? GoneProof(promote.PreviousMaster) : null);
+                    Guarded ? GoneProof(promote.PreviousMaster) : null,
+                    lowerOperator ? $"redis.conf's min-replicas-to-write {_s.Operator!.Count} set to 0 until {_s.Operator.Count} replica(s) are online again" : null);
                 Promotion.RunAsync(request, cts.Token).PipeTo(Self,
                     success: how => new FlipFinished(generation, how, false),
                     failure: e => (e is AggregateException a ? a.InnerException : e) is PromotionYielded y

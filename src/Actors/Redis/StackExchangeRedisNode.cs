@@ -249,6 +249,25 @@ public sealed class StackExchangeRedisNode : IRedisNode
     }
 
     /// <inheritdoc />
+    public async Task<OperatorMinReplicas?> MinReplicasAsync(TimeSpan timeout)
+    {
+        try
+        {
+            var count = await CommandAsync(timeout, "CONFIG", "GET", "min-replicas-to-write").ConfigureAwait(false);
+            var lag = await CommandAsync(timeout, "CONFIG", "GET", "min-replicas-max-lag").ConfigureAwait(false);
+            return count.Length >= 2 && lag.Length >= 2
+                   && int.TryParse(count[1].ToString(), System.Globalization.CultureInfo.InvariantCulture, out var c)
+                   && int.TryParse(lag[1].ToString(), System.Globalization.CultureInfo.InvariantCulture, out var l)
+                ? new OperatorMinReplicas(c, l)
+                : null;
+        }
+        catch (RedisCommandException e) when (e.Refused)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
     public Task ReplicaOfNoOneAsync(TimeSpan timeout) => CommandAsync(timeout, "REPLICAOF", "NO", "ONE");
 
     /// <inheritdoc />

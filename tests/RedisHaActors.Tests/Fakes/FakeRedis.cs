@@ -40,6 +40,10 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     /// <summary>Its <c>replica-read-only</c> (null: CONFIG GET refused).</summary>
     public volatile StrongBox<bool?> ReplicaReadOnly = new(true);
 
+    /// <summary>Its <c>min-replicas-to-write</c> / <c>-max-lag</c>, changed by <see cref="SetMinReplicasAsync"/>
+    /// (null: CONFIG GET refused).</summary>
+    public volatile StrongBox<OperatorMinReplicas?> MinReplicas = new(new OperatorMinReplicas(0, 10));
+
     /// <summary>Returned by <see cref="ReplicaOfAsync"/> (a masterauth note).</summary>
     public volatile string ReplicaOfNote = "";
 
@@ -60,6 +64,16 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
 
     public Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout) =>
         Down ? Task.FromException<bool?>(new RedisCommandException($"CONFIG GET on {Endpoint}: connection refused")) : Task.FromResult(ReplicaReadOnly.Value);
+
+    /// <summary>How many times <see cref="MinReplicasAsync"/> answered (not in <see cref="Commands"/>: it changes nothing).</summary>
+    public int MinReplicasReads;
+
+    public Task<OperatorMinReplicas?> MinReplicasAsync(TimeSpan timeout)
+    {
+        if (Down) return Task.FromException<OperatorMinReplicas?>(new RedisCommandException($"CONFIG GET on {Endpoint}: connection refused"));
+        Interlocked.Increment(ref MinReplicasReads);
+        return Task.FromResult(MinReplicas.Value);
+    }
 
     private async Task RunAsync(string command, string what, Action apply)
     {
@@ -92,7 +106,7 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     public Task SetMinReplicasAsync(int count, int maxLagSeconds, TimeSpan timeout) =>
         Refused.ContainsKey("CONFIG SET")
             ? Task.FromException(new RedisCommandException($"CONFIG SET min-replicas-max-lag on {Endpoint}: NOPERM (fake)", refused: true))
-            : RunAsync($"MIN-REPLICAS {count} {maxLagSeconds}", "CONFIG SET", () => { });
+            : RunAsync($"MIN-REPLICAS {count} {maxLagSeconds}", "CONFIG SET", () => MinReplicas = new(new OperatorMinReplicas(count, maxLagSeconds)));
 
     public Task PauseWritesAsync(TimeSpan duration, TimeSpan timeout) =>
         RunAsync("CLIENT PAUSE WRITE", "CLIENT PAUSE", () => { });

@@ -238,6 +238,47 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Without_the_guard_the_operators_min_replicas_does_not_make_the_new_master_refuse_every_write_and_comes_back_with_a_replica()
+    {
+        // redis.conf asks for one replica per write. n1's node and Redis are killed: n2's only replica is gone.
+        using var lab = new NamespaceLab(output: output);
+        BootSyncedPair(lab, "--min-replicas-to-write", "1", "--min-replicas-max-lag", "10");
+        lab.WaitUntil(() => lab.NodeLog(2).Contains("redis.conf's min-replicas-to-write 1 (max-lag 10 s) is kept", StringComparison.Ordinal),
+            Limit, "n2 read the operator's setting");
+        using var writer = VipWriter.Start(lab);
+        Thread.Sleep(1000);
+        lab.KillNode(1);
+        lab.KillRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
+        Thread.Sleep(1000);
+        var (acked, outage, readOnly) = writer.Stop();
+        // A second writer through the VIP, after the takeover: the new master must take its writes.
+        int after;
+        string errors;
+        using (var second = VipWriter.Start(lab))
+        {
+            Thread.Sleep(2000);
+            (after, _, _) = second.Stop();
+            errors = second.ErrorText;
+        }
+        var lowered = lab.RedisCli(2, "config", "get", "min-replicas-to-write");
+        output.WriteLine($"unguarded, min-replicas-to-write 1, case 1: acked {acked} (longest outage {outage} ms, READONLY {readOnly}), " +
+                         $"then {after} acked in 2 s after the takeover; n2 after promotion: {lowered.Replace('\n', ' ')}");
+        // Before: NOREPLICAS for every write from the promotion on.
+        Assert.True(after > 20, $"only {after} writes acked in 2 s after the takeover: the new master refused writes\n{errors}");
+        Assert.EndsWith("\n0", lowered.Trim());
+        Assert.Contains("redis.conf's min-replicas-to-write 1 set to 0 until 1 replica(s) are online again", lab.NodeLog(2));
+        // n1 comes back as a replica: the operator's policy applies again on n2.
+        lab.StartRedis(1, "--min-replicas-to-write", "1", "--min-replicas-max-lag", "10");
+        lab.StartNode(1, priority: 200, preempt: false);
+        WaitEndState(lab, 2, "after n1 and its Redis restarted");
+        lab.WaitUntil(() => lab.RedisCli(2, "config", "get", "min-replicas-to-write").Trim().EndsWith("\n1", StringComparison.Ordinal)
+                            && lab.RedisCli(2, "config", "get", "min-replicas-max-lag").Trim().EndsWith("\n10", StringComparison.Ordinal),
+            Limit, "n2's min-replicas-to-write 1 / max-lag 10 restored");
+        Assert.Contains("min-replicas-to-write 1 (max-lag 10 s) restored from the promotion's 0: 1 replica(s) online", lab.NodeLog(2));
+    }
+
+    [Fact]
     public void Case_1_the_masters_node_and_its_Redis_killed_promotes_at_once_and_any_loss_is_in_the_estimate()
     {
         using var lab = new NamespaceLab(output: output);

@@ -180,4 +180,19 @@ public sealed class RoleDecisionsTests
         Assert.True((a with { NoQuorum = "no quorum" }).Supersedes(a));
         Assert.False((a with { NoQuorum = "no quorum: 1 of 3" }).Supersedes(a with { NoQuorum = "no quorum: 0 of 3" }));
     }
+
+    [Fact]
+    public void The_operators_min_replicas_is_given_back_when_enough_replicas_are_online_or_on_a_replica()
+    {
+        var op = new OperatorMinReplicas(2, 10);
+        var master = Master();
+        var one = new ReplicaLink("192.0.2.1", 6379, true, 100, 0);
+        var syncing = new ReplicaLink("192.0.2.3", 6379, false, 0, 0);
+        Assert.True(op.LowerAtPromotion);
+        Assert.False(new OperatorMinReplicas(0, 10).LowerAtPromotion);
+        Assert.False(op.RestoreNow(master));
+        Assert.False(op.RestoreNow(master with { Replicas = [one, syncing] }));
+        Assert.True(op.RestoreNow(master with { Replicas = [one, one with { Ip = "192.0.2.3" }] }));
+        Assert.True(op.RestoreNow(master with { Role = RedisRole.Replica, MasterHost = "192.0.2.1", MasterPort = 6379 }));
+    }
 }

@@ -208,6 +208,62 @@ public sealed class RoleFlipActorTests : TestKit
     }
 
     [Fact]
+    public void Unguarded_a_promotion_lowers_the_operators_min_replicas_and_gives_it_back_once_a_replica_is_online()
+    {
+        // redis.conf says min-replicas-to-write 1, max-lag 10. The old master is dead: promoted at once.
+        _local.MinReplicas = new(new OperatorMinReplicas(1, 10));
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start();
+        Observe(flip);
+        // Read once at the start-up permission check.
+        AwaitCondition(() => _local.MinReplicasReads == 1, TimeSpan.FromSeconds(3));
+        flip.Tell(Master(Old, "no advert"));
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Contains("REPLICAOF NO ONE", _local.Commands);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        var commands = _local.Commands.ToList();
+        Assert.True(commands.IndexOf($"MIN-REPLICAS 0 {MasterFence.MinReplicasMaxLagSeconds}") is >= 0 and var lowered
+                    && lowered < commands.IndexOf("REPLICAOF NO ONE"), $"lowered before REPLICAOF NO ONE: {string.Join(", ", commands)}");
+        AwaitAssert(() => Assert.Contains("redis.conf's min-replicas-to-write 1 set to 0 until 1 replica(s) are online again",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
+        // No replica yet: the operator's setting stays lowered, so the new master takes writes.
+        Observe(flip);
+        Observe(flip);
+        Thread.Sleep(200);
+        Assert.Equal(new OperatorMinReplicas(0, MasterFence.MinReplicasMaxLagSeconds), _local.MinReplicas.Value);
+        // The rebuilt old master is an online replica: the operator's setting is given back, once.
+        _local.Facts = FakeRedisNode.Master(500) with { ConnectedReplicas = 1, Replicas = [new ReplicaLink("192.0.2.1", 6379, true, 500, 0)] };
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Equal(new OperatorMinReplicas(1, 10), _local.MinReplicas.Value);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        Observe(flip);
+        Observe(flip);
+        Thread.Sleep(200);
+        Assert.Equal(1, _local.Commands.Count(c => c == "MIN-REPLICAS 1 10"));
+    }
+
+    [Fact]
+    public void Unguarded_without_an_operators_min_replicas_a_promotion_sends_no_CONFIG_SET()
+    {
+        _redis.Get("192.0.2.1").Down = true;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start();
+        Observe(flip);
+        flip.Tell(Master(Old, "no advert"));
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Contains("REPLICAOF NO ONE", _local.Commands);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        Assert.DoesNotContain(_local.Commands, c => c.StartsWith("MIN-REPLICAS", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void After_a_command_times_out_the_role_is_read_again_before_anything_else_is_sent()
     {
         var old = _redis.Get("192.0.2.1");

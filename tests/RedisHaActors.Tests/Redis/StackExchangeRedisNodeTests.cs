@@ -60,6 +60,19 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
+    public async Task MinReplicas_reads_the_operators_setting_and_SetMinReplicas_changes_it()
+    {
+        using var redis = new LoopbackRedis();
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        Assert.Equal(new OperatorMinReplicas(0, 10), await node.MinReplicasAsync(Timeout)); // Redis' defaults
+        redis.Cli(null, "CONFIG", "SET", "min-replicas-max-lag", "7");
+        redis.Cli(null, "CONFIG", "SET", "min-replicas-to-write", "2");
+        Assert.Equal(new OperatorMinReplicas(2, 7), await node.MinReplicasAsync(Timeout));
+        await node.SetMinReplicasAsync(0, 2, Timeout);
+        Assert.Equal(new OperatorMinReplicas(0, 2), await node.MinReplicasAsync(Timeout));
+    }
+
+    [Fact]
     public async Task Probe_of_a_closed_port_fails_fast_with_a_clear_reason()
     {
         await using var node = new StackExchangeRedisNode("127.0.0.1", LoopbackRedis.FreePort(), "", "", Timeout);
