@@ -16,6 +16,8 @@ namespace RedisHaActors.Configuration;
 /// <param name="SkipCheckAdvertAddresses">Accept adverts whose address list differs from ours.</param>
 /// <param name="GarpMasterDelay">Second gratuitous ARP burst after becoming master; zero = none.</param>
 /// <param name="GarpMasterRefresh">Periodic gratuitous ARP burst while master; zero = never.</param>
+/// <param name="FailoverDamping">After the VIP moves to or from this node, this long without a failover on uncertain evidence
+/// (<see cref="Hosting.FailoverDamping"/>), 0..3600 s; zero = off.</param>
 public sealed record VrrpSettings(
     string Interface,
     byte VirtualRouterId,
@@ -31,7 +33,8 @@ public sealed record VrrpSettings(
     TimeSpan PreemptDelay = default,
     bool SkipCheckAdvertAddresses = false,
     TimeSpan GarpMasterDelay = default,
-    TimeSpan GarpMasterRefresh = default)
+    TimeSpan GarpMasterRefresh = default,
+    TimeSpan FailoverDamping = default)
 {
     /// <summary>Authentication in effect (never null).</summary>
     public VrrpAuthentication Auth => Authentication ?? VrrpAuthentication.None;
@@ -96,7 +99,8 @@ public sealed record VrrpSettings(
         var garpRefresh = r.Duration("garp-master-refresh", TimeSpan.Zero, TimeSpan.FromHours(1), "allowed 0s..1h");
         if (garpRefresh > TimeSpan.Zero && garpRefresh < TimeSpan.FromSeconds(1))
             throw r.Error("garp-master-refresh", r.String("garp-master-refresh"), "allowed 0s (never) or 1s..1h");
+        var damping = r.Duration("failover-damping", TimeSpan.Zero, TimeSpan.FromHours(1), "allowed 0s (off)..1h");
         return new VrrpSettings(iface, (byte)vrid, (byte)priority, advert, version, preempt, vips, lease, garp,
-            authentication, peers, preemptDelay, skip, garpDelay, garpRefresh);
+            authentication, peers, preemptDelay, skip, garpDelay, garpRefresh, damping);
     }
 }

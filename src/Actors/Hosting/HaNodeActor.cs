@@ -55,11 +55,15 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         TimeSpan PublishedAt,
         IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null,
         string? YieldHold = null,
-        bool GoneProbeInFlight = false);
+        bool GoneProbeInFlight = false,
+        TimeSpan? LastMove = null,
+        string? DampingNote = null);
 
     private sealed record MasterGoneProbed(IPAddress Master, string? Proof);
 
     private sealed record YieldHoldEnded;
+
+    private sealed record DampingEnded;
 
     private readonly HaSettings _settings;
     private readonly NodeIo _io;
@@ -111,6 +115,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<SwitchoverActor.Ended>(Handle);
         Receive<PreemptionYielded>(Handle);
         Receive<YieldHoldEnded>(Handle);
+        Receive<DampingEnded>(_ => Regate());
         Receive<GetVrrpStatus>(m => Child(Vrrp).Forward(m));
         Receive<GetNodeStatus>(Handle);
         Receive<Recreate>(m => Create(m.Child));
@@ -214,8 +219,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         PublishState();
     }
 
-    private HealthChanged Gated(RedisHealth h) =>
-        Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master);
+    private HealthChanged Gated(RedisHealth h)
+    {
+        var damped = FailoverDamping.Damp(h, _s.Vrrp == VrrpState.Master, _s.LastMove, _io.Clock.Now, _settings.Vrrp.FailoverDamping);
+        if (damped.Note != _s.DampingNote)
+        {
+            if (damped.Note is not null) _log.Warning("{0}", damped.Note);
+            else if (_s.DampingNote is not null) _log.Info("damping ended: {0}", h.Cause);
+            _s = _s with { DampingNote = damped.Note };
+        }
+        if (damped.Until is { } until) Timers.StartSingleTimer("damping", new DampingEnded(), until - _io.Clock.Now + TimeSpan.FromMilliseconds(1));
+        return Eligibility.Gate(damped.Health, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master);
+    }
 
     private void Handle(VrrpMasterSilent m)
     {
@@ -267,8 +282,12 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private void Handle(VrrpStatusChanged m)
     {
+        // The VIP moved to or from this node: the failover-damping window starts. Not at the first election
+        // (MASTER with no previous master heard): that is no failover.
+        var moved = _s.Vrrp == VrrpState.Master ? m.State != VrrpState.Master : m.State == VrrpState.Master && m.PreviousMaster is not null;
         _s = _s with
         {
+            LastMove = moved ? _io.Clock.Now : _s.LastMove,
             Vrrp = m.State,
             Master = m.State == VrrpState.Backup ? m.Master : null,
             PreviousMaster = m.PreviousMaster ?? _s.PreviousMaster,
@@ -277,7 +296,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             Lease = m.State == VrrpState.Master ? _s.Lease : null,
         };
         Child(RoleFlip).Tell(DirectiveFor($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})"));
-        if (_s.YieldHold is not null) Regate(); // from "hand the VIP back" to "no preemption"
+        if (_s.YieldHold is not null || moved) Regate(); // from "hand the VIP back" to "no preemption"; damping
         if (m is { State: VrrpState.Backup, Master: { } master }) _switchover.Tell(new SwitchoverActor.MasterSeen(master));
         PublishState();
     }

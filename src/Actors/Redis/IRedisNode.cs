@@ -11,7 +11,8 @@ public interface IRedisNode : IAsyncDisposable
     string Endpoint { get; }
 
     /// <summary>PING + INFO (replication, keyspace, server, persistence, memory) within <paramref name="timeout"/>; a Redis
-    /// that answers but refuses writes passes with <see cref="RedisProbe.WriteRefusal"/> set.</summary>
+    /// that answers but refuses writes passes with <see cref="RedisProbe.WriteRefusal"/> set; a failed probe whose port
+    /// then refuses a TCP connection has <see cref="RedisProbe.ConnectionRefused"/> set.</summary>
     Task<RedisProbe> ProbeAsync(TimeSpan timeout);
 
     /// <summary>Which of <see cref="RedisPermissions.Checked"/> the server refuses (ACL <c>NOPERM</c> or renamed),

@@ -9,7 +9,7 @@ namespace RedisHaActors.Redis;
 /// <c>master_repl_offset</c> (bounded by sync-timeout), <c>REPLICAOF NO ONE</c>, re-point the old
 /// master at us before releasing its paused writers (or, when it cannot persist, at nothing:
 /// <see cref="FenceLocal"/>, since a Redis 7 replica panics on a replicated write it cannot persist), and drop
-/// its clients so they reconnect through the VIP. Where it does not answer, promote at once (after the fence wait of a guarded node) and report
+/// its clients so they reconnect through the VIP. Where it does not answer, promote at once (after the fence wait of a guarded node; after asking it again up to sync-timeout when this replica is known to be behind and its Redis times out rather than refuses: it may only be stalled) and report
 /// the estimated loss. A procedure with explicit inputs: it reads no actor state, and cancellation is
 /// checked before every command, so a superseded promotion never reaches Redis.
 /// </summary>
@@ -54,6 +54,7 @@ public static class Promotion
         long? target = null;
         var oldError = "";
         WriteRefusal? oldRefusal = null;
+        var stalledWait = false;
         if (r.Old is { } old)
         {
             // A preempted master was advertising a moment ago, so its Redis should answer: keep
@@ -69,7 +70,13 @@ public static class Promotion
                     break;
                 }
                 oldError = probe.Passed ? $"it is not a master ({probe.Facts?.Role})" : probe.Error;
-                if (!r.PreviousMasterAlive || started.Elapsed >= r.SyncTimeout) break;
+                // A master that left or fell silent while this replica is known to be behind it may only be stalled
+                // (a fork, a slow fsync, DEBUG SLEEP): its Redis times out rather than refuses. Promoting now would
+                // throw away what it acknowledged once it is re-pointed, so keep asking, bounded by sync-timeout.
+                // A refused connection is proof its Redis is gone: nothing to wait for.
+                var mayBeStalled = !probe.Passed && !probe.ConnectionRefused && RolePlanner.EstimatedLoss(r.LastKnownMasterOffset, ownOffset) > 0;
+                if (mayBeStalled && !r.PreviousMasterAlive) stalledWait = true;
+                if (!(r.PreviousMasterAlive || mayBeStalled) || started.Elapsed >= r.SyncTimeout) break;
                 await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
             }
         }
@@ -151,6 +158,7 @@ public static class Promotion
                         : $" after waiting {rest.TotalSeconds:0.00} s for its Redis to fence itself (min-replicas-max-lag)";
                 }
             }
+            if (stalledWait && waited.Length == 0) waited = $" after asking it for {started.Elapsed.TotalSeconds:0.00} s (it may only be stalled: it timed out, not refused)";
             how = r.PreviousMaster is null
                 ? "no previous master known: promoted at once"
                 : $"old master {r.PreviousMaster} does not answer ({oldError}): promoted{(waited.Length > 0 ? waited : " at once")}, estimated loss {loss} bytes (last known master offset {r.LastKnownMasterOffset?.ToString() ?? "unknown"}, own {ownOffset})";

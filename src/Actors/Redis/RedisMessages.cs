@@ -15,4 +15,6 @@ public sealed record VipLeaseRenewed(Primitives.Lease Lease);
 /// <param name="Eligible">Healthy and not held back after an empty restart.</param>
 /// <param name="Cause">Why, for the transition log.</param>
 /// <param name="InSync">A replica with its master link up: only then may the node preempt.</param>
-public sealed record RedisHealth(byte EffectivePriority, bool Eligible, string Cause, bool InSync);
+/// <param name="Certain">Unhealthy on certain evidence: the Redis port refuses connections (the process is gone) or the Redis
+/// itself refuses writes (MISCONF, OOM). False for timeouts, which a stall also gives; <see cref="Hosting.FailoverDamping"/> reads it.</param>
+public sealed record RedisHealth(byte EffectivePriority, bool Eligible, string Cause, bool InSync, bool Certain = false);

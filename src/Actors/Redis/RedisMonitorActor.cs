@@ -40,7 +40,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private PreciseTimer? _timer;
     private bool _inFlight;
     private long _checks;
-    private (byte Priority, bool Eligible, bool InSync, bool Held)? _announced;
+    private (byte Priority, bool Eligible, bool InSync, bool Held, bool Certain)? _announced;
     private ReplicationFacts? _lastFacts;
     private RestartWatch _restarts = RestartWatch.Initial;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
@@ -128,6 +128,8 @@ public sealed class RedisMonitorActor : ReceiveActor
         var passed = probe.Passed && !refusalCounts;
         var error = !probe.Passed ? probe.Error : refusalCounts ? probe.WriteRefusal!.Reason : "";
         _score = _score.Apply(passed, error, _settings.Check.Rise, _settings.Check.Fall);
+        // The evidence of the latest failure: the process gone, or Redis itself refusing writes.
+        var certain = !passed && (probe.ConnectionRefused || refusalCounts);
         ObserveWritePath(probe);
         ProbeReplicas(probe);
         if (before.Healthy != _score.Healthy)
@@ -156,15 +158,16 @@ public sealed class RedisMonitorActor : ReceiveActor
         var eligible = _score.Healthy && !_restarts.Held;
         // Keep the last verdict while the check fails: a dead Redis is not eligible anyway.
         var inSync = probe.Facts is { } facts ? facts is { Role: RedisRole.Replica, MasterLinkUp: true } : _announced?.InSync ?? false;
-        if (_announced != (priority, eligible, inSync, _restarts.Held))
+        var certainNow = !_score.Healthy && certain;
+        if (_announced != (priority, eligible, inSync, _restarts.Held, certainNow))
         {
-            _announced = (priority, eligible, inSync, _restarts.Held);
+            _announced = (priority, eligible, inSync, _restarts.Held, certainNow);
             var cause = !_score.Healthy
                 ? $"redis check failed {_score.Failures} times: {_score.LastError} (priority {priority})"
                 : _restarts.Held
                     ? $"redis {_restarts.HeldReason}"
                     : $"redis check OK (priority {priority})";
-            _listener.Tell(new RedisHealth(priority, eligible, cause, inSync));
+            _listener.Tell(new RedisHealth(priority, eligible, cause, inSync, certainNow));
         }
         _listener.Tell(new LocalRedisObserved(probe, _score.Healthy, _restarts.HeldReason));
         AskReadOnly();

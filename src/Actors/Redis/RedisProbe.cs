@@ -11,7 +11,9 @@ namespace RedisHaActors.Redis;
 /// <param name="Facts">Replication facts when INFO answered, even if the check failed.</param>
 /// <param name="Error">Failure reason, one line; "" when passed.</param>
 /// <param name="WriteRefusal">Why it refuses writes though it answers (MISCONF, OOM), null when it takes them or did not answer.</param>
-public sealed record RedisProbe(bool Passed, ReplicationFacts? Facts, string Error, WriteRefusal? WriteRefusal = null)
+/// <param name="ConnectionRefused">A failed check whose Redis port then refused a TCP connection: the process is gone (a timeout
+/// proves nothing: a stall, a fork, a busy script).</param>
+public sealed record RedisProbe(bool Passed, ReplicationFacts? Facts, string Error, WriteRefusal? WriteRefusal = null, bool ConnectionRefused = false)
 {
     /// <summary>A failed probe.</summary>
     public static RedisProbe Failed(string error) => new(false, null, error);

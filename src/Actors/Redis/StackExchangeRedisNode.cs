@@ -1,4 +1,5 @@
 using System.Net;
+using RedisHaActors.Primitives;
 using RedisHaActors.Configuration;
 using StackExchange.Redis;
 
@@ -108,12 +109,30 @@ public sealed class StackExchangeRedisNode : IRedisNode
         }
         catch (TimeoutException)
         {
-            return RedisProbe.Failed($"no answer within {timeout.TotalMilliseconds:0} ms");
+            return await WithRefusal(RedisProbe.Failed($"no answer within {timeout.TotalMilliseconds:0} ms")).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            return RedisProbe.Failed(Describe(e, _lastFailure));
+            return await WithRefusal(RedisProbe.Failed(Describe(e, _lastFailure))).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Bound on the refusal check after a failed probe: a refusal (RST) comes back within a round trip; anything
+    /// slower is taken as "not refused", which proves nothing, the safe reading.</summary>
+    private static readonly TimeSpan RefusalCheck = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Marks a failed probe whose port refuses connections: the process is gone, not stalled.</summary>
+    private async Task<RedisProbe> WithRefusal(RedisProbe failed)
+    {
+        var (host, port) = _endPoint switch
+        {
+            IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            DnsEndPoint dns => (dns.Host, dns.Port),
+            _ => ("", 0),
+        };
+        return port > 0 && await TcpRefusal.IsRefusedAsync(host, port, RefusalCheck, CancellationToken.None).ConfigureAwait(false)
+            ? failed with { ConnectionRefused = true }
+            : failed;
     }
 
     private volatile bool _singleSectionInfo;

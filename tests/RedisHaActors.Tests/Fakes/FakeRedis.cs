@@ -59,8 +59,18 @@ public sealed class FakeRedisNode(string endpoint) : IRedisNode
     public static ReplicationFacts ReplicaOf(string host, int port, long offset) =>
         new(RedisRole.Replica, host, port, true, offset, offset, "replid", 0, "no-failover");
 
-    public Task<RedisProbe> ProbeAsync(TimeSpan timeout) =>
-        Task.FromResult(Down ? RedisProbe.Failed("connection refused or unreachable") : new RedisProbe(true, Facts, "", WriteRefusal));
+    /// <summary>While <see cref="Down"/>: whether its port refuses connections (the process is gone) rather than time out.</summary>
+    public volatile bool DownRefuses;
+
+    /// <summary>One "PING" per probe that the server answered (the observation of a master shows here).</summary>
+    public ConcurrentQueue<string> Probed { get; } = new();
+
+    public Task<RedisProbe> ProbeAsync(TimeSpan timeout)
+    {
+        if (Down) return Task.FromResult(RedisProbe.Failed("connection refused or unreachable") with { ConnectionRefused = DownRefuses });
+        Probed.Enqueue("PING");
+        return Task.FromResult(new RedisProbe(true, Facts, "", WriteRefusal));
+    }
 
     public Task<bool?> ReplicaReadOnlyAsync(TimeSpan timeout) =>
         Down ? Task.FromException<bool?>(new RedisCommandException($"CONFIG GET on {Endpoint}: connection refused")) : Task.FromResult(ReplicaReadOnly.Value);

@@ -84,7 +84,8 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     public void A_restarted_empty_old_master_never_wipes_the_data_even_with_preempt_on()
     {
         using var lab = new NamespaceLab(output: output);
-        BootPair(lab, preempt1: true, preempt2: true);
+        // A short damping window: n1 may preempt back 5 s after the failover (the default 30 s is beyond this test's limits).
+        BootPair(lab, preempt1: true, preempt2: true, "redis-ha.vrrp.failover-damping = 5s");
         for (var i = 0; i < 50; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "50", Limit, "n2 has all 50 keys");
 
@@ -349,6 +350,55 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         finally
         {
         }
+    }
+
+    [Theory]
+    [InlineData("30s")] // the default
+    [InlineData("0s")]  // damping off: the storm it prevents
+    public void Repeated_short_stalls_of_the_master_give_at_most_one_failover_per_damping_window(string damping)
+    {
+        // Both nodes preempt. Three times, the VIP holder's Redis hangs for 1.5 s (DEBUG SLEEP, as a fork or a slow
+        // fsync would; the check fails after about 0.6 s), 3 s apart.
+        using var lab = new NamespaceLab(output: output);
+        BootPair(lab, preempt1: true, preempt2: true, $"redis-ha.vrrp.failover-damping = {damping}", "--enable-debug-command", "yes");
+        lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
+        using var writer = VipWriter.Start(lab);
+        Thread.Sleep(1000);
+        var stalled = new List<int>();
+        for (var round = 0; round < 3; round++)
+        {
+            var holder = 0;
+            lab.WaitUntil(() => lab.VipHolders() is [var only] && (holder = only) > 0, Limit, "one VIP holder to stall");
+            stalled.Add(holder);
+            lab.RedisCli(holder, "debug", "sleep", "1.5");
+            Thread.Sleep(3000);
+        }
+        var holders = 0;
+        lab.WaitUntil(() => lab.VipHolders() is [var h] && (holders = h) > 0 && lab.Role(h) == "master" && lab.Role(3 - h) == "slave",
+            Limit, "one VIP holder over the master Redis, the other a replica");
+        Thread.Sleep(1000);
+        var (acked, outage, readOnly) = writer.Stop();
+        var (_, lost) = writer.Verify(holders);
+        // Every entry to MASTER after the boot election is a failover.
+        var moves = CountOf(lab.NodeLog(1), " -> MASTER: ") + CountOf(lab.NodeLog(2), " -> MASTER: ") - 1;
+        output.WriteLine($"failover-damping {damping}, 3 stalls of 1.5 s (stalled n{string.Join(",n", stalled)}): {moves} failover(s), " +
+                         $"acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}");
+        Assert.True(lost == 0, $"{lost} acked writes lost\n{lab.AllLogs()}");
+        if (damping == "0s")
+            Assert.True(moves >= 2, $"without damping each stall of the holder moves the VIP; saw {moves} failovers\n{lab.AllLogs()}");
+        else
+        {
+            Assert.True(moves == 1, $"{moves} failovers within the damping window\n{lab.AllLogs()}");
+            Assert.Contains("damping: ", lab.NodeLog(2));
+        }
+    }
+
+    private static int CountOf(string text, string what)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0 && n < 100_000; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+            n++;
+        return n;
     }
 
     [Fact]

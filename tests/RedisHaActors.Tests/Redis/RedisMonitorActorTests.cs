@@ -32,6 +32,24 @@ public sealed class RedisMonitorActorTests : TestKit
         Assert.Equal(200, back.EffectivePriority);
     }
 
+    [Fact]
+    public void An_unhealthy_verdict_says_whether_its_evidence_is_certain()
+    {
+        // A timeout (a stall) is not certain; the port refusing connections (the process gone) is.
+        var local = new FakeRedisNode("127.0.0.1:6379");
+        var listener = CreateTestProbe();
+        Sys.ActorOf(RedisMonitorActor.Props(ActorTestSettings.Redis(checkMs: 20, rise: 1, fall: 2, weight: -20), 200, local, listener));
+        Assert.True(listener.ExpectMsg<RedisHealth>(TimeSpan.FromSeconds(2)).Eligible);
+        local.Down = true;
+        var stalled = Next<RedisHealth>(listener);
+        Assert.False(stalled.Eligible);
+        Assert.False(stalled.Certain);
+        local.DownRefuses = true;
+        var gone = Next<RedisHealth>(listener);
+        Assert.False(gone.Eligible);
+        Assert.True(gone.Certain);
+    }
+
     /// <summary>The next <typeparamref name="T"/>, skipping the per-check observations in between (at most 200).</summary>
     private static T Next<T>(Akka.TestKit.TestProbe probe)
     {

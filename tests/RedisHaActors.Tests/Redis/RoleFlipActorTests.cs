@@ -264,6 +264,54 @@ public sealed class RoleFlipActorTests : TestKit
     }
 
     [Fact]
+    public void A_master_that_left_while_this_replica_is_behind_and_whose_Redis_times_out_is_asked_again_not_given_up()
+    {
+        // Following the master, which is at 1000 while this replica is at 400. The master yields (its Redis
+        // stalls: a timeout, not a refusal): the promotion waits for it instead of losing 600 bytes.
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start(syncTimeoutMs: 30_000);
+        flip.Tell(Following(Old));
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Contains("PING", old.Probed);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        old.Down = true;
+        flip.Tell(Master(Old, "master 192.0.2.1 left (priority 0 advert)"));
+        Thread.Sleep(500);
+        Assert.DoesNotContain("REPLICAOF NO ONE", _local.Commands);
+        // It wakes: paused, caught up with, promoted, re-pointed.
+        old.Down = false;
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 1000);
+        AwaitAssert(() => Assert.Contains("REPLICAOF NO ONE", _local.Commands), TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.Contains("REPLICAOF 192.0.2.2 6379", old.Commands), TimeSpan.FromSeconds(5));
+        Assert.Contains("CLIENT PAUSE WRITE", old.Commands);
+    }
+
+    [Fact]
+    public void A_master_that_left_whose_Redis_refuses_connections_is_not_waited_for()
+    {
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(1000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var flip = Start(syncTimeoutMs: 30_000);
+        flip.Tell(Following(Old));
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Contains("PING", old.Probed);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+        old.Down = true;
+        old.DownRefuses = true;
+        flip.Tell(Master(Old, "master 192.0.2.1 left (priority 0 advert)"));
+        AwaitAssert(() => Assert.Contains("REPLICAOF NO ONE", _local.Commands), TimeSpan.FromSeconds(2));
+        AwaitAssert(() => Assert.Contains("estimated loss 600 bytes",
+            flip.Ask<RoleFlipStatus>(GetRoleFlipStatus.Instance).Result.LastOutcome), TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
     public void After_a_command_times_out_the_role_is_read_again_before_anything_else_is_sent()
     {
         var old = _redis.Get("192.0.2.1");

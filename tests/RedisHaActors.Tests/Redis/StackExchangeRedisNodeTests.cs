@@ -82,6 +82,8 @@ public sealed class StackExchangeRedisNodeTests
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
         Assert.False(string.IsNullOrWhiteSpace(probe.Error));
         Assert.DoesNotContain("\n", probe.Error);
+        // Nothing listens: certain evidence that the process is gone (a stall would time out instead).
+        Assert.True(probe.ConnectionRefused);
     }
 
     [Fact]
