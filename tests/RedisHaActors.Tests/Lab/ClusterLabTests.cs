@@ -176,8 +176,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         var faultAt = NamespaceLab.NowMs();
-        lab.KillNode(1);
-        lab.KillRedis(1);
+        lab.KillNodeAndRedis(1);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 took over");
         Thread.Sleep(500);
         lab.StopSamplers();

@@ -248,8 +248,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             Limit, "n2 read the operator's setting");
         using var writer = VipWriter.Start(lab);
         Thread.Sleep(1000);
-        lab.KillNode(1);
-        lab.KillRedis(1);
+        lab.KillNodeAndRedis(1);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
         Thread.Sleep(1000);
         var (acked, outage, readOnly) = writer.Stop();
@@ -289,8 +288,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             using var writer = VipWriter.Start(lab);
             Thread.Sleep(1000);
 
-            lab.KillNode(1);
-            lab.KillRedis(1);
+            lab.KillNodeAndRedis(1);
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
             Thread.Sleep(1000);
             var (acked, outage, readOnly) = writer.Stop();

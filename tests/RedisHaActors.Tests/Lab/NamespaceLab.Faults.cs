@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace RedisHaActors.Tests.Lab;
@@ -18,6 +19,24 @@ public sealed partial class NamespaceLab
 
     /// <summary>kill -9 of node's redis-ha process (no priority-0 advert, the VIP stays until its lease lapses).</summary>
     public void KillNode(int node) => _nodes[node].Kill(entireProcessTree: true);
+
+    /// <summary>
+    /// kill -9 of node's redis-ha and redis-server at the same moment (the article's case 1: the host's
+    /// processes die together). Two separate kills leave the Redis alive for as long as a bash start takes,
+    /// which on a loaded host outlasts Master_Down_Interval, and the peer then catches up with it instead.
+    /// </summary>
+    public void KillNodeAndRedis(int node)
+    {
+        var pidFile = Path.Combine(OutDir, $"redis-n{node}.pid");
+        var redis = File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)
+                    && File.Exists($"/proc/{pid}/comm") && File.ReadAllText($"/proc/{pid}/comm").StartsWith("redis-server", StringComparison.Ordinal)
+            ? Process.GetProcessById(pid)
+            : null;
+        _nodes[node].Kill(entireProcessTree: true);
+        try { redis?.Kill(); } catch (InvalidOperationException) { /* already gone */ }
+        // Waits until it is gone and removes its pid file.
+        KillRedis(node);
+    }
 
     /// <summary>kill -9 of node's redis-server (lab.sh's lab_redis_kill).</summary>
     public void KillRedis(int node) => Lab("lab_redis_kill", Prefix, node.ToString(), OutDir);
