@@ -144,6 +144,14 @@ internal static class Commands
             // 0 after a clean stop; NodeFailedReason.Code (4) when the node gave up on a failing part.
             if (reason is NodeFailedReason) return NodeFailedReason.Code;
             if (ct.IsCancellationRequested) return 0;
+            if (reason is { ExitCode: not 0 } failed && RemovalCause(reason) is null)
+            {
+                // Akka stopped the node for a failure of its own, e.g. an outbound TLS handshake that failed (a peer
+                // whose certificate we refuse, or one that refused ours: exit code 79): exit with that code, so the
+                // service manager restarts the node and shows why.
+                Console.Error.WriteLine($"redis-ha: Akka stopped the node ({failed.GetType().Name}{(failed.GetType().Name.StartsWith("Tls", StringComparison.Ordinal) ? ": a TLS handshake with a peer failed, see the log above" : "")}); exit code {failed.ExitCode}");
+                return failed.ExitCode;
+            }
             if (RemovalCause(reason) is not { } cause) return 0;
             Console.Error.WriteLine($"redis-ha: this node was {cause}; restarting its actor system to rejoin (incarnation {incarnation + 1})");
         }
