@@ -44,10 +44,13 @@ public sealed partial class NamespaceLab
 
     /// <summary>
     /// HOCON to pass as <see cref="StartNode"/>'s <c>extra</c> for a cluster member: <see cref="LabConfig.ClusterHocon"/>,
-    /// with mutual TLS by default (the lab's CA and node certificates, <see cref="Certificates"/>).
+    /// with mutual TLS by default (the lab's CA and node certificates, <see cref="Certificates"/>). Environment
+    /// <c>LAB_CLUSTER_TLS=off</c> makes the default plain TCP, to measure a lab test both ways.
     /// </summary>
     public string ClusterHocon(int node, int voters, bool witness, bool tls = true) =>
-        LabConfig.ClusterHocon(node, voters, witness, tls ? Certificates(Math.Max(node, voters)) : null);
+        LabConfig.ClusterHocon(node, voters, witness, tls && DefaultTls ? Certificates(Math.Max(node, voters)) : null);
+
+    private static bool DefaultTls => Environment.GetEnvironmentVariable("LAB_CLUSTER_TLS") != "off";
 
     /// <summary>
     /// The lab's certificate directory for <paramref name="caName"/> (lab.sh <c>lab_certs</c>: a CA and certificates for
