@@ -7,6 +7,7 @@
 #   sudo bench/idle-cluster.sh                   # 30 s window after a 20 s warm-up
 #   sudo IDLE_SECONDS=60 bench/idle-cluster.sh
 #   sudo IDLE_EXTRA_HOCON='akka.cluster.failure-detector.heartbeat-interval = 1s' bench/idle-cluster.sh   # try a setting
+#   sudo IDLE_TLS=off bench/idle-cluster.sh      # plain TCP on the cluster port (default: mutual TLS, lab_certs)
 # Exit status: 0 measured, 1 a node died or the VIP holder changed, 2 setup failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,12 @@ trap cleanup EXIT
 [[ ${BENCH_SKIP_BUILD:-0} == 1 ]] || dotnet build RedisHaActors.sln -c Release -nologo -v q >/dev/null || exit 2
 lab_up "$P" 3 >/dev/null || exit 2
 lab_redis_start "$P" 1 "$T" && lab_redis_start "$P" 2 "$T" || exit 2
+TLS_HOCON() { :; }
+if [[ ${IDLE_TLS:-on} == on ]]; then
+    lab_certs "$T/certs" 3 || exit 2
+    TLS_HOCON() { printf 'redis-ha.cluster.tls { enabled = on, ca-file = "%s", cert-file = "%s", key-file = "%s" }\n' \
+        "$T/certs/ca.crt" "$T/certs/n$1.crt" "$T/certs/n$1.key"; }
+fi
 for i in 1 2 3; do
     role=data; [[ $i == 3 ]] && role=witness
     cat >"$T/n$i.conf" <<CONF
@@ -39,6 +46,7 @@ redis-ha {
 }
 akka.remote.dot-netty.tcp { hostname = "192.0.2.$i", port = 4053 }
 akka.cluster.seed-nodes = ["akka.tcp://redis-ha@192.0.2.1:4053", "akka.tcp://redis-ha@192.0.2.2:4053", "akka.tcp://redis-ha@192.0.2.3:4053"]
+$(TLS_HOCON "$i")
 ${IDLE_EXTRA_HOCON:-}
 CONF
     ip netns exec "$(lab_ns "$P" "$i")" dotnet "$NODE_DLL" run --config "$T/n$i.conf" >"$T/node-n$i.log" 2>&1 &
@@ -52,6 +60,7 @@ declare -A t0
 for i in 1 2 3; do t0[$i]=$(awk '{print $14+$15}' "/proc/$(cat "$T/pid$i")/stat") || exit 1; done
 sleep "$SECONDS_WINDOW"
 [[ $(lab_vip_holders "$P" 2) == "$holder" ]] || { echo "VIP holder changed during the window" >&2; exit 1; }
+echo "cluster TLS ${IDLE_TLS:-on}, ${SECONDS_WINDOW} s window after ${WARMUP} s"
 printf '%-8s %-8s %12s %8s\n' node role "cpu %core" "RSS MB"
 for i in 1 2 3; do
     pid=$(cat "$T/pid$i")

@@ -393,6 +393,30 @@ lab_iface_address() (
     esac
 )
 
+# lab_certs DIR N [CA_NAME]: a small CA (DIR/ca.crt, its key DIR/ca.key) and certificates for
+# nodes 1..N (DIR/n<i>.crt, DIR/n<i>.key, CN n<i>), made with openssl (EC P-256, 30 days), for
+# redis-ha.cluster.tls. Keys mode 0600. An existing DIR/ca.crt is kept (certificates are added).
+lab_certs() (
+    set -euo pipefail
+    local dir=$1 n=$2 name=${3:-redis-ha lab CA} i
+    mkdir -p "$dir"
+    if [[ ! -f $dir/ca.crt ]]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=$name" \
+            -keyout "$dir/ca.key" -out "$dir/ca.crt" -addext basicConstraints=critical,CA:TRUE \
+            -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    fi
+    for ((i = 1; i <= n; i++)); do
+        [[ -f $dir/n$i.crt ]] && continue
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=n$i" \
+            -keyout "$dir/n$i.key" -out "$dir/n$i.csr" 2>/dev/null
+        openssl x509 -req -in "$dir/n$i.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+            -extfile <(printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n') \
+            -out "$dir/n$i.crt" 2>/dev/null
+        rm -f "$dir/n$i.csr"
+    done
+    chmod 600 "$dir"/*.key
+)
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     usage() {
@@ -411,6 +435,7 @@ usage: lab.sh <command> args...
   redis_kill | redis_pause | redis_resume PREFIX i OUTDIR
   redis_cli PREFIX i args...
   vip_holders PREFIX N [VIP]
+  certs DIR N [CA_NAME]            a CA and node certificates 1..N for redis-ha.cluster.tls (openssl)
 EOF
     }
     cmd=${1:-}
@@ -419,7 +444,7 @@ EOF
     cmd=${cmd#lab_}
     case $cmd in
         up | down | down_all | port | ns | ip | exec | isolate | rejoin | vrrp_block | vrrp_unblock | \
-            freeze | thaw | redis_start | redis_kill | redis_pause | redis_resume | redis_cli | vip_holders) "lab_$cmd" "$@" ;;
+            freeze | thaw | redis_start | redis_kill | redis_pause | redis_resume | redis_cli | vip_holders | certs) "lab_$cmd" "$@" ;;
         -h | --help | help) usage ;;
         *) echo "lab: unknown command '$cmd'" >&2; usage; exit 2 ;;
     esac

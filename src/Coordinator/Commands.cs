@@ -143,10 +143,33 @@ internal static class Commands
             }
             // 0 after a clean stop; NodeFailedReason.Code (4) when the node gave up on a failing part.
             if (reason is NodeFailedReason) return NodeFailedReason.Code;
-            if (reason is not CoordinatedShutdown.ClusterDowningReason || ct.IsCancellationRequested) return 0;
-            Console.Error.WriteLine($"redis-ha: this node was downed by the cluster (split-brain resolver); restarting its actor system to rejoin (incarnation {incarnation + 1})");
+            if (ct.IsCancellationRequested) return 0;
+            if (reason is { ExitCode: not 0 } failed && RemovalCause(reason) is null)
+            {
+                // Akka stopped the node for a failure of its own, e.g. an outbound TLS handshake that failed (a peer
+                // whose certificate we refuse, or one that refused ours: exit code 79): exit with that code, so the
+                // service manager restarts the node and shows why.
+                Console.Error.WriteLine($"redis-ha: Akka stopped the node ({failed.GetType().Name}{(failed.GetType().Name.StartsWith("Tls", StringComparison.Ordinal) ? ": a TLS handshake with a peer failed, see the log above" : "")}); exit code {failed.ExitCode}");
+                return failed.ExitCode;
+            }
+            if (RemovalCause(reason) is not { } cause) return 0;
+            Console.Error.WriteLine($"redis-ha: this node was {cause}; restarting its actor system to rejoin (incarnation {incarnation + 1})");
         }
     }
+
+    /// <summary>
+    /// How the cluster removed this node, when it did: downed (the split-brain resolver, or a member's
+    /// <c>Down</c>) or made to leave (another member's <c>Leave</c> of this node: the node never leaves by
+    /// itself while running). Either way the node restarts its membership, never a silent exit 0 that the
+    /// service manager would not restart. Null for any other stop.
+    /// </summary>
+    /// <param name="reason">Why the actor system stopped (the host was not stopping).</param>
+    internal static string? RemovalCause(CoordinatedShutdown.Reason? reason) => reason switch
+    {
+        CoordinatedShutdown.ClusterDowningReason => "downed by the cluster (split-brain resolver or a member's Down)",
+        CoordinatedShutdown.ClusterLeavingReason => "removed from the cluster (a member's Leave of this node)",
+        _ => null,
+    };
 
     /// <summary>
     /// Resolves and binds the cluster address once, so a taken port is one clear line. A name that

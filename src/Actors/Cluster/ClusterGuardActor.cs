@@ -50,6 +50,12 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     /// <summary>Per member that became unreachable: the incarnation of its entry then (0 none). A MASTER claim no
     /// newer than that was made before the cut; it does not count as live when reachability returns.</summary>
     private readonly Dictionary<Address, long> _claimsBefore = new();
+    private readonly IReadOnlySet<string> _voterAddresses;
+    /// <summary>Entries dropped by <see cref="GossipCheck"/>, counted once per distinct value, by reason.</summary>
+    private readonly Dictionary<GossipDrop, long> _gossipDrops = Enum.GetValues<GossipDrop>().ToDictionary(r => r, _ => 0L);
+    /// <summary>The value last dropped per map key, so an entry that stays bad is counted and logged once.</summary>
+    private readonly Dictionary<string, string> _droppedValues = new(StringComparer.Ordinal);
+    private readonly ClusterTrust? _trust;
     private string? _lastPublishedJson;
     private bool _viewTold;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
@@ -65,6 +71,9 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _replicator = DistributedData.Get(Context.System).Replicator;
         _view = QuorumView.NotJoined(settings.Voters.Count, settings.QuorumRequired);
         _availabilityDownAfter = Context.System.Settings.Config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after");
+        _voterAddresses = settings.Voters.Select(v => v.ToString()).ToHashSet(StringComparer.Ordinal);
+        var trust = Context.System.Settings.Setup.Get<ClusterTrustSetup>();
+        _trust = trust.HasValue ? trust.Value.Trust : null;
         Receive<ClusterEvent.CurrentClusterState>(Handle);
         Receive<ClusterEvent.IMemberEvent>(Handle);
         Receive<ClusterEvent.ReachabilityEvent>(Handle);
@@ -158,10 +167,29 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         var map = c.Get(PeersKey);
         var parsed = new Dictionary<string, PeerState>();
         foreach (var (name, json) in map.Entries)
-            if (PeerState.FromJson(json) is { } p) parsed[name] = p;
+        {
+            if (GossipCheck.Check(name, json, _voterAddresses, out var drop) is { } p)
+            {
+                parsed[name] = p;
+                _droppedValues.Remove(name);
+            }
+            else if (drop is { } reason && !(_droppedValues.TryGetValue(name, out var was) && was == json))
+                Dropped(name, json, reason);
+        }
         _gossiped = parsed;
         RecomputePeers();
     }
+
+    private void Dropped(string key, string json, GossipDrop reason)
+    {
+        // Bounded by the map's size; forgotten when the key gossips a good value.
+        _droppedValues[key] = json;
+        _gossipDrops[reason]++;
+        _log.Warning("gossip: dropped the entry {0} ({1}): {2}; counted as gossip dropped {3}",
+            Shorten(key), reason, Shorten(json), reason.ToString().ToLowerInvariant());
+    }
+
+    private static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "...";
 
     private void Handle(PublishLocalState m)
     {
@@ -258,5 +286,5 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _members.Values.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal)
             .Select(m => $"{m.Address} {m.Status.ToString().ToLowerInvariant()}{(_unreachable.Contains(m.Address) ? " unreachable" : "")}")
             .ToArray(),
-        _peers);
+        _peers, new Dictionary<GossipDrop, long>(_gossipDrops), _trust?.Refused);
 }

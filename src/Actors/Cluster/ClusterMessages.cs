@@ -33,4 +33,7 @@ public sealed record GetGuardStatus
 /// <param name="SelfAddress">This node's cluster address.</param>
 /// <param name="Members">"address status[ unreachable]" per member.</param>
 /// <param name="Peers">Gossiped peers.</param>
-public sealed record GuardStatus(bool Enabled, QuorumView Quorum, string SelfAddress, IReadOnlyList<string> Members, IReadOnlyList<PeerView> Peers);
+/// <param name="GossipDrops">Gossiped entries dropped since start by reason (<see cref="GossipCheck"/>); null from an older node.</param>
+/// <param name="TlsRefused">Peer certificates refused since start (<see cref="ClusterTrust"/>); null when TLS is off.</param>
+public sealed record GuardStatus(bool Enabled, QuorumView Quorum, string SelfAddress, IReadOnlyList<string> Members, IReadOnlyList<PeerView> Peers,
+    IReadOnlyDictionary<GossipDrop, long>? GossipDrops = null, long? TlsRefused = null);

@@ -21,12 +21,18 @@ public enum TwoVoterMode
 /// seed nodes are the voters; <see cref="Cluster.ClusterFormationActor"/> joins them, so any
 /// majority can form or re-form the cluster.
 /// </summary>
-/// <param name="Voters">The seed nodes' addresses (<c>akka.tcp://redis-ha@host:port</c>); empty = guard off.</param>
+/// <param name="Voters">The seed nodes' addresses (<c>akka.tcp://redis-ha@host:port</c>, <c>akka.ssl.tcp://</c> with TLS on:
+/// the scheme follows <see cref="Tls"/> whichever of the two the seed list spells); empty = guard off.</param>
 /// <param name="Hostname">This node's cluster address host (<c>akka.remote.dot-netty.tcp.hostname</c>).</param>
 /// <param name="Port">This node's cluster port, 1..65535.</param>
 /// <param name="TwoVoters">Behaviour with exactly two voters.</param>
-public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string Hostname, int Port, TwoVoterMode TwoVoters)
+/// <param name="Transport">TLS on the cluster port (<c>redis-ha.cluster.tls</c>); null = plain TCP.</param>
+public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string Hostname, int Port, TwoVoterMode TwoVoters,
+    ClusterTlsSettings? Transport = null)
 {
+    /// <summary>TLS settings in effect (<see cref="ClusterTlsSettings.Off"/> when none were given).</summary>
+    public ClusterTlsSettings Tls => Transport ?? ClusterTlsSettings.Off;
+
     /// <summary>The Akka actor system name every node must use (it is part of the cluster address).</summary>
     public const string SystemName = "redis-ha";
 
@@ -34,7 +40,7 @@ public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string 
     public bool Enabled => Voters.Count > 0;
 
     /// <summary>This node's cluster address.</summary>
-    public Address SelfAddress => new("akka.tcp", SystemName, Hostname, Port);
+    public Address SelfAddress => new(Tls.Protocol, SystemName, Hostname, Port);
 
     /// <summary>Voters needed for a majority: more than half.</summary>
     public int Majority => MajorityOf(Voters.Count);
@@ -60,6 +66,8 @@ public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string 
         {
             throw new ConfigurationException("akka.cluster.seed-nodes", null, "a list of addresses like \"akka.tcp://redis-ha@192.0.2.1:4053\"");
         }
+        // The scheme on the wire follows redis-ha.cluster.tls, so a set turns TLS on without rewriting its seed list.
+        var tls = ClusterTlsSettings.Create(new SettingsReader(merged, $"{HaSettings.Root}.cluster.tls"), seeds.Count > 0, warnings);
         var voters = new List<Address>();
         foreach (var seed in seeds)
         {
@@ -72,8 +80,10 @@ public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string 
             {
                 throw new ConfigurationException("akka.cluster.seed-nodes", seed, "addresses like \"akka.tcp://redis-ha@192.0.2.1:4053\"");
             }
-            if (address.System != SystemName || address.Host is null || address.Port is not > 0)
+            if (address.System != SystemName || address.Host is null || address.Port is not > 0
+                || address.Protocol is not (ClusterTlsSettings.PlainProtocol or ClusterTlsSettings.TlsProtocol))
                 throw new ConfigurationException("akka.cluster.seed-nodes", seed, $"addresses like \"akka.tcp://{SystemName}@192.0.2.1:4053\" (system name {SystemName}, host and port)");
+            address = address.WithProtocol(tls.Protocol);
             if (voters.Contains(address))
                 throw new ConfigurationException("akka.cluster.seed-nodes", seed, "each address once");
             voters.Add(address);
@@ -82,7 +92,7 @@ public sealed record ClusterGuardSettings(IReadOnlyList<Address> Voters, string 
         var port = ReadPort(merged, "akka.remote.dot-netty.tcp.port", 4053);
         if (voters.Count > 0 && hostname.Length == 0)
             throw new ConfigurationException("akka.remote.dot-netty.tcp.hostname", "", "this node's address on the cluster network (seed nodes are set)");
-        var settings = new ClusterGuardSettings(voters, hostname, port, mode);
+        var settings = new ClusterGuardSettings(voters, hostname, port, mode, tls);
         // No seed nodes: the summary says "cluster guard off" and the node logs a warning at start.
         if (voters.Count == 2 && mode == TwoVoterMode.Availability)
             warnings.Add("two voters and no witness (redis-ha.cluster.two-voter-mode = availability): a lone node takes over when it cannot see its peer, " +

@@ -28,7 +28,12 @@ public static class RedisHaHostingExtensions
         IPAddress? vrrpAddress = null)
     {
         if (settings.Cluster.Enabled)
+        {
             builder.AddHocon(ClusterConfig.For(settings.Cluster, settings.Config), HoconAddMode.Prepend);
+            if (settings.Cluster.Tls.Enabled)
+                foreach (var setup in new ClusterTrust(settings.Cluster.Tls).Setups())
+                    builder.AddSetup(setup);
+        }
         return builder.WithActors((system, registry) =>
         {
             if (settings.Cluster.Enabled)

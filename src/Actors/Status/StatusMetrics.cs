@@ -12,7 +12,8 @@ namespace RedisHaActors.Status;
 /// <c>redis_ha_vrrp_eligible</c>, <c>redis_ha_vrrp_adverts_sent_total</c>,
 /// <c>redis_ha_vrrp_drops_total{reason}</c>, <c>redis_ha_vrrp_transitions_total{to}</c>,
 /// <c>redis_ha_redis_healthy</c>, <c>redis_ha_redis_role</c> (0 unknown, 1 master, 2 replica),
-/// <c>redis_ha_redis_master_repl_offset</c> (bytes). Thread-safe.
+/// <c>redis_ha_redis_master_repl_offset</c> (bytes), <c>redis_ha_cluster_gossip_dropped_total{reason}</c>,
+/// <c>redis_ha_cluster_tls_refused_total</c>. Thread-safe.
 /// </summary>
 public sealed class StatusMetrics
 {
@@ -30,6 +31,8 @@ public sealed class StatusMetrics
     private readonly Gauge _redisHealthy;
     private readonly Gauge _redisRole;
     private readonly Gauge _masterReplOffset;
+    private readonly Counter _gossipDropped;
+    private readonly Counter _tlsRefused;
 
     /// <summary>Creates the registry and its metrics; every drop reason and target state starts at 0.</summary>
     public StatusMetrics()
@@ -45,9 +48,13 @@ public sealed class StatusMetrics
         _redisHealthy = f.CreateGauge("redis_ha_redis_healthy", "1 while the local Redis check passes (rise/fall verdict).");
         _redisRole = f.CreateGauge("redis_ha_redis_role", "Local Redis role from the latest check: 0 unknown, 1 master, 2 replica.");
         _masterReplOffset = f.CreateGauge("redis_ha_redis_master_repl_offset", "master_repl_offset of the local Redis, bytes.");
+        _gossipDropped = f.CreateCounter("redis_ha_cluster_gossip_dropped_total",
+            "Gossiped peer entries dropped (not a configured voter's, another node's name, a value out of range, malformed), by reason.", "reason");
+        _tlsRefused = f.CreateCounter("redis_ha_cluster_tls_refused_total", "Cluster connections refused for a certificate not issued by the set's CA.");
         // Publish every series from the first scrape, so rate() and alerts see a 0 before the first event.
         foreach (var reason in Enum.GetValues<DropReason>()) _drops.WithLabels(Label(reason));
         foreach (var state in Enum.GetValues<VrrpState>()) _transitions.WithLabels(Label(state));
+        foreach (var reason in Enum.GetValues<Cluster.GossipDrop>()) _gossipDropped.WithLabels(Label(reason));
     }
 
     /// <summary>Sets every metric from <paramref name="status"/>. A section that is null (child did not answer) keeps its last values.</summary>
@@ -70,6 +77,11 @@ public sealed class StatusMetrics
             _redisHealthy.Set(r.Healthy ? 1 : 0);
             _redisRole.Set(RoleValue(r.Facts?.Role ?? RedisRole.Unknown));
             if (r.Facts is { } facts) _masterReplOffset.Set(facts.MasterReplOffset);
+        }
+        if (status.Cluster is { } c)
+        {
+            foreach (var (reason, count) in c.GossipDrops ?? new Dictionary<Cluster.GossipDrop, long>()) _gossipDropped.WithLabels(Label(reason)).IncTo(count);
+            if (c.TlsRefused is { } refused) _tlsRefused.IncTo(refused);
         }
     }
 

@@ -103,6 +103,42 @@ public sealed class ClusterGuardActorTests : TestKit
             }
     }
 
+    [Fact]
+    public async Task Entries_of_a_non_voter_under_another_name_or_out_of_range_are_dropped_and_counted()
+    {
+        var nodes = StartGuardedCluster();
+        var (a, c) = (nodes[0], nodes[2]);
+        foreach (var n in nodes)
+            AwaitListener(n, x => OthersGossipedAndReachable(x, nodes), FormWait, "the other two nodes' gossiped states, reachable");
+        // A member writes forged entries straight into the replicated map: a master claim from an address that is
+        // no voter, one under another node's name, and one with priority 900.
+        var forged = State(c) with { VrrpState = PeerVrrpState.Master, Priority = 254, Incarnation = long.MaxValue / 2 };
+        var key = new Akka.DistributedData.LWWDictionaryKey<string, string>("redis-ha-peers");
+        var replicator = Akka.DistributedData.DistributedData.Get(c.System).Replicator;
+        var self = c.Cluster.SelfUniqueAddress;
+        replicator.Tell(Akka.DistributedData.Dsl.Update(key, Akka.DistributedData.LWWDictionary<string, string>.Empty,
+            new Akka.DistributedData.WriteAll(TimeSpan.FromSeconds(5)), map => map
+                .SetItem(self, "evil", (forged with { Name = "evil", ClusterAddress = "akka.trttl.tcp://redis-ha@127.0.0.1:1" }).ToJson())
+                .SetItem(self, "fake-b", (forged with { Name = "b" }).ToJson())
+                .SetItem(self, "high", (forged with { Name = "high", Priority = 900 }).ToJson())));
+        var clock = Stopwatch.StartNew();
+        GuardStatus status;
+        do
+        {
+            Assert.True(clock.Elapsed < FormWait, "the three forged entries are counted");
+            await Task.Delay(100);
+            status = await a.Guard!.Ask<GuardStatus>(GetGuardStatus.Instance, TimeSpan.FromSeconds(3));
+        }
+        while (status.GossipDrops!.Values.Sum() < 3);
+        Assert.Equal(1, status.GossipDrops[GossipDrop.NotVoter]);
+        Assert.Equal(1, status.GossipDrops[GossipDrop.NameMismatch]);
+        Assert.Equal(1, status.GossipDrops[GossipDrop.OutOfRange]);
+        Assert.Null(status.TlsRefused);
+        // Nothing of them reached the listener: two peers, both backups as they gossiped.
+        Assert.Equal(["b", "c"], status.Peers.Select(p => p.State.Name));
+        Assert.All(status.Peers, p => Assert.Equal(PeerVrrpState.Backup, p.State.VrrpState));
+    }
+
     // ---- 2 and 3. partition through the throttler, then heal -----------------------------------
 
     [Fact]

@@ -51,12 +51,15 @@ public static class LabConfig
 
     /// <summary>
     /// HOCON to pass as a node's <c>extra</c>: Akka remoting on 192.0.2.node:4053, seed nodes
-    /// 192.0.2.1..voters (the voters), and for a witness <c>redis-ha.node.role = witness</c>.
+    /// 192.0.2.1..voters (the voters), for a witness <c>redis-ha.node.role = witness</c>, and TLS when
+    /// <paramref name="tlsDir"/> is given.
     /// </summary>
     /// <param name="node">Node index, 1..99.</param>
     /// <param name="voters">Number of voters (nodes 1..voters are the seeds), 1..99.</param>
     /// <param name="witness">Whether this node is a witness (no Redis).</param>
-    public static string ClusterHocon(int node, int voters, bool witness)
+    /// <param name="tlsDir">Directory of lab.sh's <c>lab_certs</c> (<c>ca.crt</c>, <c>n{node}.crt</c>, <c>n{node}.key</c>):
+    /// mutual TLS on the cluster port with those files; null = plain TCP.</param>
+    public static string ClusterHocon(int node, int voters, bool witness, string? tlsDir = null)
     {
         CheckNode(node);
         ArgumentOutOfRangeException.ThrowIfLessThan(voters, 1);
@@ -66,6 +69,9 @@ public static class LabConfig
             .Append(CultureInfo.InvariantCulture, $"akka.remote.dot-netty.tcp {{ hostname = \"192.0.2.{node}\", port = {AkkaPort} }}\n")
             .Append(CultureInfo.InvariantCulture, $"akka.cluster.seed-nodes = [{seeds}]\n");
         if (witness) sb.Append("redis-ha.node.role = witness\n");
+        if (tlsDir is not null)
+            sb.Append(CultureInfo.InvariantCulture, $"redis-ha.cluster.tls {{ enabled = on, ca-file = \"{tlsDir}/ca.crt\", " +
+                                                    $"cert-file = \"{tlsDir}/n{node}.crt\", key-file = \"{tlsDir}/n{node}.key\" }}\n");
         return sb.ToString();
     }
 

@@ -42,8 +42,26 @@ public sealed partial class NamespaceLab
     public string Curl(int node, params string[] args) =>
         Run("ip", ["netns", "exec", Ns(node), "curl", "--max-time", "10", .. args], TimeSpan.FromSeconds(20), check: false);
 
-    /// <summary>HOCON to pass as <see cref="StartNode"/>'s <c>extra</c> for a cluster member: <see cref="LabConfig.ClusterHocon"/>.</summary>
-    public string ClusterHocon(int node, int voters, bool witness) => LabConfig.ClusterHocon(node, voters, witness);
+    /// <summary>
+    /// HOCON to pass as <see cref="StartNode"/>'s <c>extra</c> for a cluster member: <see cref="LabConfig.ClusterHocon"/>,
+    /// with mutual TLS by default (the lab's CA and node certificates, <see cref="Certificates"/>). Environment
+    /// <c>LAB_CLUSTER_TLS=off</c> makes the default plain TCP, to measure a lab test both ways.
+    /// </summary>
+    public string ClusterHocon(int node, int voters, bool witness, bool tls = true) =>
+        LabConfig.ClusterHocon(node, voters, witness, tls && DefaultTls ? Certificates(Math.Max(node, voters)) : null);
+
+    private static bool DefaultTls => Environment.GetEnvironmentVariable("LAB_CLUSTER_TLS") != "off";
+
+    /// <summary>
+    /// The lab's certificate directory for <paramref name="caName"/> (lab.sh <c>lab_certs</c>: a CA and certificates for
+    /// nodes 1..<paramref name="nodes"/>, made once and added to); another <paramref name="caName"/> is another CA.
+    /// </summary>
+    public string Certificates(int nodes, string caName = "set")
+    {
+        var dir = Path.Combine(OutDir, "certs-" + caName);
+        Lab("lab_certs", dir, nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), $"redis-ha lab {caName} CA");
+        return dir;
+    }
 
     /// <summary>Runs <c>redis-ha ARGS</c> inside node's namespace (its endpoint is on that namespace's loopback); 60 s at most.</summary>
     public (int Exit, string Stdout, string Stderr) RedisHaCli(int node, params string[] args)
@@ -63,6 +81,9 @@ public sealed partial class NamespaceLab
 
     /// <summary>Whether node's redis-ha process still runs.</summary>
     public bool NodeRunning(int node) => !_nodes[node].HasExited;
+
+    /// <summary>Node i's exit code once its process has exited; null while it runs.</summary>
+    public int? NodeExitCode(int node) => _nodes[node].HasExited ? _nodes[node].ExitCode : null;
 
     /// <summary>Node's console log (stdout and stderr) so far.</summary>
     public string NodeLog(int node) => Read(_logs[node]);

@@ -1,0 +1,107 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor.Setup;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
+using RedisHaActors.Configuration;
+using RedisHaActors.Primitives;
+
+namespace RedisHaActors.Cluster;
+
+/// <summary>
+/// Mutual TLS on the cluster transport: this node's certificate for Akka.Remote's DotNetty TLS, and the check of
+/// every peer's certificate in both directions (the node connecting and the node accepting): issued by the set's
+/// CA (<see cref="CertificateIssuer"/>), or the connection is refused before any Akka message (join, gossip,
+/// leave, down) is read. Refusals are counted (<see cref="Refused"/>) and logged, at most once a minute per peer
+/// host. A peer that sends no certificate, or speaks plain TCP, is refused by the handshake itself (Akka logs it).
+/// Thread-safe: DotNetty calls <see cref="Validate"/> on its I/O threads.
+/// </summary>
+public sealed class ClusterTrust
+{
+    /// <summary>Least time between two log lines about the same peer host.</summary>
+    public static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
+
+    private const int MaxRemembered = 1024;
+
+    private readonly X509Certificate2Collection _authority;
+    private readonly Dictionary<string, DateTime> _lastLogged = new(StringComparer.Ordinal);
+    private long _refused;
+
+    /// <summary>Loads the CA and this node's certificate named by <paramref name="settings"/> (TLS on).</summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">A file does not parse (check-config says which).</exception>
+    /// <exception cref="IOException">A file cannot be read.</exception>
+    public ClusterTrust(ClusterTlsSettings settings)
+        : this(settings.LoadAuthority(), settings.LoadCertificate())
+    {
+    }
+
+    /// <summary>Uses <paramref name="authority"/> as the set's CA and <paramref name="certificate"/> (with its key) as this node's.</summary>
+    public ClusterTrust(X509Certificate2Collection authority, X509Certificate2 certificate)
+    {
+        _authority = authority;
+        Certificate = certificate;
+    }
+
+    /// <summary>This node's certificate, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>Peer certificates refused since start.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>
+    /// DotNetty's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
+    /// policy errors of the system's own check are ignored (that check trusts the system store and compares the
+    /// name with the address connected to, neither of which applies to a set's per-node certificates).
+    /// </summary>
+    public bool Validate(X509Certificate2? certificate, X509Chain? chain, string remotePeer, SslPolicyErrors errors, ILoggingAdapter log)
+    {
+        var refusal = CertificateIssuer.Refusal(certificate, _authority, DateTime.UtcNow);
+        if (refusal is null) return true;
+        var count = Interlocked.Increment(ref _refused);
+        if (ShouldLog(HostOf(remotePeer), DateTime.UtcNow))
+            log.Warning("cluster TLS: refused {0}: {1}; counted as cluster refused tls ({2} so far), logged once a minute per host",
+                remotePeer, refusal, count);
+        return false;
+    }
+
+    /// <summary>
+    /// The setups that turn TLS on in the actor system: Akka's (certificate, mutual authentication, this
+    /// validator, no name check) and <see cref="ClusterTrustSetup"/>, through which the guard reads the count.
+    /// Akka also needs <c>akka.remote.dot-netty.tcp.enable-ssl = on</c> (<see cref="ClusterConfig"/>).
+    /// </summary>
+    public IReadOnlyList<Setup> Setups() =>
+    [
+        new DotNettySslSetup(Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
+            customValidator: (c, ch, peer, e, log) => Validate(c, ch, peer, e, log)),
+        new ClusterTrustSetup(this),
+    ];
+
+    private bool ShouldLog(string host, DateTime now)
+    {
+        lock (_lastLogged)
+        {
+            if (_lastLogged.TryGetValue(host, out var last) && now - last < LogEvery) return false;
+            if (_lastLogged.Count >= MaxRemembered) _lastLogged.Clear();
+            _lastLogged[host] = now;
+            return true;
+        }
+    }
+
+    /// <summary>"akka.ssl.tcp://redis-ha@192.0.2.9:4053" or "192.0.2.9:41234" -> "192.0.2.9".</summary>
+    internal static string HostOf(string remotePeer)
+    {
+        var s = remotePeer;
+        var at = s.LastIndexOf('@');
+        if (at >= 0) s = s[(at + 1)..];
+        var colon = s.LastIndexOf(':');
+        return colon > 0 && !s.EndsWith(']') ? s[..colon] : s;
+    }
+}
+
+/// <summary>Carries the node's <see cref="ClusterTrust"/> in the actor system's setup, for the guard's status.</summary>
+/// <param name="trust">The node's trust.</param>
+public sealed class ClusterTrustSetup(ClusterTrust trust) : Setup
+{
+    /// <summary>The node's trust.</summary>
+    public ClusterTrust Trust { get; } = trust;
+}

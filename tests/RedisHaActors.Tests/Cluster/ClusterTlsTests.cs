@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using RedisHaActors.Cluster;
+using RedisHaActors.Configuration;
+using RedisHaActors.Tests.Fakes;
+using AkkaCluster = Akka.Cluster.Cluster;
+using MemberStatus = Akka.Cluster.MemberStatus;
+
+namespace RedisHaActors.Tests.Cluster;
+
+/// <summary>
+/// Mutual TLS on the cluster transport across in-process actor systems on 127.0.0.1 (<see cref="ClusterConfig.For"/>
+/// with TLS on, <see cref="ClusterTrust.Setups"/>): nodes with certificates from the set's CA form a cluster; a
+/// node with a certificate from another CA, or with no TLS at all, can neither join nor remove a member. Every
+/// wait is bounded; every system is terminated.
+/// </summary>
+public sealed class ClusterTlsTests : IDisposable
+{
+    private static readonly TimeSpan JoinWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a refused node keeps trying before the test looks: several of Akka's join retries (2 s).</summary>
+    private static readonly TimeSpan RogueTries = TimeSpan.FromSeconds(7);
+
+    private readonly TestCertificates _set = new("redis-ha set CA");
+    private readonly TestCertificates _other = new("another CA");
+    private readonly List<ActorSystem> _systems = [];
+
+    [Fact]
+    public void Members_with_the_sets_certificates_form_a_cluster_and_a_node_of_another_CA_cannot_join()
+    {
+        var (a, aTrust) = StartTls(_set.Trust, _set.Issue("n1"));
+        var (b, _) = StartTls(_set.Trust, _set.Issue("n2"));
+        var first = AkkaCluster.Get(a);
+        Assert.Equal(ClusterTlsSettings.TlsProtocol, first.SelfAddress.Protocol);
+        first.Join(first.SelfAddress);
+        AkkaCluster.Get(b).Join(first.SelfAddress);
+        AwaitUp(a, 2, "n2 (same CA) joined");
+
+        // The rogue trusts the set's CA (so it would accept the set's nodes) but its own certificate is from another CA.
+        var (rogue, _) = StartTls(_set.Trust, _other.Issue("rogue"));
+        AkkaCluster.Get(rogue).Join(first.SelfAddress);
+        Thread.Sleep(RogueTries);
+        Assert.Equal(2, first.State.Members.Count);
+        Assert.DoesNotContain(first.State.Members, m => m.Address.Equals(AkkaCluster.Get(rogue).SelfAddress));
+        Assert.NotEqual(MemberStatus.Up, AkkaCluster.Get(rogue).SelfMember.Status);
+        Assert.True(aTrust.Refused > 0, "the refusal is counted by the node it tried");
+    }
+
+    [Fact]
+    public void A_node_without_TLS_cannot_join_nor_make_a_member_leave()
+    {
+        var (a, _) = StartTls(_set.Trust, _set.Issue("n1"));
+        var first = AkkaCluster.Get(a);
+        first.Join(first.SelfAddress);
+        AwaitUp(a, 1, "n1 formed its cluster");
+
+        var plain = Start(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum), NodeFile()), []);
+        var target = first.SelfAddress.WithProtocol(ClusterTlsSettings.PlainProtocol);
+        var rogue = AkkaCluster.Get(plain);
+        rogue.Join(target);
+        // A member may ask any member to leave: the rogue tries, as if it had been let in.
+        rogue.Leave(target);
+        Thread.Sleep(RogueTries);
+        Assert.Single(first.State.Members);
+        Assert.Equal(MemberStatus.Up, first.SelfMember.Status);
+        Assert.False(a.WhenTerminated.IsCompleted);
+    }
+
+    [Fact]
+    public void The_issuer_check_refuses_another_CA_and_an_expired_certificate_and_accepts_the_sets()
+    {
+        var now = DateTime.UtcNow;
+        Assert.Null(RedisHaActors.Primitives.CertificateIssuer.Refusal(_set.Issue("n1"), _set.Trust, now));
+        Assert.Contains("not issued by the set's CA", RedisHaActors.Primitives.CertificateIssuer.Refusal(_other.Issue("rogue"), _set.Trust, now));
+        Assert.Equal("no certificate", RedisHaActors.Primitives.CertificateIssuer.Refusal(null, _set.Trust, now));
+        var expired = _set.Issue("old", notAfter: DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Contains("expired", RedisHaActors.Primitives.CertificateIssuer.Refusal(expired, _set.Trust, now));
+    }
+
+    private (ActorSystem System, ClusterTrust Trust) StartTls(X509Certificate2Collection authority, X509Certificate2 certificate)
+    {
+        var tls = new ClusterTlsSettings(true, "/ca.crt", "/node.crt", "/node.key");
+        var trust = new ClusterTrust(authority, certificate);
+        var system = Start(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum, tls), NodeFile()), trust.Setups());
+        return (system, trust);
+    }
+
+    private ActorSystem Start(Config config, IReadOnlyList<Setup> setups)
+    {
+        ActorSystemSetup setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        foreach (var s in setups) setup = setup.And(s);
+        var system = ActorSystem.Create(ClusterGuardSettings.SystemName, setup);
+        lock (_systems) _systems.Add(system);
+        return system;
+    }
+
+    private static Config NodeFile() => ConfigurationFactory.ParseString("""
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+          coordinated-shutdown.run-by-actor-system-terminate = off
+        }
+        """);
+
+    private static void AwaitUp(ActorSystem system, int members, string what)
+    {
+        var cluster = AkkaCluster.Get(system);
+        var clock = Stopwatch.StartNew();
+        while (cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < members)
+        {
+            if (clock.Elapsed > JoinWait) Assert.Fail($"{what}: not seen within {JoinWait.TotalSeconds} s; members {string.Join(", ", cluster.State.Members)}");
+            Thread.Sleep(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        ActorSystem[] systems;
+        lock (_systems) systems = _systems.ToArray();
+        Task.WaitAll(systems.Select(s => s.Terminate()).ToArray(), TimeSpan.FromSeconds(20));
+        _set.Dispose();
+        _other.Dispose();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RedisHaActors.Tests.Lab;
+
+/// <summary>
+/// Issue 12, "Cluster transport with mutual TLS": the project's own binary, configured with the set's seed list,
+/// tries to join a running TLS set, once with a certificate from another CA (n4) and once without TLS (n5). Neither
+/// becomes a member, so neither can gossip a state or make a node leave: the master keeps the VIP, membership
+/// stays the three voters, and the refusals are counted (<c>tlsRefused</c>) and logged.
+/// </summary>
+[Collection(LabCollection.Name)]
+public sealed class RogueNodeLabTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(40);
+
+    /// <summary>How long the rogues keep trying while the set is watched: several of Akka's join retries (2 s) and probes.</summary>
+    private static readonly TimeSpan Watch = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public void A_node_with_another_CAs_certificate_or_without_TLS_changes_nothing_and_is_counted()
+    {
+        using var lab = new NamespaceLab(5, output);
+        try
+        {
+            lab.StartRedis(1);
+            lab.StartRedis(2);
+            lab.StartNode(1, 200, preempt: false, extra: lab.ClusterHocon(1, voters: 3, witness: false));
+            lab.StartNode(3, priority: 100, preempt: false, extra: lab.ClusterHocon(3, voters: 3, witness: true));
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master", Limit, "n1 holds the VIP over the master Redis");
+            lab.StartNode(2, 190, preempt: false, extra: lab.ClusterHocon(2, voters: 3, witness: false));
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(2) == "slave" && Members(lab, 1).Length == 3, Limit,
+                "n2 joined as n1's replica; three members");
+            var before = Members(lab, 1);
+            Assert.All(before, m => Assert.StartsWith("akka.ssl.tcp://redis-ha@192.0.2.", m, StringComparison.Ordinal));
+
+            // n4: the project's binary with a certificate from another CA (and that CA as its trust). n5: no TLS.
+            var rogueCa = lab.Certificates(4, "rogue");
+            lab.StartNode(4, priority: 100, preempt: false, extra: LabConfig.ClusterHocon(4, voters: 3, witness: true, tlsDir: rogueCa));
+            lab.StartNode(5, priority: 100, preempt: false, extra: lab.ClusterHocon(5, voters: 3, witness: true, tls: false));
+            var until = DateTime.UtcNow + Watch;
+            while (DateTime.UtcNow < until)
+            {
+                Assert.Equal([1], lab.VipHolders());
+                Thread.Sleep(500);
+            }
+            // The plain-TCP rogue keeps trying. The other CA's stops itself: Akka (1.5.73) shuts down a node whose outbound
+            // TLS handshake fails, and the coordinator exits with Akka's code (79) for the service manager, never 0.
+            Assert.True(lab.NodeRunning(5), "the plain-TCP rogue kept trying");
+            Assert.True(lab.NodeRunning(4) || lab.NodeExitCode(4) == 79, $"the other CA's rogue runs or exited 79 (exited {lab.NodeExitCode(4)})");
+            foreach (var node in new[] { 1, 2, 3 })
+                Assert.Equal(before, Members(lab, node));
+            Assert.Equal("master", lab.Role(1));
+            Assert.Equal("slave", lab.Role(2));
+            // Counted and logged where they knocked (the voters they tried to join).
+            var refused = new[] { 1, 2, 3 }.Select(n => (Node: n, Refused: TlsRefused(lab, n))).ToArray();
+            output.WriteLine("tls refused per voter: " + string.Join(", ", refused.Select(r => $"n{r.Node} {r.Refused}")));
+            Assert.True(refused.Sum(r => r.Refused) > 0, "the other CA's certificate was refused and counted");
+            Assert.Contains("cluster TLS: refused", lab.NodeLog(1) + lab.NodeLog(2) + lab.NodeLog(3));
+            foreach (var n in new[] { 1, 4, 5 })
+                foreach (var line in lab.NodeLog(n).Split('\n').Where(l => l.Contains("192.0.2.4", StringComparison.Ordinal) || l.Contains("192.0.2.5", StringComparison.Ordinal)
+                                                                            || l.Contains("TLS", StringComparison.Ordinal) || l.Contains("SSL", StringComparison.Ordinal)).Take(6))
+                    output.WriteLine($"n{n}: {line}");
+            Assert.DoesNotContain("quorum gained", lab.NodeLog(4));
+            Assert.DoesNotContain("quorum gained", lab.NodeLog(5));
+        }
+        catch
+        {
+            output.WriteLine(lab.AllLogs());
+            throw;
+        }
+    }
+
+    private static string[] Members(NamespaceLab lab, int node)
+    {
+        var cluster = Status(lab, node).GetProperty("cluster");
+        return cluster.GetProperty("members").EnumerateArray().Select(m => m.GetString()!).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    private static long TlsRefused(NamespaceLab lab, int node) =>
+        Status(lab, node).GetProperty("cluster").GetProperty("tlsRefused").GetInt64();
+
+    private static JsonElement Status(NamespaceLab lab, int node)
+    {
+        var (exit, stdout, stderr) = lab.RedisHaCli(node, "status", "--json");
+        Assert.True(exit == 0, $"n{node} status exited {exit}: {stderr}");
+        return JsonDocument.Parse(stdout).RootElement;
+    }
+}
