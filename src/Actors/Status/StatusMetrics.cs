@@ -12,7 +12,8 @@ namespace RedisHaActors.Status;
 /// <c>redis_ha_vrrp_eligible</c>, <c>redis_ha_vrrp_adverts_sent_total</c>,
 /// <c>redis_ha_vrrp_drops_total{reason}</c>, <c>redis_ha_vrrp_transitions_total{to}</c>,
 /// <c>redis_ha_redis_healthy</c>, <c>redis_ha_redis_role</c> (0 unknown, 1 master, 2 replica),
-/// <c>redis_ha_redis_master_repl_offset</c> (bytes). Thread-safe.
+/// <c>redis_ha_redis_master_repl_offset</c> (bytes), <c>redis_ha_paused</c> (maintenance mode), <c>redis_ha_config_pending_restart</c>
+/// (changed keys that need a restart). Thread-safe.
 /// </summary>
 public sealed class StatusMetrics
 {
@@ -30,6 +31,8 @@ public sealed class StatusMetrics
     private readonly Gauge _redisHealthy;
     private readonly Gauge _redisRole;
     private readonly Gauge _masterReplOffset;
+    private readonly Gauge _paused;
+    private readonly Gauge _pendingRestart;
 
     /// <summary>Creates the registry and its metrics; every drop reason and target state starts at 0.</summary>
     public StatusMetrics()
@@ -45,6 +48,8 @@ public sealed class StatusMetrics
         _redisHealthy = f.CreateGauge("redis_ha_redis_healthy", "1 while the local Redis check passes (rise/fall verdict).");
         _redisRole = f.CreateGauge("redis_ha_redis_role", "Local Redis role from the latest check: 0 unknown, 1 master, 2 replica.");
         _masterReplOffset = f.CreateGauge("redis_ha_redis_master_repl_offset", "master_repl_offset of the local Redis, bytes.");
+        _paused = f.CreateGauge("redis_ha_paused", "1 while the set is paused (maintenance mode: no failover, no role change), as this node knows it.");
+        _pendingRestart = f.CreateGauge("redis_ha_config_pending_restart", "Keys of the node file changed since start that need a restart (0 after a reload applied everything).");
         // Publish every series from the first scrape, so rate() and alerts see a 0 before the first event.
         foreach (var reason in Enum.GetValues<DropReason>()) _drops.WithLabels(Label(reason));
         foreach (var state in Enum.GetValues<VrrpState>()) _transitions.WithLabels(Label(state));
@@ -53,6 +58,8 @@ public sealed class StatusMetrics
     /// <summary>Sets every metric from <paramref name="status"/>. A section that is null (child did not answer) keeps its last values.</summary>
     public void Update(NodeStatus status)
     {
+        _paused.Set(status.Paused ? 1 : 0);
+        _pendingRestart.Set(status.PendingRestart?.Count ?? 0);
         if (status.Vrrp is { } v)
         {
             _vrrpState.Set(StateValue(v.State));
