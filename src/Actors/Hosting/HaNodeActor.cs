@@ -435,7 +435,17 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             Child(Monitor).Tell(changed);
             Child(RoleFlip).Tell(changed);
         }
-        if (before.Logging.Level != _settings.Logging.Level) _io.SetLogLevel?.Invoke(_settings.Logging.Level);
+        if (before.Logging.Level != _settings.Logging.Level)
+        {
+            _io.SetLogLevel?.Invoke(_settings.Logging.Level);
+            Context.System.EventStream.SetLogLevel(_settings.Logging.Level switch
+            {
+                LogThreshold.Debug => LogLevel.DebugLevel,
+                LogThreshold.Warning => LogLevel.WarningLevel,
+                LogThreshold.Error => LogLevel.ErrorLevel,
+                _ => LogLevel.InfoLevel,
+            });
+        }
         if (Equals(before.StatusEndpoint, _settings.StatusEndpoint) && before.Redis.SyncTimeout == _settings.Redis.SyncTimeout) return;
         if (_settings.StatusEndpoint.Listen is not { } listen)
         {
