@@ -94,9 +94,9 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
             _log.Warning("maintenance mode: no majority answered within {0} s; using this node's own copy", MaintenanceConsistencyTimeout.TotalSeconds);
             _replicator.Tell(Dsl.Get(MaintenanceKey, ReadLocal.Instance));
         });
-        Receive<UpdateSuccess>(m => m.Key.Equals(MaintenanceKey), m => Answer(m.Request, new Control.ControlResult(true, "")));
+        Receive<UpdateSuccess>(m => m.Key.Equals(MaintenanceKey), m => Answer(m.Request, new MaintenanceWritten(true, "")));
         Receive<IUpdateResponse>(m => m.Key.Equals(MaintenanceKey), m => Answer(m.Request,
-            new Control.ControlResult(false, $"not stored on a majority of the voters within {MaintenanceConsistencyTimeout.TotalSeconds:0} s ({m.GetType().Name}); nothing changed where it did not arrive, try again")));
+            new MaintenanceWritten(false, $"not stored on a majority of the voters within {MaintenanceConsistencyTimeout.TotalSeconds:0} s ({m.GetType().Name}); nothing changed where it did not arrive, try again")));
         Receive<IUpdateResponse>(_ => { });
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
         Receive<DownIfStillUnreachable>(Handle);
@@ -188,7 +188,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
             register => register.WithValue(self, json)));
     }
 
-    private static void Answer(object? request, Control.ControlResult result)
+    private static void Answer(object? request, MaintenanceWritten result)
     {
         if (request is IActorRef replyTo) replyTo.Tell(result);
     }

@@ -44,5 +44,10 @@ public sealed record MaintenanceChanged(MaintenanceState? State)
 }
 
 /// <summary>Asks the guard to store <paramref name="State"/> on a majority of the voters; the sender is answered with a
-/// <see cref="Control.ControlResult"/>.</summary>
+/// <see cref="MaintenanceWritten"/>.</summary>
 public sealed record WriteMaintenance(MaintenanceState State);
+
+/// <summary>The answer to <see cref="WriteMaintenance"/>.</summary>
+/// <param name="Stored">True once a majority of the voters holds it.</param>
+/// <param name="Error">Why not, one line; empty when stored.</param>
+public sealed record MaintenanceWritten(bool Stored, string Error);

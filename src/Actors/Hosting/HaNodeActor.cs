@@ -123,7 +123,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<Reload>(Handle);
         Receive<SetMaintenance>(Handle);
         Receive<MaintenanceChanged>(Handle);
-        Receive<MaintenanceWritten>(Handle);
+        Receive<MaintenanceStored>(Handle);
         Receive<Recreate>(m => Create(m.Child));
         Receive<Terminated>(Handle);
     }
@@ -463,7 +463,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private TimeSpan SwitchoverTimeout => _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5);
 
-    private sealed record MaintenanceWritten(bool Paused, ControlResult Result, IActorRef ReplyTo);
+    private sealed record MaintenanceStored(bool Paused, MaintenanceWritten Result, IActorRef ReplyTo);
 
     private void Handle(SetMaintenance m)
     {
@@ -477,18 +477,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         var state = new MaintenanceState(m.Paused, _settings.Node.Name, DateTimeOffset.UtcNow);
         var replyTo = Sender;
         var paused = m.Paused;
-        Child(Guard).Ask<ControlResult>(new WriteMaintenance(state), ClusterGuardActor.MaintenanceConsistencyTimeout + TimeSpan.FromSeconds(1))
-            .PipeTo(Self, success: r => new MaintenanceWritten(paused, r, replyTo),
-                failure: e => new MaintenanceWritten(paused, new ControlResult(false, $"the cluster guard did not answer: {e.Message}"), replyTo));
+        Child(Guard).Ask<MaintenanceWritten>(new WriteMaintenance(state), ClusterGuardActor.MaintenanceConsistencyTimeout + TimeSpan.FromSeconds(1))
+            .PipeTo(Self, success: r => new MaintenanceStored(paused, r, replyTo),
+                failure: e => new MaintenanceStored(paused, new MaintenanceWritten(false, $"the cluster guard did not answer: {e.Message}"), replyTo));
     }
 
-    private void Handle(MaintenanceWritten m)
+    private void Handle(MaintenanceStored m)
     {
         var verb = m.Paused ? "pause" : "resume";
-        if (!m.Result.Done)
+        if (!m.Result.Stored)
         {
-            _log.Warning("{0} failed: {1}", verb, m.Result.Message);
-            m.ReplyTo.Tell(new ControlResult(false, $"{verb} failed: {m.Result.Message}"));
+            _log.Warning("{0} failed: {1}", verb, m.Result.Error);
+            m.ReplyTo.Tell(new ControlResult(false, $"{verb} failed: {m.Result.Error}"));
             return;
         }
         m.ReplyTo.Tell(new ControlResult(true, m.Paused
