@@ -10,8 +10,11 @@ namespace RedisHaActors.Status;
 /// cannot be bound (port in use, address not on this host) is logged once and the node runs
 /// on without the endpoint: status is a convenience, never a reason to stop failover.
 /// </summary>
-public sealed class StatusEndpointActor : ReceiveActor
+public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
 {
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Longest wait for the node's answer per request; the node itself waits about 1 s per child.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
 
@@ -24,6 +27,14 @@ public sealed class StatusEndpointActor : ReceiveActor
     private StatusHttpServer? _server;
     private TimeSpan? _switchoverTimeout;
     private Configuration.Secret? _token;
+    // Read by the server's request threads: the switchover's wait follows a reloaded sync-timeout without a re-bind.
+    private readonly long[] _switchoverTicks = new long[1];
+
+    /// <summary>How long after a reload the endpoint re-binds with a new listen or token: the reload's own answer
+    /// (sent on the connection the re-bind closes) gets out first.</summary>
+    public static readonly TimeSpan RebindDelay = TimeSpan.FromSeconds(1);
+
+    private sealed record Rebind(StatusSettingsChanged Settings);
 
     /// <summary>Creates the actor; the listener is bound in <see cref="PreStart"/>.</summary>
     /// <param name="listen">Address and port to serve on (<c>redis-ha.status.listen</c>).</param>
@@ -36,12 +47,19 @@ public sealed class StatusEndpointActor : ReceiveActor
         _node = node;
         _switchoverTimeout = switchoverTimeout;
         _token = token;
+        _switchoverTicks[0] = switchoverTimeout?.Ticks ?? 0;
         Receive<StatusSettingsChanged>(m =>
+        {
+            Volatile.Write(ref _switchoverTicks[0], m.SwitchoverTimeout.Ticks);
+            if (m.Listen.Equals(_listen) && m.Token?.Reveal() == _token?.Reveal()) return;
+            Timers.StartSingleTimer("rebind", new Rebind(m), RebindDelay);
+        });
+        Receive<Rebind>(m =>
         {
             // A reload: served again at the new address or with the new token (a listen that cannot be bound is logged).
             _server?.Dispose();
             _server = null;
-            (_listen, _token, _switchoverTimeout) = (m.Listen, m.Token, _switchoverTimeout is null ? null : m.SwitchoverTimeout);
+            (_listen, _token) = (m.Settings.Listen, m.Settings.Token);
             Bind();
         });
     }
@@ -60,10 +78,13 @@ public sealed class StatusEndpointActor : ReceiveActor
         try
         {
             var switchoverTimeout = _switchoverTimeout;
+            var ticks = _switchoverTicks;
             _server = StatusHttpServer.Start(_listen,
                 ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
                 line => log.Warning(line),
-                switchoverTimeout is { } t ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), t, ct) : null,
+                switchoverTimeout is not null
+                    ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), TimeSpan.FromTicks(Volatile.Read(ref ticks[0])), ct)
+                    : null,
                 _token,
                 switchoverTimeout is null ? null : (action, force, ct) => node.Ask<Control.ControlResult>(action switch
                 {

@@ -19,6 +19,9 @@ public sealed partial class NamespaceLab
     /// <summary>kill -9 of node's redis-ha process (no priority-0 advert, the VIP stays until its lease lapses).</summary>
     public void KillNode(int node) => _nodes[node].Kill(entireProcessTree: true);
 
+    /// <summary>Sends <paramref name="signal"/> (e.g. <c>HUP</c>) to node's redis-ha process.</summary>
+    public void SignalNode(int node, string signal) => Run("kill", [$"-{signal}", NodePid(node).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
     /// <summary>kill -9 of node's redis-server (lab.sh's lab_redis_kill).</summary>
     public void KillRedis(int node) => Lab("lab_redis_kill", Prefix, node.ToString(), OutDir);
 
