@@ -176,7 +176,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 if (_s.Maintenance != MaintenanceMode.Unknown) child.Tell(new MaintenanceVerdict(_s.Maintenance == MaintenanceMode.Paused));
                 child.Tell(new AdvertSourcesChanged(KnownSources()));
                 if (_s.Health is { } health) child.Tell(Gated(health));
-                if (_guarded) child.Tell(new QuorumVerdict(_s.Quorum.HasQuorum, _s.Quorum.Cause));
+                if (_guarded) child.Tell(MaintenancePolicy.Quorum(_s.Quorum, HoldingStill));
                 if (_s.Peers.Count > 0) child.Tell(new ClusterMastersSeen(GossipMapping.Masters(_s.Peers)));
                 break;
             case Monitor:
@@ -327,7 +327,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     {
         var regained = m.View.HasQuorum && !_s.Quorum.HasQuorum;
         _s = _s with { Quorum = m.View };
-        Child(Vrrp).Tell(new QuorumVerdict(m.View.HasQuorum, m.View.Cause));
+        Child(Vrrp).Tell(MaintenancePolicy.Quorum(m.View, HoldingStill));
         Child(RoleFlip).Tell(DirectiveFor(regained ? "quorum regained" : m.View.Cause));
     }
 
@@ -508,6 +508,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         else if (was == MaintenanceMode.Paused)
             _log.Warning("maintenance mode off{0}: automatic failover is on again", m.State is { } st ? $" (resumed by {st.By})" : "");
         Child(Vrrp).Tell(new MaintenanceVerdict(mode == MaintenanceMode.Paused));
+        Child(Vrrp).Tell(MaintenancePolicy.Quorum(_s.Quorum, HoldingStill));
         Regate();
         // Off again: a node without quorum fences as before (the directive carries the cause again).
         Child(RoleFlip).Tell(DirectiveFor(mode == MaintenanceMode.Paused ? "paused" : "maintenance mode off"));

@@ -56,5 +56,17 @@ public static class MaintenancePolicy
         _ => gated with { Eligible = false, Cause = mode == MaintenanceMode.Paused ? "paused: no takeover while the set is in maintenance mode" : "waiting for the set's maintenance mode from the cluster" },
     };
 
+    /// <summary>
+    /// VRRP's quorum input. Paused (or restarted holding a paused VIP) the holder keeps the VIP whatever the quorum:
+    /// no other node may take over while paused, so a second master cannot appear, and stepping down would only
+    /// cause the outage the pause is there to avoid (a stopping coordinator leaves the cluster before its VRRP stops).
+    /// </summary>
+    /// <param name="view">The guard's view.</param>
+    /// <param name="holdingStill">Paused, or restarted holding a paused VIP.</param>
+    public static QuorumVerdict Quorum(QuorumView view, bool holdingStill) =>
+        holdingStill && !view.HasQuorum
+            ? new QuorumVerdict(true, $"paused: the quorum does not move the VIP ({view.Cause})")
+            : new QuorumVerdict(view.HasQuorum, view.Cause);
+
     private static string Name(MaintenanceMode mode) => mode == MaintenanceMode.Paused ? "paused" : "maintenance mode not known yet";
 }

@@ -71,6 +71,14 @@ public sealed class MaintenancePolicyTests
     }
 
     [Fact]
+    public void Paused_a_lost_quorum_does_not_move_the_VIP_and_unpaused_it_does()
+    {
+        Assert.True(MaintenancePolicy.Quorum(NoQuorum, holdingStill: true).HasQuorum);
+        Assert.False(MaintenancePolicy.Quorum(NoQuorum, holdingStill: false).HasQuorum);
+        Assert.True(MaintenancePolicy.Quorum(Quorum, holdingStill: false).HasQuorum);
+    }
+
+    [Fact]
     public void The_gossiped_state_round_trips_and_a_malformed_one_reads_as_none()
     {
         var state = new MaintenanceState(true, "n2", new DateTimeOffset(2026, 12, 6, 4, 0, 0, TimeSpan.Zero));

@@ -25,25 +25,39 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
     [GeneratedRegex(@"\b(INITIALIZE|BACKUP|MASTER|FAULT) -> (INITIALIZE|BACKUP|MASTER|FAULT): ")]
     private static partial Regex TransitionLine();
 
-    /// <summary>Polls the VIP holders every 100 ms on a thread of its own until disposed; any other holder set is kept.</summary>
+    /// <summary>Polls the VIP holders every 100 ms on a thread of its own until disposed; keeps every change of the holder set.</summary>
     private sealed class HolderWatch : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Thread _thread;
-        public ConcurrentBag<string> Others { get; } = new();
+        private readonly ConcurrentQueue<(string At, int[] Holders)> _changes = new();
 
         public HolderWatch(NamespaceLab lab, int holder)
         {
             _thread = new Thread(() =>
             {
+                int[] last = [holder];
                 for (var i = 0; i < 100_000 && !_stop.IsCancellationRequested; i++)
                 {
                     var now = lab.VipHolders();
-                    if (!now.SequenceEqual([holder])) Others.Add($"{DateTime.UtcNow:HH:mm:ss.fff} [{string.Join(",", now)}]");
+                    if (!now.SequenceEqual(last)) _changes.Enqueue(($"{DateTime.UtcNow:HH:mm:ss.fff}", now));
+                    last = now;
                     Thread.Sleep(100);
                 }
             });
             _thread.Start();
+        }
+
+        /// <summary>Each change of the holder set, as "time [holders]".</summary>
+        public IReadOnlyList<string> Changes => _changes.Select(c => $"{c.At} [{string.Join(",", c.Holders)}]").ToArray();
+
+        /// <summary>How often the VIP went to a single holder other than the last single holder.</summary>
+        public int Moves(int first)
+        {
+            var (moves, last) = (0, first);
+            foreach (var (_, holders) in _changes)
+                if (holders is [var only] && only != last) (moves, last) = (moves + 1, only);
+            return moves;
         }
 
         public void Dispose()
@@ -114,7 +128,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
         var (ackedCount, longest, readOnly) = writer.Stop();
         var (_, lost) = writer.Verify(1);
         output.WriteLine($"reload under the writer: {ackedCount} acks, longest gap {longest} ms (baseline {baseline} ms), {readOnly} READONLY, {lost} lost");
-        Assert.Empty(watch.Others);
+        Assert.Empty(watch.Changes);
         Assert.Equal((t1, t2), (Transitions(lab.NodeLog(1)), Transitions(lab.NodeLog(2))));
         Assert.Equal((r1, r2), (RoleChanges(lab.NodeLog(1)), RoleChanges(lab.NodeLog(2))));
         Assert.Equal(0, lost);
@@ -173,7 +187,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
         var (ackedCount, longest, readOnly) = writer.Stop();
         var (_, lost) = writer.Verify(1);
         output.WriteLine($"paused restart under the writer: {ackedCount} acks, longest gap {longest} ms (baseline {baseline} ms), {readOnly} READONLY, {lost} lost");
-        Assert.Empty(watch.Others);
+        Assert.Empty(watch.Changes);
         Assert.Equal(t2, Transitions(lab.NodeLog(2)));
         Assert.Equal(r2, RoleChanges(lab.NodeLog(2)));
         Assert.Equal(0, RoleChanges(restartedLog));
@@ -182,5 +196,79 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
         Assert.Equal(0, lost);
         Assert.Equal(0, readOnly);
         Assert.True(longest <= Math.Max(3 * baseline, 300), $"longest gap {longest} ms, baseline {baseline} ms");
+    }
+
+    /// <summary>Until <paramref name="asked"/> sees all three voters (a restarted one is a member again).</summary>
+    private static void WaitAllVoters(NamespaceLab lab, int asked) =>
+        lab.WaitUntil(() => lab.Curl(asked, "-s", "http://127.0.0.1:9680/status").Contains("\"reachableVoters\": 3", StringComparison.Ordinal),
+            Limit, $"n{asked} sees all three voters");
+
+    [Fact]
+    public void A_rolling_upgrade_from_the_previous_build_under_a_writer_loses_nothing_and_the_paused_roll_moves_nothing()
+    {
+        var previous = LabBinaries.PreviousCoordinatorDll();
+        output.WriteLine($"previous build: {previous}");
+        using var lab = new NamespaceLab(3, output);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        void Start(int node, int priority, string? dll) =>
+            lab.StartNode(node, priority, preempt: true, extra: lab.ClusterHocon(node, voters: 3, witness: node == 3), coordinatorDll: dll);
+        Start(1, 200, previous);
+        Start(2, 190, previous);
+        Start(3, 100, previous);
+        ClusterLabTests.WaitSettled(lab, 1, "boot on the previous build");
+        var baseline = Baseline(lab);
+        using var writer = VipWriter.Start(lab);
+
+        // Old to new, one node at a time; the old master cannot pause, so its stop is the clean hand-over.
+        HolderWatch roll;
+        using (roll = new HolderWatch(lab, 1))
+        {
+            foreach (var (node, priority) in new[] { (3, 100), (2, 190), (1, 200) })
+            {
+                lab.TerminateNode(node, TimeSpan.FromSeconds(15));
+                Start(node, priority, null);
+                // Mixed versions gossip and elect together: back to n1 over the master Redis, n2 its replica.
+                ClusterLabTests.WaitSettled(lab, 1, $"n{node} upgraded");
+                WaitAllVoters(lab, node == 1 ? 2 : 1);
+                lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 0", StringComparison.Ordinal),
+                    Limit, $"n{node} runs the new build and knows the set is not paused");
+            }
+        }
+        output.WriteLine($"old -> new roll: VIP changes {string.Join(", ", roll.Changes)}");
+
+        // New to new, paused: SIGTERM and restart of every coordinator, the master's included, moves nothing.
+        var (exit, stdout, stderr) = lab.RedisHaCli(1, "pause", "--config", lab.NodeConfig(1));
+        Assert.True(exit == 0, stdout + stderr);
+        foreach (var node in new[] { 1, 2, 3 })
+            lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 1", StringComparison.Ordinal), Limit, $"n{node} says paused");
+        HolderWatch paused;
+        using (paused = new HolderWatch(lab, 1))
+        {
+            foreach (var (node, priority) in new[] { (3, 100), (2, 190), (1, 200) })
+            {
+                lab.TerminateNode(node, TimeSpan.FromSeconds(15));
+                Start(node, priority, null);
+                lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 1", StringComparison.Ordinal),
+                    Limit, $"restarted n{node} knows the set is paused");
+                // A roll goes one node at a time: the next stops once the cluster has this one back.
+                WaitAllVoters(lab, node == 1 ? 2 : 1);
+            }
+            lab.WaitUntil(() => lab.NodeLog(1).Contains("-> MASTER", StringComparison.Ordinal), Limit, "the restarted n1 is VRRP MASTER again");
+            (exit, stdout, stderr) = lab.RedisHaCli(2, "resume", "--config", lab.NodeConfig(2));
+            Assert.True(exit == 0, stdout + stderr);
+            Thread.Sleep(3000);
+        }
+        var (acked, longest, readOnly) = writer.Stop();
+        var (_, lost) = writer.Verify(1);
+        output.WriteLine($"rolling upgrade under the writer: {acked} acks, longest gap {longest} ms (baseline {baseline} ms), {readOnly} READONLY, {lost} lost; " +
+                         $"old -> new VIP moves {roll.Moves(1)}, paused new -> new VIP changes {paused.Changes.Count}");
+        Assert.Equal(0, lost);
+        Assert.Empty(paused.Changes);
+        // The logs of the processes restarted while paused: not one Redis role change.
+        Assert.Equal(0, RoleChanges(lab.NodeLog(1)));
+        Assert.Equal(0, RoleChanges(lab.NodeLog(2)));
+        Assert.Equal("master", lab.Role(1));
+        Assert.Equal("slave", lab.Role(2));
     }
 }
