@@ -255,6 +255,8 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
                 WaitAllVoters(lab, node == 1 ? 2 : 1);
             }
             lab.WaitUntil(() => lab.NodeLog(1).Contains("-> MASTER", StringComparison.Ordinal), Limit, "the restarted n1 is VRRP MASTER again");
+            // resume needs a live holder in n2's view: n1's new incarnation must have gossiped its MASTER state.
+            lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("peer:   n1 MASTER", StringComparison.Ordinal), Limit, "n2 sees n1 MASTER");
             (exit, stdout, stderr) = lab.RedisHaCli(2, "resume", "--config", lab.NodeConfig(2));
             Assert.True(exit == 0, stdout + stderr);
             Thread.Sleep(3000);
