@@ -28,7 +28,7 @@ internal static class Commands
     // The VRRP timers do not use Akka's scheduler, so a coarse tick only saves idle CPU.
     private const string AkkaConfig = """
         akka {
-          loglevel = INFO
+          loglevel = {level}
           stdout-loglevel = WARNING
           scheduler.tick-duration = 100ms
           coordinated-shutdown.run-by-clr-shutdown-hook = off
@@ -68,6 +68,7 @@ internal static class Commands
 
         var witness = settings.Node.Role == NodeRole.Witness;
         IPAddress? primary = null;
+        var startPaused = false;
         if (!witness)
         {
             var vips = settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray();
@@ -83,7 +84,9 @@ internal static class Commands
                 Console.Error.WriteLine($"redis-ha: {e.Message}");
                 return ExitEnvironment;
             }
-            if (VipPermissionProblem(settings.Vrrp) is { } vipProblem)
+            // A paused master's VIP (no expiry) outlives its process: this node keeps it (maintenance mode).
+            startPaused = settings.Cluster.Enabled && HeldWithoutExpiry(settings.Vrrp);
+            if (!startPaused && VipPermissionProblem(settings.Vrrp) is { } vipProblem)
             {
                 Console.Error.WriteLine($"redis-ha: {vipProblem}");
                 return ExitEnvironment;
@@ -133,7 +136,9 @@ internal static class Commands
             CoordinatedShutdown.Reason? reason;
             try
             {
-                reason = await RunOnceAsync(settings, primary, announceHost, ct).ConfigureAwait(false);
+                reason = await RunOnceAsync(settings, file, primary, announceHost, startPaused, ct).ConfigureAwait(false);
+                // A later incarnation (after a downing) finds the VIP itself if it is still there with no expiry.
+                startPaused = !witness && settings.Cluster.Enabled && HeldWithoutExpiry(settings.Vrrp);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -239,16 +244,31 @@ internal static class Commands
         }
     }
 
+    private static bool HeldWithoutExpiry(VrrpSettings vrrp)
+    {
+        try
+        {
+            return NetlinkVirtualAddresses.HeldWithoutExpiry(vrrp);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 
     /// <summary>Runs one actor system until it stops; returns why it stopped (null: the host stopped it).</summary>
-    private static async Task<CoordinatedShutdown.Reason?> RunOnceAsync(HaSettings settings, IPAddress? primary, string announceHost, CancellationToken ct)
+    private static async Task<CoordinatedShutdown.Reason?> RunOnceAsync(HaSettings settings, FileInfo file, IPAddress? primary, string announceHost,
+        bool startPaused, CancellationToken ct)
     {
+        var level = new LogLevelSwitch(settings.Logging.Level);
         // The empty builder: no appsettings.json, no file watcher on the working directory, no
         // environment-variable configuration. The node is configured by its HOCON file alone.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "redis-ha" });
         builder.Services.AddSingleton<IHostLifetime, ConsoleLifetime>();
-        builder.Logging.AddNodeConsole(settings.Logging);
+        // The switch decides (debug included when redis-ha.log.level = debug).
+        builder.Logging.AddNodeConsole(settings.Logging).SetMinimumLevel(LogLevel.Debug).AddFilter(level.Allows);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddAkka(ActorSystemName, (akka, sp) =>
         {
@@ -258,15 +278,17 @@ internal static class Commands
                 () => RawVrrpSocket.Open(settings.Vrrp.Interface, settings.Vrrp.VirtualAddresses.Select(v => v.Address).ToArray()),
                 () => new NetlinkVirtualAddresses(settings.Vrrp, new PcapGratuitousArp(), vipLog),
                 new StackExchangeRedisNodeFactory(settings.Redis.User, settings.Redis.Password, settings.Redis.Check.Timeout, settings.Redis.Tls),
-                new StopwatchClock());
-            akka.AddHocon(AkkaConfig, HoconAddMode.Prepend)
+                new StopwatchClock(),
+                () => HaSettings.Load(file.FullName),
+                level.Set);
+            akka.AddHocon(AkkaConfig.Replace("{level}", LogLevelSwitch.AkkaName(settings.Logging.Level)), HoconAddMode.Prepend)
                 .AddSetup(new HostLoggerSetup(loggerFactory))
                 .ConfigureLoggers(l =>
                 {
                     l.ClearLoggers();
                     l.AddLogger<HostLogger>();
                 })
-                .WithRedisHaNode(settings, io, announceHost, primary);
+                .WithRedisHaNode(settings, io, announceHost, primary, startPaused);
         });
         // Idle memory of a process that runs for months (bench/idle.sh): no app.config probe at
         // ActorSystem creation, and startup's freed native heap handed back to the kernel.
@@ -276,6 +298,8 @@ internal static class Commands
             sp.GetRequiredService<ILogger<SystemdNotifier>>()));
         using var host = builder.Build();
         var system = host.Services.GetRequiredService<ActorSystem>();
+        using var hup = ReloadSignal.Register(host.Services.GetRequiredService<ActorRegistry>(), SdNotify.FromEnvironment(),
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RedisHaActors.Reload"));
         await host.RunAsync(ct).ConfigureAwait(false);
         return CoordinatedShutdown.Get(system).ShutdownReason;
     }

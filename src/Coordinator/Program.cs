@@ -70,11 +70,50 @@ var switchover = new Command("switchover",
 switchover.SetAction((parse, ct) =>
     SwitchoverCommand.RunAsync(parse.GetValue(toOption)!, parse.GetValue(switchoverConfigOption), parse.GetValue(switchoverEndpointOption), ct));
 
+// reload, pause, resume: like switchover, through the node's control API with its token, so the operator sees
+// the outcome (applied keys, pending restart, or the refusal) and the exit code says it. systemctl reload sends
+// SIGHUP instead (the unit's ExecReload=), which does the same and logs it.
+Command ControlAction(string name, string description, string path, params Option[] extra)
+{
+    var config = new Option<FileInfo>("--config", "-c")
+    {
+        Description = "This node's configuration file; its redis-ha.status.listen names the endpoint and its redis-ha.status.token-file holds the token sent.",
+        HelpName = "FILE",
+    };
+    var endpoint = new Option<IPEndPoint?>("--endpoint")
+    {
+        Description = "The node's status endpoint (default: from --config, else 127.0.0.1:9680).",
+        HelpName = "ADDRESS:PORT",
+        CustomParser = endpointOption.CustomParser,
+    };
+    var command = new Command(name, description) { config, endpoint };
+    foreach (var option in extra) command.Options.Add(option);
+    command.SetAction((parse, ct) =>
+    {
+        var query = extra.Where(o => o is Option<bool> b && parse.GetValue(b)).Select(o => o.Name.TrimStart('-')).ToArray();
+        return ControlCommand.RunAsync(name, path + (query.Length > 0 ? "?" + string.Join("&", query) : ""), parse.GetValue(config),
+            parse.GetValue(endpoint), TimeSpan.FromSeconds(30), "run it on the node's host, with redis-ha.status.listen at this address", ct);
+    });
+    return command;
+}
+
+var reload = ControlAction("reload",
+    "Re-read the node file and apply every key that is safe at runtime without moving the VIP; print the keys applied and those pending a restart. A bad file is refused (exit 1) and the node runs on unchanged.",
+    "/reload");
+var pause = ControlAction("pause",
+    "Maintenance mode for the whole set (through the cluster guard): no automatic failover and no role change until resume; the VIP holder keeps it, also across a restart of its coordinator.",
+    "/pause");
+var forceOption = new Option<bool>("--force") { Description = "Resume although no live VIP holder is seen (its host is gone for good)." };
+var resume = ControlAction("resume", "End maintenance mode for the whole set: automatic failover is on again.", "/resume", forceOption);
+
 var root = new RootCommand("redis-ha: one virtual IP on the writable Redis master, with safe automatic failover.")
 {
     run,
     checkConfig,
     status,
     switchover,
+    reload,
+    pause,
+    resume,
 };
 return await root.Parse(args).InvokeAsync();

@@ -35,6 +35,20 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
 
     private static readonly LWWDictionaryKey<string, string> PeersKey = new("redis-ha-peers");
 
+    /// <summary>The set's maintenance mode (<see cref="MaintenanceState"/> as JSON); absent = never paused.</summary>
+    private static readonly LWWRegisterKey<string> MaintenanceKey = new("redis-ha-maintenance");
+
+    /// <summary>How long a pause or resume waits for a majority of the voters to store it, and the first read after joining.</summary>
+    public static readonly TimeSpan MaintenanceConsistencyTimeout = TimeSpan.FromSeconds(3);
+
+    private sealed record ReadMaintenance
+    {
+        public static ReadMaintenance Instance { get; } = new();
+    }
+
+    private bool _maintenanceRead;
+    private bool _maintenanceAsked;
+
     private readonly ClusterGuardSettings _settings;
     private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -79,6 +93,19 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.ReachabilityEvent>(Handle);
         Receive<Changed>(Handle);
         Receive<PublishLocalState>(Handle);
+        Receive<WriteMaintenance>(Handle);
+        Receive<ReadMaintenance>(_ => _replicator.Tell(Dsl.Get(MaintenanceKey, new ReadMajority(MaintenanceConsistencyTimeout))));
+        Receive<GetSuccess>(m => m.Key.Equals(MaintenanceKey), m => Told(m.Get(MaintenanceKey).Value, first: true));
+        Receive<NotFound>(m => m.Key.Equals(MaintenanceKey), _ => Told(null, first: true));
+        // No majority answered in time (two voters, one gone): what this node holds is the best there is.
+        Receive<GetFailure>(m => m.Key.Equals(MaintenanceKey), _ =>
+        {
+            _log.Warning("maintenance mode: no majority answered within {0} s; using this node's own copy", MaintenanceConsistencyTimeout.TotalSeconds);
+            _replicator.Tell(Dsl.Get(MaintenanceKey, ReadLocal.Instance));
+        });
+        Receive<UpdateSuccess>(m => m.Key.Equals(MaintenanceKey), m => Answer(m.Request, new MaintenanceWritten(true, "")));
+        Receive<IUpdateResponse>(m => m.Key.Equals(MaintenanceKey), m => Answer(m.Request,
+            new MaintenanceWritten(false, $"not stored on a majority of the voters within {MaintenanceConsistencyTimeout.TotalSeconds:0} s ({m.GetType().Name}); nothing changed where it did not arrive, try again")));
         Receive<IUpdateResponse>(_ => { });
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
         Receive<DownIfStillUnreachable>(Handle);
@@ -95,6 +122,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         _replicator.Tell(Dsl.Subscribe(PeersKey, Self));
+        _replicator.Tell(Dsl.Subscribe(MaintenanceKey, Self));
         _log.Info($"cluster guard: {_cluster.SelfAddress}, voters {string.Join(", ", _settings.Voters)} " +
                   $"(majority {_settings.Majority}{(_settings.QuorumRequired ? "" : "; " + ClusterGuardSettings.AvailabilityModeName)}); {_view.Cause}");
         // The first view is told once the cluster's snapshot arrives (at once): a re-created guard must
@@ -161,8 +189,36 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _cluster.Down(m.Address);
     }
 
+    private void Handle(WriteMaintenance m)
+    {
+        var json = m.State.ToJson();
+        var self = _cluster.SelfUniqueAddress;
+        _replicator.Tell(Dsl.Update(MaintenanceKey, new LWWRegister<string>(self, ""), new WriteMajority(MaintenanceConsistencyTimeout), Sender,
+            register => register.WithValue(self, json)));
+    }
+
+    private static void Answer(object? request, MaintenanceWritten result)
+    {
+        if (request is IActorRef replyTo) replyTo.Tell(result);
+    }
+
+    /// <summary>Tells the node the register's value: the first read after joining, then each change.</summary>
+    private void Told(string? json, bool first)
+    {
+        if (first && _maintenanceRead) return;
+        _maintenanceRead = true;
+        var state = string.IsNullOrEmpty(json) ? null : MaintenanceState.FromJson(json);
+        _listener.Tell(new MaintenanceChanged(state));
+    }
+
     private void Handle(Changed c)
     {
+        if (c.Key.Equals(MaintenanceKey))
+        {
+            // A change before the first read answered is newer than what the read would say.
+            Told(c.Get(MaintenanceKey).Value, first: false);
+            return;
+        }
         if (!c.Key.Equals(PeersKey)) return;
         var map = c.Get(PeersKey);
         var parsed = new Dictionary<string, PeerState>();
@@ -240,6 +296,12 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         else
             _view = view;
         if (joined && _lastPublishedJson is null) Publish();
+        if (joined && !_maintenanceAsked)
+        {
+            // Before this node may take over, it must know whether the set is paused: ask a majority once.
+            _maintenanceAsked = true;
+            Self.Tell(ReadMaintenance.Instance);
+        }
         RecomputePeers();
     }
 

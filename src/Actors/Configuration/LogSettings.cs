@@ -10,12 +10,29 @@ public enum LogFormat
     Json,
 }
 
-/// <summary>The <c>redis-ha.log</c> section.</summary>
-/// <param name="Format">Line format: <c>text</c> (default) or <c>json</c>.</param>
-public sealed record LogSettings(LogFormat Format)
+/// <summary>The least severe log lines written (<c>redis-ha.log.level</c>).</summary>
+public enum LogThreshold
 {
-    /// <summary>The defaults of reference.conf (text).</summary>
+    /// <summary>Everything, debug lines included.</summary>
+    Debug,
+
+    /// <summary>Information, warnings and errors (the default).</summary>
+    Info,
+
+    /// <summary>Warnings and errors.</summary>
+    Warning,
+
+    /// <summary>Errors only.</summary>
+    Error,
+}
+
+/// <summary>The <c>redis-ha.log</c> section.</summary>
+/// <param name="Format">Line format: <c>text</c> (default) or <c>json</c>; needs a restart.</param>
+/// <param name="Level">Least severe lines written: <c>debug | info | warning | error</c>; applied at a reload.</param>
+public sealed record LogSettings(LogFormat Format, LogThreshold Level = LogThreshold.Info)
+{
+    /// <summary>The defaults of reference.conf (text, info).</summary>
     public static LogSettings Default { get; } = new(LogFormat.Text);
 
-    internal static LogSettings Create(SettingsReader r) => new(r.Enum<LogFormat>("format"));
+    internal static LogSettings Create(SettingsReader r) => new(r.Enum<LogFormat>("format"), r.Enum<LogThreshold>("level"));
 }

@@ -56,6 +56,10 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null,
         string? YieldHold = null,
         bool GoneProbeInFlight = false,
+        MaintenanceMode Maintenance = MaintenanceMode.Off,
+        MaintenanceState? MaintenanceState = null,
+        bool PausedHolder = false,
+        IReadOnlyList<string>? PendingRestart = null,
         TimeSpan? LastMove = null,
         string? DampingNote = null);
 
@@ -65,7 +69,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private sealed record DampingEnded;
 
-    private readonly HaSettings _settings;
+    private HaSettings _settings;
     private readonly NodeIo _io;
     private readonly string _announceHost;
     private readonly IPAddress? _vrrpAddress;
@@ -90,7 +94,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     /// <param name="announceHost">How peers reach our Redis (announce-host or the interface address).</param>
     /// <param name="vrrpAddress">Primary address on the VRRP interface (gossiped so peers can match our adverts).</param>
     /// <param name="restarts">When to re-create a failed child; <see cref="ChildRestarts.Default"/> when null.</param>
-    public HaNodeActor(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null, ChildRestarts? restarts = null)
+    /// <param name="startPaused">The VIP was found on the interface with no expiry: this node held it in maintenance mode
+    /// before it restarted, and keeps it (<see cref="MaintenancePolicy"/>).</param>
+    public HaNodeActor(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null, ChildRestarts? restarts = null, bool startPaused = false)
     {
         _restartPolicy = restarts ?? ChildRestarts.Default;
         _settings = settings;
@@ -100,7 +106,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         _guarded = settings.Cluster.Enabled;
         // Until the guard's first view arrives a guarded node has no quorum (availability mode: it has).
         var quorum = _guarded ? QuorumView.NotJoined(settings.Cluster.Voters.Count, settings.Cluster.QuorumRequired) : QuorumView.GuardOff;
-        _s = new NodeState(VrrpState.Initialize, null, null, false, null, quorum, null, null, [], [], null, null, false, null, null, TimeSpan.Zero);
+        _s = new NodeState(VrrpState.Initialize, null, null, false, null, quorum, null, null, [], [], null, null, false, null, null, TimeSpan.Zero,
+            Maintenance: _guarded ? MaintenanceMode.Unknown : MaintenanceMode.Off, PausedHolder: startPaused && _guarded);
         Receive<RedisHealth>(Handle);
         Receive<LocalRedisObserved>(Handle);
         Receive<VrrpStatusChanged>(Handle);
@@ -118,13 +125,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<DampingEnded>(_ => Regate());
         Receive<GetVrrpStatus>(m => Child(Vrrp).Forward(m));
         Receive<GetNodeStatus>(Handle);
+        Receive<Reload>(Handle);
+        Receive<SetMaintenance>(Handle);
+        Receive<MaintenanceChanged>(Handle);
+        Receive<MaintenanceStored>(Handle);
         Receive<Recreate>(m => Create(m.Child));
         Receive<Terminated>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null, ChildRestarts? restarts = null) =>
-        Akka.Actor.Props.Create(() => new HaNodeActor(settings, io, announceHost, vrrpAddress, restarts));
+    public static Props Props(HaSettings settings, NodeIo io, string announceHost, IPAddress? vrrpAddress = null, ChildRestarts? restarts = null,
+        bool startPaused = false) =>
+        Akka.Actor.Props.Create(() => new HaNodeActor(settings, io, announceHost, vrrpAddress, restarts, startPaused));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -133,6 +145,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         _startedAt = DateTimeOffset.UtcNow;
         _startedClock = _io.Clock.Now;
         _localRedis = _io.Redis.Create(_settings.Redis.Host, _settings.Redis.Port);
+        if (_s.PausedHolder)
+            _log.Warning("started in maintenance mode: the VIP is on {0} with no expiry (this node held it while the set was paused); keeping it",
+                _settings.Vrrp.Interface);
         if (!_guarded)
             _log.Warning("cluster guard off (akka.cluster.seed-nodes is empty): VRRP alone decides, so a partition can give two masters");
         Create(RoleFlip);
@@ -160,10 +175,13 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 if (_s.Lease is { } lease && _s.Vrrp == VrrpState.Master) child.Tell(ToRedis(lease));
                 break;
             case Vrrp:
-                child = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, Self, _io.Clock, _guarded), name);
+                // Paused, a re-created VRRP actor keeps the VIP its predecessor left with no expiry.
+                child = Context.ActorOf(VrrpActor.Props(_settings.Vrrp, _io.OpenTransport, _io.CreateVirtualAddresses, Self, _io.Clock, _guarded,
+                    _s.PausedHolder || _s.Maintenance == MaintenanceMode.Paused), name);
+                if (_s.Maintenance != MaintenanceMode.Unknown) child.Tell(new MaintenanceVerdict(_s.Maintenance == MaintenanceMode.Paused));
                 child.Tell(new AdvertSourcesChanged(KnownSources()));
                 if (_s.Health is { } health) child.Tell(Gated(health));
-                if (_guarded) child.Tell(new QuorumVerdict(_s.Quorum.HasQuorum, _s.Quorum.Cause));
+                if (_guarded) child.Tell(MaintenancePolicy.Quorum(_s.Quorum, HoldingStill));
                 if (_s.Peers.Count > 0) child.Tell(new ClusterMastersSeen(GossipMapping.Masters(_s.Peers)));
                 break;
             case Monitor:
@@ -176,8 +194,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 break;
             case StatusEndpoint:
                 // A switchover request waits for the preparation and the hand-over.
-                child = Context.ActorOf(StatusEndpointActor.Props(_settings.StatusEndpoint.Listen!, Self,
-                    _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5), _settings.StatusEndpoint.Token), name);
+                child = Context.ActorOf(StatusEndpointActor.Props(_settings.StatusEndpoint.Listen!, Self, SwitchoverTimeout, _settings.StatusEndpoint.Token), name);
                 break;
             default:
                 throw new ArgumentException($"no child {name}", nameof(name));
@@ -229,8 +246,13 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             _s = _s with { DampingNote = damped.Note };
         }
         if (damped.Until is { } until) Timers.StartSingleTimer("damping", new DampingEnded(), until - _io.Clock.Now + TimeSpan.FromMilliseconds(1));
-        return Eligibility.Gate(damped.Health, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master);
+        return MaintenancePolicy.Gate(
+            Eligibility.Gate(damped.Health, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master),
+            _s.Maintenance, _s.Vrrp == VrrpState.Master || _s.PausedHolder);
     }
+
+    /// <summary>Paused (or restarted holding a paused VIP): no role change, not even the fence of a node without quorum.</summary>
+    private bool HoldingStill => _s.Maintenance == MaintenanceMode.Paused || _s.PausedHolder;
 
     private void Handle(VrrpMasterSilent m)
     {
@@ -319,13 +341,13 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private RoleDirective DirectiveFor(string cause) =>
         RoleTranslation.Directive(_s.Vrrp, _s.Master, _s.PreviousMaster, _s.PreviousMasterAlive, _s.PreviousMasterSilentFor,
-            _s.Quorum.HasQuorum ? null : _s.Quorum.Cause, cause);
+            _s.Quorum.HasQuorum || HoldingStill ? null : _s.Quorum.Cause, cause);
 
     private void Handle(QuorumChanged m)
     {
         var regained = m.View.HasQuorum && !_s.Quorum.HasQuorum;
         _s = _s with { Quorum = m.View };
-        Child(Vrrp).Tell(new QuorumVerdict(m.View.HasQuorum, m.View.Cause));
+        Child(Vrrp).Tell(MaintenancePolicy.Quorum(m.View, HoldingStill));
         Child(RoleFlip).Tell(DirectiveFor(regained ? "quorum regained" : m.View.Cause));
     }
 
@@ -363,6 +385,11 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private void Handle(Switchover m)
     {
+        if (_s.Maintenance == MaintenanceMode.Paused)
+        {
+            Sender.Tell(new SwitchoverResult(false, "refused: the set is paused (maintenance mode); redis-ha resume first"));
+            return;
+        }
         var refusal = SwitchoverPolicy.Refusal(m.To, _settings.Node.Name, _guarded, !_switchover.IsNobody(), _s.Vrrp, _s.Facts, _s.Peers, out var target);
         if (refusal is not null)
         {
@@ -389,6 +416,124 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Regate();
     }
 
+    private void Handle(Reload _)
+    {
+        if (_io.ReadConfig is not { } read)
+        {
+            Sender.Tell(new ControlResult(false, "reload refused: this node was not started from a file"));
+            return;
+        }
+        HaSettings file;
+        try
+        {
+            file = read();
+        }
+        catch (ConfigurationException e)
+        {
+            _log.Error("reload refused, the running configuration stays: {0}", e.Message);
+            Sender.Tell(new ControlResult(false, $"reload refused, the running configuration stays: {e.Message}"));
+            return;
+        }
+        var plan = ReloadPlan.Between(_settings, file);
+        var before = _settings;
+        _settings = plan.Effective;
+        _s = _s with { PendingRestart = plan.Pending };
+        if (plan.Pending.Count > 0) _log.Warning(plan.Describe());
+        else _log.Info(plan.Describe());
+        foreach (var warning in file.ConfigWarnings) _log.Warning("configuration: {0}", warning);
+        Apply(before);
+        Sender.Tell(new ControlResult(true, plan.Describe()));
+    }
+
+    /// <summary>Gives the children the reloaded runtime keys; nothing here changes a VRRP state or a Redis role.</summary>
+    private void Apply(HaSettings before)
+    {
+        if (!Equals(before.Vrrp, _settings.Vrrp)) Child(Vrrp).Tell(new VrrpSettingsChanged(_settings.Vrrp));
+        if (!Equals(before.Redis, _settings.Redis) || before.Vrrp.Priority != _settings.Vrrp.Priority)
+        {
+            var changed = new RedisSettingsChanged(_settings.Redis, _settings.Vrrp.Priority);
+            Child(Monitor).Tell(changed);
+            Child(RoleFlip).Tell(changed);
+        }
+        if (before.Logging.Level != _settings.Logging.Level)
+        {
+            _io.SetLogLevel?.Invoke(_settings.Logging.Level);
+            Context.System.EventStream.SetLogLevel(_settings.Logging.Level switch
+            {
+                LogThreshold.Debug => LogLevel.DebugLevel,
+                LogThreshold.Warning => LogLevel.WarningLevel,
+                LogThreshold.Error => LogLevel.ErrorLevel,
+                _ => LogLevel.InfoLevel,
+            });
+        }
+        if (Equals(before.StatusEndpoint, _settings.StatusEndpoint) && before.Redis.SyncTimeout == _settings.Redis.SyncTimeout) return;
+        if (_settings.StatusEndpoint.Listen is not { } listen)
+        {
+            if (_children.Remove(StatusEndpoint, out var endpoint))
+            {
+                Context.Unwatch(endpoint);
+                Context.Stop(endpoint);
+            }
+        }
+        else if (_children.ContainsKey(StatusEndpoint))
+            Child(StatusEndpoint).Tell(new StatusSettingsChanged(listen, _settings.StatusEndpoint.Token, SwitchoverTimeout));
+        else
+            Create(StatusEndpoint);
+    }
+
+    private TimeSpan SwitchoverTimeout => _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5);
+
+    private sealed record MaintenanceStored(bool Paused, MaintenanceWritten Result, IActorRef ReplyTo);
+
+    private void Handle(SetMaintenance m)
+    {
+        var refusal = MaintenancePolicy.Refusal(m.Paused, m.Force, _guarded, _s.Quorum, _s.Vrrp == VrrpState.Master, _s.Peers);
+        if (refusal is not null)
+        {
+            _log.Warning(refusal);
+            Sender.Tell(new ControlResult(false, refusal));
+            return;
+        }
+        var state = new MaintenanceState(m.Paused, _settings.Node.Name, DateTimeOffset.UtcNow);
+        var replyTo = Sender;
+        var paused = m.Paused;
+        Child(Guard).Ask<MaintenanceWritten>(new WriteMaintenance(state), ClusterGuardActor.MaintenanceConsistencyTimeout + TimeSpan.FromSeconds(1))
+            .PipeTo(Self, success: r => new MaintenanceStored(paused, r, replyTo),
+                failure: e => new MaintenanceStored(paused, new MaintenanceWritten(false, $"the cluster guard did not answer: {e.Message}"), replyTo));
+    }
+
+    private void Handle(MaintenanceStored m)
+    {
+        var verb = m.Paused ? "pause" : "resume";
+        if (!m.Result.Stored)
+        {
+            _log.Warning("{0} failed: {1}", verb, m.Result.Error);
+            m.ReplyTo.Tell(new ControlResult(false, $"{verb} failed: {m.Result.Error}"));
+            return;
+        }
+        m.ReplyTo.Tell(new ControlResult(true, m.Paused
+            ? "paused: stored on a majority of the voters; no failover and no role change until redis-ha resume (the VIP holder keeps it with no expiry)"
+            : "resumed: automatic failover is on again"));
+    }
+
+    private void Handle(MaintenanceChanged m)
+    {
+        var mode = m.Paused ? MaintenanceMode.Paused : MaintenanceMode.Off;
+        var was = _s.Maintenance;
+        _s = _s with { Maintenance = mode, MaintenanceState = m.State, PausedHolder = mode == MaintenanceMode.Paused && _s.PausedHolder };
+        if (mode == was) return;
+        if (mode == MaintenanceMode.Paused)
+            _log.Warning("maintenance mode: {0}; no automatic failover and no role change until resumed{1}", m.State!.Describe(),
+                _s.Vrrp == VrrpState.Master || _s.PausedHolder ? " (this node holds the VIP, with no expiry)" : "");
+        else if (was == MaintenanceMode.Paused)
+            _log.Warning("maintenance mode off{0}: automatic failover is on again", m.State is { } st ? $" (resumed by {st.By})" : "");
+        Child(Vrrp).Tell(new MaintenanceVerdict(mode == MaintenanceMode.Paused));
+        Child(Vrrp).Tell(MaintenancePolicy.Quorum(_s.Quorum, HoldingStill));
+        Regate();
+        // Off again: a node without quorum fences as before (the directive carries the cause again).
+        Child(RoleFlip).Tell(DirectiveFor(mode == MaintenanceMode.Paused ? "paused" : "maintenance mode off"));
+    }
+
     private void PublishState()
     {
         if (!_guarded) return;
@@ -403,7 +548,14 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     {
         var header = new NodeStatus(_settings.Node.Name, _startedAt, (_io.Clock.Now - _startedClock).TotalSeconds,
             _settings.Vrrp.Interface, _settings.Vrrp.VirtualRouterId, _settings.Vrrp.Priority,
-            _settings.Vrrp.VirtualAddresses.Select(v => v.ToString()).ToArray(), null, null, null);
+            _settings.Vrrp.VirtualAddresses.Select(v => v.ToString()).ToArray(), null, null, null, null,
+            !_guarded ? null : _s.Maintenance switch
+            {
+                MaintenanceMode.Unknown => "unknown",
+                MaintenanceMode.Paused => _s.MaintenanceState?.Describe() ?? "paused",
+                _ => "off",
+            },
+            _s.PendingRestart ?? []);
         NodeStatusGatherer.GatherAsync(header, Child(Vrrp), Child(Monitor), Child(RoleFlip), Child(Guard), ChildStatusTimeout).PipeTo(Sender);
     }
 

@@ -24,8 +24,9 @@ public static class RedisHaHostingExtensions
     /// <param name="io">External effects (unused by a witness).</param>
     /// <param name="announceHost">How peers reach our Redis.</param>
     /// <param name="vrrpAddress">Primary address on the VRRP interface; null for a witness.</param>
+    /// <param name="startPaused">The VIP is on the interface with no expiry: this node held it in maintenance mode before it restarted.</param>
     public static AkkaConfigurationBuilder WithRedisHaNode(this AkkaConfigurationBuilder builder, HaSettings settings, NodeIo io, string announceHost,
-        IPAddress? vrrpAddress = null)
+        IPAddress? vrrpAddress = null, bool startPaused = false)
     {
         if (settings.Cluster.Enabled)
         {
@@ -40,7 +41,7 @@ public static class RedisHaHostingExtensions
                 system.ActorOf(ClusterFormationActor.Props(settings.Cluster), "cluster-formation");
             var props = settings.Node.Role == NodeRole.Witness
                 ? WitnessNodeActor.Props(settings, io.Clock)
-                : HaNodeActor.Props(settings, io, announceHost, vrrpAddress);
+                : HaNodeActor.Props(settings, io, announceHost, vrrpAddress, startPaused: startPaused);
             var node = system.ActorOf(props, "ha-node");
             system.ActorOf(NodeWatcher.Props(node), "ha-node-watcher");
             registry.Register<HaNodeKey>(node);

@@ -20,6 +20,8 @@ public sealed class WitnessNodeActor : ReceiveActor
     private IActorRef _guard = ActorRefs.Nobody;
     private DateTimeOffset _startedAt;
     private TimeSpan _startedClock;
+    private MaintenanceState? _maintenance;
+    private bool _maintenanceKnown;
 
     /// <summary>Creates the witness.</summary>
     /// <param name="settings">Validated settings (role witness, guard enabled).</param>
@@ -30,6 +32,8 @@ public sealed class WitnessNodeActor : ReceiveActor
         _clock = clock;
         Receive<QuorumChanged>(_ => { });
         Receive<PeersChanged>(_ => { });
+        Receive<MaintenanceChanged>(m => (_maintenance, _maintenanceKnown) = (m.State, true));
+        Receive<Control.Reload>(_ => Sender.Tell(new Control.ControlResult(false, "reload refused: a witness applies no key at runtime; restart it to apply a changed file")));
         Receive<GetNodeStatus>(Handle);
         // The guard is the witness's only part: without it the process has no reason to run.
         Receive<Terminated>(m => NodeFailedReason.GiveUp(Context.System, _log, $"{m.ActorRef.Path.Name} stopped"));
@@ -54,7 +58,8 @@ public sealed class WitnessNodeActor : ReceiveActor
 
     private void Handle(GetNodeStatus _)
     {
-        var header = new NodeStatus(_settings.Node.Name, _startedAt, (_clock.Now - _startedClock).TotalSeconds, "", 0, 0, [], null, null, null);
+        var header = new NodeStatus(_settings.Node.Name, _startedAt, (_clock.Now - _startedClock).TotalSeconds, "", 0, 0, [], null, null, null, null,
+            !_maintenanceKnown ? "unknown" : _maintenance is { Paused: true } m ? m.Describe() : "off");
         NodeStatusGatherer.GatherAsync(header, ActorRefs.Nobody, ActorRefs.Nobody, ActorRefs.Nobody, _guard, HaNodeActor.ChildStatusTimeout).PipeTo(Sender);
     }
 }

@@ -31,8 +31,8 @@ public sealed class RedisMonitorActor : ReceiveActor
     /// <summary>How often a replica's <c>replica-read-only</c> is asked again (an operator may change it live).</summary>
     public static readonly TimeSpan ReadOnlyRecheck = TimeSpan.FromSeconds(10);
 
-    private readonly RedisSettings _settings;
-    private readonly byte _basePriority;
+    private RedisSettings _settings;
+    private byte _basePriority;
     private readonly IRedisNode _local;
     private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -76,6 +76,7 @@ public sealed class RedisMonitorActor : ReceiveActor
         Receive<GetRedisStatus>(Handle);
         Receive<ReadOnlyChecked>(Handle);
         Receive<ReplicasProbed>(Handle);
+        Receive<RedisSettingsChanged>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
@@ -95,6 +96,15 @@ public sealed class RedisMonitorActor : ReceiveActor
     {
         _timer?.Dispose();
         foreach (var node in _replicaNodes.Values) _ = node.DisposeAsync().AsTask();
+    }
+
+    private void Handle(RedisSettingsChanged m)
+    {
+        var interval = m.Settings.Check.Interval;
+        var intervalChanged = interval != _settings.Check.Interval;
+        (_settings, _basePriority) = (m.Settings, m.BasePriority);
+        // The next check comes one new interval from now; it announces the new effective priority.
+        if (intervalChanged) _timer?.ArmPeriodic(interval, interval);
     }
 
     private void Handle(CheckDue _)

@@ -71,7 +71,7 @@ public sealed class RoleFlipActor : ReceiveActor
             new Dictionary<string, KnownRedis>(), null, false, null, false, null, null, null, true, false, null);
     }
 
-    private readonly RedisSettings _settings;
+    private RedisSettings _settings;
     private readonly IRedisNode _local;
     private readonly IRedisNodeFactory _peers;
     private readonly string _announceHost;
@@ -112,6 +112,8 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Idle()
     {
         Receive<RoleDirective>(Handle);
+        // A reload: the new sync-timeout and check timeout apply from the next step on.
+        Receive<RedisSettingsChanged>(m => _settings = m.Settings);
         Receive<LocalRedisObserved>(m =>
         {
             Observe(m);

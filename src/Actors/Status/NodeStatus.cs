@@ -28,6 +28,9 @@ public sealed record GetNodeStatus
 /// <param name="Redis">The local Redis check; null when it did not answer in time.</param>
 /// <param name="RoleFlip">The role flipper; null when it did not answer in time.</param>
 /// <param name="Cluster">The cluster guard (quorum view, members, gossiped peers); null when it is off or did not answer.</param>
+/// <param name="Maintenance">The set's maintenance mode as this node knows it: <c>off</c>, <c>paused by NODE at TIME</c>, or
+/// <c>unknown</c> (a guarded node before its first read); null = guard off (no maintenance mode).</param>
+/// <param name="PendingRestart">Keys of the node file that changed since start and need a restart (<see cref="Configuration.ReloadPlan"/>); empty = none.</param>
 public sealed record NodeStatus(
     string Node,
     DateTimeOffset StartedAt,
@@ -39,4 +42,10 @@ public sealed record NodeStatus(
     VrrpStatus? Vrrp,
     RedisStatus? Redis,
     RoleFlipStatus? RoleFlip,
-    Cluster.GuardStatus? Cluster = null);
+    Cluster.GuardStatus? Cluster = null,
+    string? Maintenance = null,
+    IReadOnlyList<string>? PendingRestart = null)
+{
+    /// <summary>Whether the set is paused as this node knows it.</summary>
+    public bool Paused => Maintenance?.StartsWith("paused", StringComparison.Ordinal) == true;
+}

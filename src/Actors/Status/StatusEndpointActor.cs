@@ -10,17 +10,31 @@ namespace RedisHaActors.Status;
 /// cannot be bound (port in use, address not on this host) is logged once and the node runs
 /// on without the endpoint: status is a convenience, never a reason to stop failover.
 /// </summary>
-public sealed class StatusEndpointActor : ReceiveActor
+public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
 {
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Longest wait for the node's answer per request; the node itself waits about 1 s per child.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
 
-    private readonly IPEndPoint _listen;
+    /// <summary>Longest wait for a reload, pause or resume (a pause waits for a majority of the voters to store it).</summary>
+    public static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(10);
+
+    private IPEndPoint _listen;
     private readonly IActorRef _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private StatusHttpServer? _server;
-    private readonly TimeSpan? _switchoverTimeout;
-    private readonly Configuration.Secret? _token;
+    private TimeSpan? _switchoverTimeout;
+    private Configuration.Secret? _token;
+    // Read by the server's request threads: the switchover's wait follows a reloaded sync-timeout without a re-bind.
+    private readonly long[] _switchoverTicks = new long[1];
+
+    /// <summary>How long after a reload the endpoint re-binds with a new listen or token: the reload's own answer
+    /// (sent on the connection the re-bind closes) gets out first.</summary>
+    public static readonly TimeSpan RebindDelay = TimeSpan.FromSeconds(1);
+
+    private sealed record Rebind(StatusSettingsChanged Settings);
 
     /// <summary>Creates the actor; the listener is bound in <see cref="PreStart"/>.</summary>
     /// <param name="listen">Address and port to serve on (<c>redis-ha.status.listen</c>).</param>
@@ -33,6 +47,21 @@ public sealed class StatusEndpointActor : ReceiveActor
         _node = node;
         _switchoverTimeout = switchoverTimeout;
         _token = token;
+        _switchoverTicks[0] = switchoverTimeout?.Ticks ?? 0;
+        Receive<StatusSettingsChanged>(m =>
+        {
+            Volatile.Write(ref _switchoverTicks[0], m.SwitchoverTimeout.Ticks);
+            if (m.Listen.Equals(_listen) && m.Token?.Reveal() == _token?.Reveal()) return;
+            Timers.StartSingleTimer("rebind", new Rebind(m), RebindDelay);
+        });
+        Receive<Rebind>(m =>
+        {
+            // A reload: served again at the new address or with the new token (a listen that cannot be bound is logged).
+            _server?.Dispose();
+            _server = null;
+            (_listen, _token) = (m.Settings.Listen, m.Settings.Token);
+            Bind();
+        });
     }
 
     /// <summary>Props for this actor.</summary>
@@ -40,21 +69,32 @@ public sealed class StatusEndpointActor : ReceiveActor
         Akka.Actor.Props.Create<StatusEndpointActor>(listen, node, switchoverTimeout, token);
 
     /// <inheritdoc />
-    protected override void PreStart()
+    protected override void PreStart() => Bind();
+
+    private void Bind()
     {
         var node = _node;
         var log = _log;
         try
         {
             var switchoverTimeout = _switchoverTimeout;
+            var ticks = _switchoverTicks;
             _server = StatusHttpServer.Start(_listen,
                 ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
                 line => log.Warning(line),
-                switchoverTimeout is { } t ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), t, ct) : null,
-                _token);
+                switchoverTimeout is not null
+                    ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), TimeSpan.FromTicks(Volatile.Read(ref ticks[0])), ct)
+                    : null,
+                _token,
+                switchoverTimeout is null ? null : (action, force, ct) => node.Ask<Control.ControlResult>(action switch
+                {
+                    "reload" => Control.Reload.Instance,
+                    "pause" => new Control.SetMaintenance(true),
+                    _ => new Control.SetMaintenance(false, force),
+                }, ControlTimeout, ct));
             var actions = _switchoverTimeout is null ? ""
                 : _token is null ? "; POST /switchover refused: no redis-ha.status.token-file"
-                : "; POST /switchover?to=NODE with the bearer token";
+                : "; POST /switchover?to=NODE, /reload, /pause, /resume with the bearer token";
             _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics{1})", _listen, actions);
         }
         catch (Exception e) when (e is HttpListenerException or ArgumentException)
@@ -67,3 +107,9 @@ public sealed class StatusEndpointActor : ReceiveActor
     /// <inheritdoc />
     protected override void PostStop() => _server?.Dispose();
 }
+
+/// <summary>Reloaded <c>redis-ha.status</c> keys for the endpoint: it re-binds with them.</summary>
+/// <param name="Listen">The address to serve on.</param>
+/// <param name="Token">The bearer token actions need; null = actions are refused.</param>
+/// <param name="SwitchoverTimeout">Longest wait for a switchover's outcome (it follows sync-timeout).</param>
+public sealed record StatusSettingsChanged(IPEndPoint Listen, Configuration.Secret? Token, TimeSpan SwitchoverTimeout);

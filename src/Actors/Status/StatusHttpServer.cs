@@ -6,8 +6,8 @@ namespace RedisHaActors.Status;
 /// <summary>
 /// The local status endpoint on the BCL's <see cref="HttpListener"/>: <c>GET /status</c> is the
 /// <see cref="NodeStatus"/> as JSON (<see cref="StatusJson"/>), <c>GET /metrics</c> the Prometheus
-/// text (<see cref="StatusMetrics"/>), <c>POST /switchover?to=NODE</c> the one action, anything
-/// else 404. Every request passes <see cref="RequestGuard"/> first (Origin, Host, and the bearer
+/// text (<see cref="StatusMetrics"/>), <c>POST /switchover?to=NODE</c>, <c>POST /reload</c>, <c>POST /pause</c> and
+/// <c>POST /resume[?force]</c> the actions, anything else 404. Every request passes <see cref="RequestGuard"/> first (Origin, Host, and the bearer
 /// token for actions); refused actions are logged, at most one line per <see cref="RefusalLogInterval"/>.
 /// Each request asks the node afresh; when it does not answer, 503. Binds exactly the configured
 /// address; the listener matches the request's Host header against it, so ask for
@@ -23,6 +23,7 @@ public sealed class StatusHttpServer : IDisposable
     private readonly Task _accepting;
     private readonly Func<string, CancellationToken, Task<Control.SwitchoverResult>>? _switchover;
     private readonly Configuration.Secret? _token;
+    private readonly Func<string, bool, CancellationToken, Task<Control.ControlResult>>? _control;
     private readonly object _refusalLogLock = new();
     private long _lastRefusalLog = long.MinValue;
     private int _refusalsNotLogged;
@@ -31,8 +32,10 @@ public sealed class StatusHttpServer : IDisposable
     public static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
     private StatusHttpServer(IPEndPoint endpoint, HttpListener listener, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
-        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover, Configuration.Secret? token)
+        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover, Configuration.Secret? token,
+        Func<string, bool, CancellationToken, Task<Control.ControlResult>>? control)
     {
+        _control = control;
         Endpoint = endpoint;
         _listener = listener;
         _status = status;
@@ -54,10 +57,13 @@ public sealed class StatusHttpServer : IDisposable
     /// 200 done, 409 refused or aborted); null = not served (404).</param>
     /// <param name="token">The bearer token actions must carry (<c>redis-ha.status.token-file</c>); null = every action
     /// is refused with 403 and a line naming the key.</param>
+    /// <param name="control">Runs <c>reload</c>, <c>pause</c> or <c>resume</c> (with <c>?force</c> or not): 200 done, 409 refused;
+    /// null = not served (404).</param>
     /// <exception cref="HttpListenerException">The port is in use, or the address is not local or not supported.</exception>
     /// <exception cref="ArgumentException">An IPv6 address, or one the listener does not accept as a prefix.</exception>
     public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
-        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover = null, Configuration.Secret? token = null)
+        Func<string, CancellationToken, Task<Control.SwitchoverResult>>? switchover = null, Configuration.Secret? token = null,
+        Func<string, bool, CancellationToken, Task<Control.ControlResult>>? control = null)
     {
         if (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
             throw new ArgumentException("only IPv4 addresses are supported");
@@ -74,7 +80,7 @@ public sealed class StatusHttpServer : IDisposable
             listener.Close();
             throw;
         }
-        return new StatusHttpServer(endpoint, listener, status, warn, switchover, token);
+        return new StatusHttpServer(endpoint, listener, status, warn, switchover, token, control);
     }
 
     /// <summary>Stops listening; requests in progress are aborted.</summary>
@@ -129,6 +135,11 @@ public sealed class StatusHttpServer : IDisposable
             if (request.HttpMethod == "POST" && path == "/switchover" && _switchover is not null)
             {
                 await ServeSwitchoverAsync(context).ConfigureAwait(false);
+                return;
+            }
+            if (request.HttpMethod == "POST" && path is "/reload" or "/pause" or "/resume" && _control is not null)
+            {
+                await ServeControlAsync(context, path[1..]).ConfigureAwait(false);
                 return;
             }
             var route = context.Request.HttpMethod == "GET" ? context.Request.Url?.AbsolutePath : null;
@@ -187,6 +198,22 @@ public sealed class StatusHttpServer : IDisposable
         try
         {
             result = await _switchover!(to, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            await WriteTextAsync(context.Response, 503, $"the node did not answer: {e.Message}\n").ConfigureAwait(false);
+            return;
+        }
+        await WriteTextAsync(context.Response, result.Done ? 200 : 409, result.Message + "\n").ConfigureAwait(false);
+    }
+
+    private async Task ServeControlAsync(HttpListenerContext context, string action)
+    {
+        var force = context.Request.QueryString.AllKeys.Contains("force") || context.Request.QueryString.GetValues(null)?.Contains("force") == true;
+        Control.ControlResult result;
+        try
+        {
+            result = await _control!(action, force, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!_stop.IsCancellationRequested)
         {

@@ -13,7 +13,8 @@ namespace RedisHaActors.Status;
 /// <c>redis_ha_vrrp_drops_total{reason}</c>, <c>redis_ha_vrrp_transitions_total{to}</c>,
 /// <c>redis_ha_redis_healthy</c>, <c>redis_ha_redis_role</c> (0 unknown, 1 master, 2 replica),
 /// <c>redis_ha_redis_master_repl_offset</c> (bytes), <c>redis_ha_cluster_gossip_dropped_total{reason}</c>,
-/// <c>redis_ha_cluster_tls_refused_total</c>. Thread-safe.
+/// <c>redis_ha_cluster_tls_refused_total</c>, <c>redis_ha_paused</c> (maintenance mode), <c>redis_ha_config_pending_restart</c>
+/// (changed keys that need a restart). Thread-safe.
 /// </summary>
 public sealed class StatusMetrics
 {
@@ -33,6 +34,8 @@ public sealed class StatusMetrics
     private readonly Gauge _masterReplOffset;
     private readonly Counter _gossipDropped;
     private readonly Counter _tlsRefused;
+    private readonly Gauge _paused;
+    private readonly Gauge _pendingRestart;
 
     /// <summary>Creates the registry and its metrics; every drop reason and target state starts at 0.</summary>
     public StatusMetrics()
@@ -51,6 +54,8 @@ public sealed class StatusMetrics
         _gossipDropped = f.CreateCounter("redis_ha_cluster_gossip_dropped_total",
             "Gossiped peer entries dropped (not a configured voter's, another node's name, a value out of range, malformed), by reason.", "reason");
         _tlsRefused = f.CreateCounter("redis_ha_cluster_tls_refused_total", "Cluster connections refused for a certificate not issued by the set's CA.");
+        _paused = f.CreateGauge("redis_ha_paused", "1 while the set is paused (maintenance mode: no failover, no role change), as this node knows it.");
+        _pendingRestart = f.CreateGauge("redis_ha_config_pending_restart", "Keys of the node file changed since start that need a restart (0 after a reload applied everything).");
         // Publish every series from the first scrape, so rate() and alerts see a 0 before the first event.
         foreach (var reason in Enum.GetValues<DropReason>()) _drops.WithLabels(Label(reason));
         foreach (var state in Enum.GetValues<VrrpState>()) _transitions.WithLabels(Label(state));
@@ -60,6 +65,8 @@ public sealed class StatusMetrics
     /// <summary>Sets every metric from <paramref name="status"/>. A section that is null (child did not answer) keeps its last values.</summary>
     public void Update(NodeStatus status)
     {
+        _paused.Set(status.Paused ? 1 : 0);
+        _pendingRestart.Set(status.PendingRestart?.Count ?? 0);
         if (status.Vrrp is { } v)
         {
             _vrrpState.Set(StateValue(v.State));

@@ -19,6 +19,10 @@ public static class StatusText
         var what = witness ? "witness (cluster vote only)" : string.Create(CultureInfo.InvariantCulture, $"vrid {s.VirtualRouterId} on {s.Interface}");
         b.Append(CultureInfo.InvariantCulture, $"node {s.Node}, up {Duration(TimeSpan.FromSeconds(s.UptimeSeconds))}; {what}\n");
         AppendCluster(b, s.Cluster);
+        if (s.Maintenance is { } maintenance)
+            b.Append(s.Paused ? $"maintenance: PAUSED ({maintenance[6..].Trim()}): no failover, no role change; redis-ha resume ends it\n" : $"maintenance: {maintenance}\n");
+        if (s.PendingRestart is { Count: > 0 } pending)
+            b.Append(CultureInfo.InvariantCulture, $"config: pending restart: {string.Join(", ", pending)}\n");
         if (witness) return b.ToString();
 
         if (s.Vrrp is { } v)

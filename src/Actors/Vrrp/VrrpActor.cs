@@ -27,7 +27,7 @@ public sealed class VrrpActor : ReceiveActor
 
     private sealed record InterfaceReported(InterfaceState State);
 
-    private readonly VrrpSettings _settings;
+    private VrrpSettings _settings;
     private readonly Func<IVrrpTransport> _openTransport;
     private readonly Func<IVirtualAddresses> _createVirtualAddresses;
     private readonly IActorRef _listener;
@@ -58,15 +58,17 @@ public sealed class VrrpActor : ReceiveActor
     /// <param name="listener">Receives <see cref="VrrpStatusChanged"/> and <see cref="VrrpMasterChanged"/>.</param>
     /// <param name="clock">Monotonic time.</param>
     /// <param name="guarded">A cluster guard runs: no MASTER until its first <see cref="QuorumVerdict"/> grants quorum.</param>
+    /// <param name="startPaused">This node held the VIP in maintenance mode before it restarted (the VIP is on the interface with
+    /// no expiry): it starts paused and keeps it (<see cref="MaintenanceVerdict"/>).</param>
     public VrrpActor(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
-        IActorRef listener, IMonotonicClock clock, bool guarded)
+        IActorRef listener, IMonotonicClock clock, bool guarded, bool startPaused)
     {
         _settings = settings;
         _openTransport = openTransport;
         _createVirtualAddresses = createVirtualAddresses;
         _listener = listener;
         _clock = clock;
-        _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds, guarded);
+        _state = VrrpInstanceState.Initial(settings.Priority, settings.AdvertIntervalCentiseconds, guarded) with { Paused = startPaused };
         _wire = VrrpWireOptions.From(settings);
         _destinations = settings.Peers.Count > 0 ? settings.Peers : [VrrpCodec.MulticastGroup];
         _addresses = settings.VirtualAddresses.Select(v => v.Address).ToArray();
@@ -78,15 +80,17 @@ public sealed class VrrpActor : ReceiveActor
         Receive<QuorumVerdict>(Apply);
         Receive<ClusterMastersSeen>(Apply);
         Receive<ClusterMasterGone>(Apply);
+        Receive<MaintenanceVerdict>(Apply);
         Receive<VirtualAddressesFailed>(Handle);
         Receive<InterfaceReported>(Handle);
         Receive<GetVrrpStatus>(Handle);
+        Receive<VrrpSettingsChanged>(Handle);
     }
 
     /// <summary>Props for this actor.</summary>
     public static Props Props(VrrpSettings settings, Func<IVrrpTransport> openTransport, Func<IVirtualAddresses> createVirtualAddresses,
-        IActorRef listener, IMonotonicClock clock, bool guarded = false) =>
-        Akka.Actor.Props.Create<VrrpActor>(settings, openTransport, createVirtualAddresses, listener, clock, guarded);
+        IActorRef listener, IMonotonicClock clock, bool guarded = false, bool startPaused = false) =>
+        Akka.Actor.Props.Create<VrrpActor>(settings, openTransport, createVirtualAddresses, listener, clock, guarded, startPaused);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -204,6 +208,18 @@ public sealed class VrrpActor : ReceiveActor
             Apply(new Shutdown());
         _vips?.Flush(TimeSpan.FromSeconds(3));
         ReleaseResources();
+    }
+
+    private void Handle(VrrpSettingsChanged m)
+    {
+        // Only runtime keys differ (ReloadPlan): the machine holds no state of its own, so a new one
+        // with the new preempt and GARP keys carries on from the same instance state, no transition.
+        // A new priority arrives as the monitor's next health verdict and is simply advertised.
+        _settings = m.Settings;
+        if (_machine is not null) _machine = NewMachine();
+        _vips?.Reconfigure(m.Settings);
+        _log.Info("VRRP settings reloaded: priority {0}, preempt {1}, preempt-delay {2} s (state {3} unchanged)",
+            m.Settings.Priority, m.Settings.Preempt ? "on" : "off", m.Settings.PreemptDelay.TotalSeconds, Name(_state.State));
     }
 
     private void Handle(GetVrrpStatus _) =>
@@ -329,11 +345,13 @@ public sealed class VrrpActor : ReceiveActor
                 _vips!.Announce();
                 break;
             case AcquireVirtualAddresses:
-                _vips!.Acquire();
+                _vips!.KeepWithoutExpiry(_state.Paused);
+                _vips.Acquire();
                 if (_machine!.LeaseOf(_state) is { } lease) _listener.Tell(new VrrpLeaseRenewed(lease));
                 break;
             case RenewVirtualAddresses:
-                _vips!.Renew();
+                _vips!.KeepWithoutExpiry(_state.Paused);
+                _vips.Renew();
                 if (_machine!.LeaseOf(_state) is { } renewed) _listener.Tell(new VrrpLeaseRenewed(renewed));
                 break;
             case ReleaseVirtualAddresses:

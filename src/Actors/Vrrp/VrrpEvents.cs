@@ -76,6 +76,15 @@ public enum VipOperation
 /// <param name="Error">The error, one line ("RTM_NEWADDR 192.0.2.100/24: operation not permitted (needs CAP_NET_ADMIN)").</param>
 public sealed record VirtualAddressesFailed(VipOperation Operation, string Error) : VrrpEvent;
 
+/// <summary>
+/// The set's maintenance mode (<c>redis-ha pause</c>): while paused a MASTER renews its VIP with no expiry (so it
+/// outlives a restart of this process) and keeps it when it stops (no priority-0 advert); who may take over is the
+/// health gate's business (<see cref="HealthChanged.Eligible"/>). Leaving the pause, a master's next renewal is
+/// the normal lease again and a backup removes a VIP it kept from a paused start.
+/// </summary>
+/// <param name="Paused">True while paused.</param>
+public sealed record MaintenanceVerdict(bool Paused) : VrrpEvent;
+
 /// <summary>An output of <see cref="VrrpStateMachine"/> for the actor to execute.</summary>
 public abstract record VrrpAction;
 

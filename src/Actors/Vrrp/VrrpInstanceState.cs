@@ -31,6 +31,8 @@ namespace RedisHaActors.Vrrp;
 /// <param name="GoneMaster">A master whose processes were proven gone (<see cref="ClusterMasterGone"/>); its MASTER gossip is
 /// ignored for <see cref="VrrpStateMachine.GoneMasterGrace"/> after <paramref name="GoneAt"/>, or until it advertises again.</param>
 /// <param name="GoneAt">When that proof arrived.</param>
+/// <param name="Paused">The set is in maintenance mode (<see cref="MaintenanceVerdict"/>): a master holds the VIP with no
+/// expiry and keeps it when it stops; a node that starts paused keeps a VIP it finds (a paused holder's restart).</param>
 public sealed record VrrpInstanceState(
     VrrpState State,
     byte Priority,
@@ -53,7 +55,8 @@ public sealed record VrrpInstanceState(
     TimeSpan? LeftAt = null,
     TimeSpan? VipHoldUntil = null,
     IPAddress? GoneMaster = null,
-    TimeSpan? GoneAt = null)
+    TimeSpan? GoneAt = null,
+    bool Paused = false)
 {
     /// <summary>May take over: the Redis check passed and the guard sees a quorum.</summary>
     public bool CanTakeOver => Eligible && Quorum;

@@ -56,3 +56,7 @@ public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, I
 /// <param name="Cause">Why, as logged (e.g. "no advert for 0.65 s from 192.0.2.1").</param>
 /// <param name="At">Wall-clock time of the change (UTC).</param>
 public sealed record VrrpStateChange(VrrpState From, VrrpState To, string Cause, DateTimeOffset At);
+
+/// <summary>Reloaded VRRP settings (only runtime keys differ, <see cref="Configuration.ReloadPlan"/>): the VRRP actor
+/// takes them without a state change.</summary>
+public sealed record VrrpSettingsChanged(Configuration.VrrpSettings Settings);

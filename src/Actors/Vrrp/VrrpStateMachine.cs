@@ -69,6 +69,7 @@ public sealed class VrrpStateMachine
                 QuorumVerdict q => new VrrpTransition(s with { Quorum = q.HasQuorum }, []),
                 ClusterMastersSeen c => new VrrpTransition(s with { ClusterMasters = c.Masters }, []),
                 ClusterMasterGone g => new VrrpTransition(s with { GoneMaster = g.Address, GoneAt = now }, []),
+                MaintenanceVerdict m => OnMaintenance(s, m),
                 Shutdown => OnShutdown(s),
                 _ => new VrrpTransition(s, []),
             };
@@ -100,8 +101,19 @@ public sealed class VrrpStateMachine
         ClusterMastersSeen c => OnClusterMasters(s, c, now),
         ClusterMasterGone g => OnMasterGone(s, g, now),
         VirtualAddressesFailed f => OnVipFailed(s, f, now),
+        MaintenanceVerdict m => OnMaintenance(s, m),
         _ => new VrrpTransition(s, []),
     };
+
+    private static VrrpTransition OnMaintenance(VrrpInstanceState s, MaintenanceVerdict m)
+    {
+        if (m.Paused == s.Paused) return new VrrpTransition(s, []);
+        var next = s with { Paused = m.Paused };
+        // A master renews at once with the new lifetime (none while paused); a backup leaving the pause drops
+        // a VIP it kept from a paused start (absent: nothing to do).
+        if (s.State == VrrpState.Master) return new VrrpTransition(next, [new RenewVirtualAddresses()]);
+        return new VrrpTransition(next, m.Paused ? [] : [new ReleaseVirtualAddresses()]);
+    }
 
     /// <summary>
     /// How long a master that failed to add or renew its VIP stays out of MASTER (no takeover, no
@@ -116,7 +128,7 @@ public sealed class VrrpStateMachine
 
     /// <summary>The VIP lease a MASTER holds (from its last acquire or renewal); null unless MASTER.</summary>
     public Lease? LeaseOf(VrrpInstanceState s) =>
-        s.State == VrrpState.Master && s.LastRenewalAt is { } renewed ? new Lease(renewed, _settings.VipLease) : null;
+        s.State == VrrpState.Master && s.LastRenewalAt is { } renewed ? new Lease(renewed, s.Paused ? Lease.NoExpiry : _settings.VipLease) : null;
 
     /// <summary>When the actor should next deliver <see cref="TimerElapsed"/>; null when no timer is armed.</summary>
     public TimeSpan? NextDeadline(VrrpInstanceState s)
@@ -263,13 +275,21 @@ public sealed class VrrpStateMachine
     {
         if (s.State != VrrpState.Initialize) return new VrrpTransition(s, []);
         // A node always starts BACKUP (never as owner) and first removes any VIP left by an earlier run.
-        var actions = new List<VrrpAction>(2) { new ReleaseVirtualAddresses() };
-        var next = EnterListening(s with { StartedAt = now }, now, "startup", actions);
+        // Unless it starts paused: then the VIP it finds is the one it held before this process restarted.
+        var actions = new List<VrrpAction>(2);
+        if (!s.Paused) actions.Add(new ReleaseVirtualAddresses());
+        var next = EnterListening(s with { StartedAt = now }, now, s.Paused ? "startup (paused: a VIP held before is kept)" : "startup", actions);
         return new VrrpTransition(next, actions);
     }
 
     private static VrrpTransition OnShutdown(VrrpInstanceState s)
     {
+        if (s is { Paused: true, State: VrrpState.Master })
+        {
+            // Maintenance: the VIP stays, renewed with no expiry, for the next start of this node; no goodbye advert.
+            var kept = s with { State = VrrpState.Initialize, MasterDownTimer = null, AdverTimer = null, LastRenewalAt = null };
+            return new VrrpTransition(kept, [new StateChanged(s.State, VrrpState.Initialize, "shutdown while paused: the VIP stays (no expiry) for the next start", null, null)]);
+        }
         var actions = new List<VrrpAction>(3);
         var next = LeaveForIdle(s, actions) with { State = VrrpState.Initialize };
         if (s.State != VrrpState.Initialize)

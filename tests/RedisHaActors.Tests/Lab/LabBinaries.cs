@@ -12,6 +12,28 @@ public static class LabBinaries
     /// <summary>The built labwriter.dll (lab/writer); throws when it is not built.</summary>
     public static string WriterDll() => Built("lab/writer", "labwriter.dll");
 
+    /// <summary>
+    /// The coordinator as the previous release built it, for rolling-upgrade tests: <c>$REDIS_HA_PREVIOUS_DLL</c> if set,
+    /// else the tree of <c>git merge-base HEAD main</c> (the last commit of main before this branch; HEAD~1 on main
+    /// itself) exported with <c>git archive</c> to <c>/tmp/redis-ha-previous-SHA</c> and built there once (about
+    /// 1.5 min; kept for later runs). Throws when git or the build fails.
+    /// </summary>
+    public static string PreviousCoordinatorDll()
+    {
+        if (Environment.GetEnvironmentVariable("REDIS_HA_PREVIOUS_DLL") is { Length: > 0 } given) return given;
+        var head = NamespaceLab.Run("git", ["-C", RepoRoot, "rev-parse", "HEAD"]).Trim();
+        var baseCommit = NamespaceLab.Run("git", ["-C", RepoRoot, "merge-base", "HEAD", "main"], check: false).Trim();
+        if (baseCommit.Length == 0 || baseCommit == head) baseCommit = NamespaceLab.Run("git", ["-C", RepoRoot, "rev-parse", "HEAD~1"]).Trim();
+        var dir = $"/tmp/redis-ha-previous-{baseCommit[..7]}";
+        var dll = Path.Combine(dir, "src/Coordinator/bin/Release/net10.0/redis-ha.dll");
+        if (File.Exists(dll)) return dll;
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Directory.CreateDirectory(dir);
+        NamespaceLab.Run("sh", ["-c", $"git -C '{RepoRoot}' archive {baseCommit} | tar -x -C '{dir}'"], TimeSpan.FromMinutes(2));
+        NamespaceLab.Run("dotnet", ["build", Path.Combine(dir, "src/Coordinator/Coordinator.csproj"), "-c", "Release", "-nologo", "-v", "q"], TimeSpan.FromMinutes(10));
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"the previous build ({baseCommit}) did not produce {dll}");
+    }
+
     private static string Built(string project, string dll)
     {
         foreach (var config in new[] { "Release", "Debug" })

@@ -38,6 +38,9 @@ public sealed partial class NamespaceLab
         KillRedis(node);
     }
 
+    /// <summary>Sends <paramref name="signal"/> (e.g. <c>HUP</c>) to node's redis-ha process.</summary>
+    public void SignalNode(int node, string signal) => Run("kill", [$"-{signal}", NodePid(node).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
     /// <summary>kill -9 of node's redis-server (lab.sh's lab_redis_kill).</summary>
     public void KillRedis(int node) => Lab("lab_redis_kill", Prefix, node.ToString(), OutDir);
 

@@ -13,9 +13,10 @@ public sealed partial class NamespaceLab
     /// Writes node i's config (<see cref="LabConfig.NodeHocon"/>: 200 ms adverts and checks unless
     /// overridden by <paramref name="extra"/>, HOCON appended last; the control API's token in
     /// <c>n{node}.token</c>, mode 0600) and starts redis-ha in its namespace. A node may be started
-    /// again once its previous process has exited.
+    /// again once its previous process has exited. <paramref name="coordinatorDll"/>: another build (a rolling
+    /// upgrade's previous version); null = this tree's.
     /// </summary>
-    public void StartNode(int node, int priority, bool preempt, string extra = "")
+    public void StartNode(int node, int priority, bool preempt, string extra = "", string? coordinatorDll = null)
     {
         if (_nodes.TryGetValue(node, out var previous))
         {
@@ -28,7 +29,7 @@ public sealed partial class NamespaceLab
         var config = NodeConfig(node);
         File.WriteAllText(config, LabConfig.NodeHocon(node, priority, preempt, $"redis-ha.status.token-file = \"{token}\"\n{extra}"));
         var log = new StringBuilder();
-        _nodes[node] = StartLogged(["netns", "exec", Ns(node), "dotnet", LabBinaries.CoordinatorDll(), "run", "--config", config], log);
+        _nodes[node] = StartLogged(["netns", "exec", Ns(node), "dotnet", coordinatorDll ?? LabBinaries.CoordinatorDll(), "run", "--config", config], log);
         _logs[node] = log;
     }
 

@@ -23,6 +23,12 @@ public interface IVirtualAddresses : IDisposable
     /// <summary>Removes the addresses (absent ones are fine).</summary>
     void Release();
 
+    /// <summary>Whether the next <see cref="Acquire"/> or <see cref="Renew"/> sets no expiry (maintenance mode) instead of the lease.</summary>
+    void KeepWithoutExpiry(bool on) { }
+
+    /// <summary>Takes reloaded GARP keys (<c>garp-master-*</c>); the interface and addresses are the same.</summary>
+    void Reconfigure(Configuration.VrrpSettings settings) { }
+
     /// <summary>Waits until queued work is done, at most <paramref name="timeout"/>; used on shutdown.</summary>
     bool Flush(TimeSpan timeout);
 }

@@ -16,7 +16,7 @@ namespace RedisHaActors.Vrrp.Net;
 /// </summary>
 public sealed class NetlinkVirtualAddresses : IVirtualAddresses
 {
-    private readonly VrrpSettings _settings;
+    private volatile VrrpSettings _settings;
     private readonly IGratuitousArp _arp;
     private readonly ILogger _log;
     private readonly Channel<(VipOperation? Op, TaskCompletionSource? Done)> _queue =
@@ -29,6 +29,7 @@ public sealed class NetlinkVirtualAddresses : IVirtualAddresses
     private readonly Timer _garpDelay;
     private readonly Timer _garpRefresh;
     private volatile bool _held;
+    private volatile bool _noExpiry;
     private int? _interfaceIndex;
     private readonly Lazy<RtNetlink> _netlink = new(RtNetlink.Open);
     private Action<VirtualAddressesFailed>? _onFailed;
@@ -83,8 +84,43 @@ public sealed class NetlinkVirtualAddresses : IVirtualAddresses
 
     private const int NoSuchDevice = 19;
 
+    /// <summary>
+    /// Whether one of the node's virtual addresses is on its interface with no expiry: the mark a master leaves when
+    /// it stops (or is killed) in maintenance mode. The node then starts paused and keeps it, instead of removing it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Netlink did not answer.</exception>
+    public static bool HeldWithoutExpiry(VrrpSettings settings)
+    {
+        int index;
+        try
+        {
+            index = InterfaceIndex(settings.Interface);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        using var netlink = RtNetlink.Open();
+        return netlink.PermanentAddresses(index).Any(a => settings.VirtualAddresses.Any(v => v.Address.Equals(a)));
+    }
+
     /// <inheritdoc />
     public void Start(Action<VirtualAddressesFailed> onFailed) => _onFailed = onFailed;
+
+    /// <inheritdoc />
+    public void KeepWithoutExpiry(bool on) => _noExpiry = on;
+
+    /// <inheritdoc />
+    public void Reconfigure(VrrpSettings settings)
+    {
+        var refreshChanged = settings.GarpMasterRefresh != _settings.GarpMasterRefresh;
+        _settings = settings;
+        if (refreshChanged && _held)
+        {
+            if (settings.GarpMasterRefresh > TimeSpan.Zero) _garpRefresh.Change(settings.GarpMasterRefresh, settings.GarpMasterRefresh);
+            else _garpRefresh.Change(Timeout.Infinite, Timeout.Infinite);
+        }
+    }
 
     /// <inheritdoc />
     public void Acquire() => _queue.Writer.TryWrite((VipOperation.Acquire, null));
@@ -175,7 +211,8 @@ public sealed class NetlinkVirtualAddresses : IVirtualAddresses
 
     private void AddOrRenew()
     {
-        var lifetime = (uint)_settings.VipLease.TotalSeconds;
+        // 0xFFFFFFFF is the kernel's "forever" (the address is then flagged IFA_F_PERMANENT): a paused master's VIP.
+        var lifetime = _noExpiry ? uint.MaxValue : (uint)_settings.VipLease.TotalSeconds;
         foreach (var vip in _settings.VirtualAddresses)
             WithInterface(index => _netlink.Value.Replace(index, vip.Address, vip.PrefixLength, lifetime));
     }

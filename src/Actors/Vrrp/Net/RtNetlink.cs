@@ -115,6 +115,18 @@ public sealed class RtNetlink : IDisposable
         return new InterfaceState(name, found.Index, up, primary, operName);
     }
 
+    /// <summary>The IPv4 addresses on interface <paramref name="interfaceIndex"/> that have no expiry (IFA_F_PERMANENT).</summary>
+    /// <exception cref="InvalidOperationException">Netlink did not answer.</exception>
+    public IReadOnlyList<IPAddress> PermanentAddresses(int interfaceIndex)
+    {
+        var dump = new byte[16 + 8];
+        var seq = Header(dump, RtNetlinkMessages.GetAddr, NlmFRequest | NlmFDump);
+        dump[16] = (byte)LibC.AF_INET;
+        _socket.Send(dump);
+        return Replies(seq, untilDone: true).OfType<AddressMessage>()
+            .Where(a => !a.Deleted && a.Index == interfaceIndex && a.Permanent).Select(a => a.Address).ToArray();
+    }
+
     private uint Header(byte[] m, ushort type, ushort flags)
     {
         var seq = ++_sequence;

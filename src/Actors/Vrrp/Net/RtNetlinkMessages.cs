@@ -23,7 +23,8 @@ public sealed record LinkMessage(uint Sequence, bool Deleted, int Index, string?
 /// <param name="Index">ifa_index.</param>
 /// <param name="Address">IFA_LOCAL (or IFA_ADDRESS when there is no IFA_LOCAL).</param>
 /// <param name="PrefixLength">ifa_prefixlen, 0..32.</param>
-public sealed record AddressMessage(uint Sequence, bool Deleted, int Index, IPAddress Address, byte PrefixLength) : RtNetlinkMessage(Sequence);
+/// <param name="Permanent">IFA_F_PERMANENT: the address has no expiry (valid_lft forever).</param>
+public sealed record AddressMessage(uint Sequence, bool Deleted, int Index, IPAddress Address, byte PrefixLength, bool Permanent = false) : RtNetlinkMessage(Sequence);
 
 /// <summary>NLMSG_ERROR: a request's result (0 = acknowledgement, else a negative errno).</summary>
 /// <param name="Sequence">The request's nlmsg_seq.</param>
@@ -121,7 +122,8 @@ public static class RtNetlinkMessages
             else if (type == IfaAddress) address = new IPAddress(payload);
         }
         // IFA_ADDRESS is the peer on point-to-point links; IFA_LOCAL is ours whenever present.
-        return (local ?? address) is { } ours ? new AddressMessage(sequence, deleted, index, ours, prefix) : null;
+        const byte ifaFPermanent = 0x80;
+        return (local ?? address) is { } ours ? new AddressMessage(sequence, deleted, index, ours, prefix, (body[2] & ifaFPermanent) != 0) : null;
     }
 
     private static List<(ushort Type, byte[] Payload)> Attributes(ReadOnlySpan<byte> data)
