@@ -45,6 +45,8 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private IReadOnlyDictionary<string, PeerState> _gossiped = new Dictionary<string, PeerState>();
     private QuorumView _view;
     private IReadOnlyList<PeerView> _peers = [];
+    private IReadOnlyList<string> _pending = [];
+    private IReadOnlyList<PeerState> _remembered = [];
     private PeerState? _local;
     private IReadOnlySet<string> _previousIncarnation = new HashSet<string>();
     /// <summary>Per member that became unreachable: the incarnation of its entry then (0 none). A MASTER claim no
@@ -249,9 +251,15 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
                 && !ClaimFromBeforeCut(p, byAddress[p.ClusterAddress])))
             .OrderBy(p => p.State.Name, StringComparer.Ordinal)
             .ToArray();
-        if (peers.SequenceEqual(_peers)) return;
+        var members = _members.Values.Select(m => new GossipCurrency.Member(m.Address.ToString(), m.UniqueAddress.Uid, Usable(m),
+            !_unreachable.Contains(m.Address))).ToArray();
+        var pending = GossipCurrency.Pending(members, _gossiped.Values, self);
+        var remembered = GossipCurrency.Remembered(members, _gossiped.Values, self);
+        if (peers.SequenceEqual(_peers) && pending.SequenceEqual(_pending) && remembered.SequenceEqual(_remembered)) return;
         _peers = peers;
-        _listener.Tell(new PeersChanged(peers));
+        _pending = pending;
+        _remembered = remembered;
+        _listener.Tell(new PeersChanged(peers, pending, remembered));
     }
 
     private GuardStatus Status() => new(true, _view, _cluster.SelfAddress.ToString(),

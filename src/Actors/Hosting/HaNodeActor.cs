@@ -55,7 +55,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         TimeSpan PublishedAt,
         IReadOnlyDictionary<string, IPAddress>? VoterVrrpAddresses = null,
         string? YieldHold = null,
-        bool GoneProbeInFlight = false);
+        bool GoneProbeInFlight = false,
+        IReadOnlyList<string>? Pending = null,
+        IReadOnlyList<DataPeer>? Remembered = null);
 
     private sealed record MasterGoneProbed(IPAddress Master, string? Proof);
 
@@ -215,7 +217,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     }
 
     private HealthChanged Gated(RedisHealth h) =>
-        Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master);
+        Eligibility.Gate(h, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master, _s.Pending);
 
     private void Handle(VrrpMasterSilent m)
     {
@@ -277,7 +279,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             Lease = m.State == VrrpState.Master ? _s.Lease : null,
         };
         Child(RoleFlip).Tell(DirectiveFor($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})"));
-        if (_s.YieldHold is not null) Regate(); // from "hand the VIP back" to "no preemption"
+        // From "hand the VIP back" to "no preemption"; pending peers and remembered histories gate only a backup.
+        if (!UpdateDataPreference() && (_s.YieldHold is not null || _s.Pending is { Count: > 0 })) Regate();
         if (m is { State: VrrpState.Backup, Master: { } master }) _switchover.Tell(new SwitchoverActor.MasterSeen(master));
         PublishState();
     }
@@ -313,7 +316,16 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     private void Handle(PeersChanged m)
     {
         // Mapped once per gossip change, not on every check (DataPreference asks on each).
-        _s = _s with { Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers) };
+        var pendingChanged = !(_s.Pending ?? []).SequenceEqual(m.Pending ?? []);
+        if (pendingChanged && m.Pending is { Count: > 0 } pending)
+            _log.Info("waiting for {0} to publish its state before standing for election", string.Join(", ", pending));
+        else if (pendingChanged)
+            _log.Info("every reachable member has published its current state");
+        _s = _s with
+        {
+            Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers), Pending = m.Pending,
+            Remembered = GossipMapping.DataPeers((m.Remembered ?? []).Select(p => new PeerView(p, false)).ToArray()),
+        };
         var voterAddresses = GossipMapping.VoterVrrpAddresses(_s.VoterVrrpAddresses ?? new Dictionary<string, IPAddress>(), _settings.Cluster.Voters, m.Peers);
         if (!ReferenceEquals(voterAddresses, _s.VoterVrrpAddresses) && voterAddresses.Count > 0)
         {
@@ -324,22 +336,24 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         }
         Child(Vrrp).Tell(new ClusterMastersSeen(GossipMapping.Masters(m.Peers)));
         Child(RoleFlip).Tell(new DataPeersChanged(_s.DataPeers));
-        UpdateDataPreference();
+        if (!UpdateDataPreference() && pendingChanged) Regate();
     }
 
     /// <summary>Whose adverts VRRP accepts, and whom the role flipper may follow: configuration and the voters' gossip.</summary>
     private AdvertSources KnownSources() =>
         RedisHaActors.Vrrp.AdvertSources.From(_settings.Vrrp, _guarded ? _settings.Cluster : null, _s.VoterVrrpAddresses?.Values ?? []);
 
-    private void UpdateDataPreference()
+    /// <summary>Re-evaluates <see cref="DataPreference"/>; true when it changed (and VRRP was told).</summary>
+    private bool UpdateDataPreference()
     {
-        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers);
-        if (defer == _s.Defer) return;
+        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master);
+        if (defer == _s.Defer) return false;
         var was = _s.Defer;
         _s = _s with { Defer = defer };
         if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
         else if (was is not null) _log.Info("eligible again: no longer {0}", was);
         Regate();
+        return true;
     }
 
     private void Handle(Switchover m)

@@ -90,12 +90,13 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         Assert.Empty(dual);
         var (winnerLost, loserLost, loserLog) = winner == 1 ? (lost1, lost2, s2) : (lost2, lost1, s1);
         Assert.True(winnerLost.Count == 0, $"the winner n{winner} lost {winnerLost.Count} of its own acked writes");
-        // Reported, not asserted yet: the other side's loss should stay within its fence window
-        // (MasterFence.SelfFenceTime after the cut). Both data nodes are downed and restart; when the
-        // node whose history is older becomes master before the other has published its replication
-        // ids, the newer side's writes since its promotion are lost too (open in issue 11).
+        // The other side's loss is bounded by its fence window (MasterFence.SelfFenceTime after the cut): what
+        // its Redis acknowledged before it refused writes by itself. Both data nodes are downed after the heal
+        // and restart; the node with the older history must not win the election before the other has
+        // published its replication ids, or the newer side's writes since its promotion are lost too.
         var bound = faultAt + (long)(RedisHaActors.Redis.MasterFence.SelfFenceTime.TotalMilliseconds + 1000);
         var late = loserLost.Count(n => loserLog[(int)n - 1].Ms > bound);
         output.WriteLine($"the other side lost {loserLost.Count} acked writes, {late} of them acknowledged after its fence window");
+        Assert.True(late == 0, $"n{(winner == 1 ? 2 : 1)} lost {late} acked writes acknowledged after its fence window (of {loserLost.Count} lost)");
     }
 }
