@@ -19,6 +19,11 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
 
     private sealed record DownIfStillUnreachable(Address Address);
 
+    private sealed record MapWaitOver
+    {
+        public static MapWaitOver Instance { get; } = new();
+    }
+
     private sealed record RefreshMasterClaim
     {
         public static RefreshMasterClaim Instance { get; } = new();
@@ -54,6 +59,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private readonly Dictionary<Address, long> _claimsBefore = new();
     private string? _lastPublishedJson;
     private bool _viewTold;
+    private bool _mapWaitOver;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 
     /// <summary>Creates the guard.</summary>
@@ -76,6 +82,11 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
         Receive<DownIfStillUnreachable>(Handle);
         Receive<RefreshMasterClaim>(_ => Publish(force: true));
+        Receive<MapWaitOver>(_ =>
+        {
+            _mapWaitOver = true;
+            RecomputePeers();
+        });
     }
 
     /// <summary>Props for this actor.</summary>
@@ -214,6 +225,8 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         else
             _view = view;
         if (joined && _lastPublishedJson is null) Publish();
+        if (joined && !_mapWaitOver && !Timers.IsTimerActive(MapWaitOver.Instance))
+            Timers.StartSingleTimer(MapWaitOver.Instance, MapWaitOver.Instance, GossipCurrency.MapWait);
         RecomputePeers();
     }
 
@@ -253,7 +266,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
             .ToArray();
         var members = _members.Values.Select(m => new GossipCurrency.Member(m.Address.ToString(), m.UniqueAddress.Uid, Usable(m),
             !_unreachable.Contains(m.Address))).ToArray();
-        var pending = GossipCurrency.Pending(members, _gossiped.Values, self);
+        var pending = GossipCurrency.Pending(members, _gossiped.Values, self, _mapWaitOver);
         var remembered = GossipCurrency.Remembered(members, _gossiped.Values, self);
         if (peers.SequenceEqual(_peers) && pending.SequenceEqual(_pending) && remembered.SequenceEqual(_remembered)) return;
         _peers = peers;

@@ -11,6 +11,11 @@ namespace RedisHaActors.Cluster;
 /// </summary>
 public static class GossipCurrency
 {
+    /// <summary>How long a node that just joined waits for the replicated map before it stands for election without it:
+    /// a rejoining node gets it from a peer within a gossip round or two (500 ms each); at a cold boot there is nothing
+    /// to wait for, and waiting longer would only let a later joiner catch up and race it.</summary>
+    public static readonly TimeSpan MapWait = TimeSpan.FromSeconds(1.5);
+
     /// <summary>One cluster member as the guard sees it.</summary>
     /// <param name="Address">Its Akka address (<c>akka.tcp://redis-ha@host:port</c>).</param>
     /// <param name="Uid">Its <c>UniqueAddress.Uid</c>: new with every start of its actor system.</param>
@@ -22,19 +27,20 @@ public static class GossipCurrency
     /// The usable, reachable members other than <paramref name="self"/> not to decide an election without, by address,
     /// ordered: those whose entry in <paramref name="gossiped"/> a previous incarnation wrote (restarted, not published
     /// yet), and all of them while none has an entry from its current incarnation (this node just joined and has not
-    /// received the replicated map yet). A member with no entry at all once the map has arrived is not waited for: a
-    /// cold boot elects as before, the first to be a majority with the witness.
+    /// received the replicated map yet), for at most <see cref="MapWait"/> after it joined. A member with no entry at
+    /// all otherwise is not waited for: a cold boot elects as before, the first to be a majority with the witness.
     /// </summary>
     /// <param name="members">The cluster's members now.</param>
     /// <param name="gossiped">The gossiped states (any incarnation).</param>
     /// <param name="self">This node's address.</param>
-    public static IReadOnlyList<string> Pending(IEnumerable<Member> members, IEnumerable<PeerState> gossiped, string self)
+    /// <param name="mapWaitOver">This node has been a member for <see cref="MapWait"/> or longer.</param>
+    public static IReadOnlyList<string> Pending(IEnumerable<Member> members, IEnumerable<PeerState> gossiped, string self, bool mapWaitOver = false)
     {
         var states = gossiped.ToArray();
         var others = members.Where(m => m.Address != self && m.Usable && m.Reachable).ToArray();
         bool Current(Member m) => states.Any(p => p.ClusterAddress == m.Address && p.IsFrom(m.Uid));
         bool Previous(Member m) => states.Any(p => p.ClusterAddress == m.Address) && !Current(m);
-        var mapArrived = others.Any(Current);
+        var mapArrived = mapWaitOver || others.Any(Current);
         return others
             .Where(m => mapArrived ? Previous(m) : true)
             .Select(m => m.Address)

@@ -11,6 +11,13 @@ namespace RedisHaActors.Hosting;
 /// </summary>
 public static class Eligibility
 {
+    /// <summary>How long a backup still stands off once every reachable member has published (<see cref="Cluster.GossipCurrency.Pending"/>
+    /// emptied): nodes released by the same gossip would otherwise race, and the first to arm its Master_Down_Timer would
+    /// win whatever its priority (VRRP's skew differs by milliseconds, the gossip's arrival by a hundred or more).
+    /// 20 ms per priority step below 255: 1.1 s at priority 200, 1.3 s at 190.</summary>
+    /// <param name="priority">The node's effective priority, 0..255.</param>
+    public static TimeSpan StandOffAfterWait(byte priority) => TimeSpan.FromMilliseconds(20 * (255 - priority));
+
     /// <summary>The VRRP health input for <paramref name="health"/>.</summary>
     /// <param name="health">The monitor's last verdict.</param>
     /// <param name="defer">Why an empty Redis defers to a fuller peer's, else null.</param>

@@ -57,11 +57,14 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         string? YieldHold = null,
         bool GoneProbeInFlight = false,
         IReadOnlyList<string>? Pending = null,
-        IReadOnlyList<DataPeer>? Remembered = null);
+        IReadOnlyList<DataPeer>? Remembered = null,
+        string? LossRefusal = null);
 
     private sealed record MasterGoneProbed(IPAddress Master, string? Proof);
 
     private sealed record YieldHoldEnded;
+
+    private sealed record StandOffEnded;
 
     private readonly HaSettings _settings;
     private readonly NodeIo _io;
@@ -113,6 +116,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<SwitchoverActor.Ended>(Handle);
         Receive<PreemptionYielded>(Handle);
         Receive<YieldHoldEnded>(Handle);
+        Receive<StandOffEnded>(Handle);
+        Receive<LossBoundChanged>(Handle);
         Receive<GetVrrpStatus>(m => Child(Vrrp).Forward(m));
         Receive<GetNodeStatus>(Handle);
         Receive<Recreate>(m => Create(m.Child));
@@ -148,6 +153,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         switch (name)
         {
             case RoleFlip:
+                _s = _s with { LossRefusal = null }; // the new one tells its own
                 child = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis!, _io.Redis, _announceHost, _io.Clock,
                     _guarded ? _settings.Vrrp.AdvertInterval : null), name);
                 // Before the first directive: it never follows a master that is not a known peer.
@@ -247,6 +253,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Regate();
     }
 
+    private void Handle(LossBoundChanged m)
+    {
+        _s = _s with { LossRefusal = m.Refusal };
+        UpdateDataPreference();
+    }
+
+    private void Handle(StandOffEnded m)
+    {
+        _s = _s with { Pending = [] };
+        Regate();
+    }
+
     private void Handle(YieldHoldEnded m)
     {
         _s = _s with { YieldHold = null };
@@ -316,14 +334,31 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     private void Handle(PeersChanged m)
     {
         // Mapped once per gossip change, not on every check (DataPreference asks on each).
-        var pendingChanged = !(_s.Pending ?? []).SequenceEqual(m.Pending ?? []);
-        if (pendingChanged && m.Pending is { Count: > 0 } pending)
-            _log.Info("waiting for {0} to publish its state before standing for election", string.Join(", ", pending));
-        else if (pendingChanged)
-            _log.Info("every reachable member has published its current state");
+        var was = _s.Pending ?? [];
+        var pending = m.Pending ?? [];
+        IReadOnlyList<string> gate = pending;
+        var pendingChanged = !was.SequenceEqual(pending);
+        if (pending.Count > 0)
+        {
+            Timers.Cancel("stand-off");
+            if (pendingChanged) _log.Info("waiting for {0} to publish its state before standing for election", string.Join(", ", pending));
+        }
+        else if (was.Count > 0 && !Timers.IsTimerActive("stand-off"))
+        {
+            var standOff = Eligibility.StandOffAfterWait(_s.Health?.EffectivePriority ?? _settings.Vrrp.Priority);
+            gate = [$"the stand-off by priority ({standOff.TotalMilliseconds:0} ms)"];
+            pendingChanged = !was.SequenceEqual(gate);
+            _log.Info("every reachable member has published its current state; standing for election in {0} ms (by priority)", standOff.TotalMilliseconds);
+            Timers.StartSingleTimer("stand-off", new StandOffEnded(), standOff);
+        }
+        else
+        {
+            gate = was;
+            pendingChanged = false;
+        }
         _s = _s with
         {
-            Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers), Pending = m.Pending,
+            Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers), Pending = gate,
             Remembered = GossipMapping.DataPeers((m.Remembered ?? []).Select(p => new PeerView(p, false)).ToArray()),
         };
         var voterAddresses = GossipMapping.VoterVrrpAddresses(_s.VoterVrrpAddresses ?? new Dictionary<string, IPAddress>(), _settings.Cluster.Voters, m.Peers);
@@ -346,7 +381,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     /// <summary>Re-evaluates <see cref="DataPreference"/>; true when it changed (and VRRP was told).</summary>
     private bool UpdateDataPreference()
     {
-        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master);
+        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master)
+                    ?? (_s.Vrrp == VrrpState.Master ? null : _s.LossRefusal);
         if (defer == _s.Defer) return false;
         var was = _s.Defer;
         _s = _s with { Defer = defer };

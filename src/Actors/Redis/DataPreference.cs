@@ -31,6 +31,12 @@ public static class DataPreference
             return "replica-priority 0 in its redis.conf: never promoted automatically";
         if (own is { Role: RedisRole.Replica, SyncInProgress: true } && own.MasterHost != LocalFence.Host)
             return $"its Redis is in a full sync from {own.MasterHost}:{own.MasterPort} (master_sync_in_progress:1), so its data is not the master's yet";
+        // The master died while this replica was in its first sync (its link down, never up since Redis started): what it
+        // holds is a half-loaded copy or its own stale data, never promoted automatically. Our own fence (a replica of
+        // nowhere) is not a sync: a fenced master's data is its own.
+        if (own is { Role: RedisRole.Replica, NeverSynced: true } && own.MasterHost != LocalFence.Host)
+            return $"its Redis has not completed a sync with {own.MasterHost}:{own.MasterPort} since it started (master_link_down_since_seconds:-1), " +
+                   "so its data is not a master's: waiting, never promoted automatically (an operator switchover may force it)";
         // Two masters meeting again (a cut healed, a node downed and restarted): the peer promoted from
         // our history (its master_replid2 is our master_replid) holds what the majority chose since; ours
         // past the fork is what it could not copy. Priority alone would throw the newer history away.

@@ -40,6 +40,9 @@ public sealed class GossipCurrencyTests
         Assert.Equal([N2, N3], GossipCurrency.Pending(members, [], Self));
         Assert.Equal([N2, N3], GossipCurrency.Pending(members, [State("n1", Self, 1), State("n2", N2, 21)], Self));
         Assert.Empty(GossipCurrency.Pending([Member(Self, 1)], [], Self)); // alone: nobody to wait for
+        // Not for longer than MapWait after joining (a cold boot: nothing to receive); a stale entry still waits.
+        Assert.Empty(GossipCurrency.Pending(members, [], Self, mapWaitOver: true));
+        Assert.Equal([N2], GossipCurrency.Pending(members, [State("n2", N2, 21)], Self, mapWaitOver: true));
     }
 
     [Fact]

@@ -37,6 +37,9 @@ public sealed class NodeDecisionsTests
         Assert.Contains("waiting for akka.tcp://redis-ha@192.0.2.2:4053 to publish its state", backup.Cause);
         Assert.Equal(new HealthChanged(200, true, Healthy.Cause, true), Eligibility.Gate(Healthy, null, null, false, master: true, pending: pending));
         Assert.Equal(new HealthChanged(200, true, Healthy.Cause, true), Eligibility.Gate(Healthy, null, null, false, pending: []));
+        // Released together by the same gossip, the higher priority stands first, by more than the gossip's jitter.
+        Assert.Equal(TimeSpan.FromMilliseconds(1100), Eligibility.StandOffAfterWait(200));
+        Assert.True(Eligibility.StandOffAfterWait(190) - Eligibility.StandOffAfterWait(200) >= TimeSpan.FromMilliseconds(200));
         // The data preference says more than "waiting".
         Assert.Equal("not eligible: empty", Eligibility.Gate(Healthy, "empty", null, false, pending: pending).Cause);
     }
