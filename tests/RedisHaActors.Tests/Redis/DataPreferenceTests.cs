@@ -29,6 +29,32 @@ public sealed class DataPreferenceTests
     }
 
     [Fact]
+    public void A_replica_that_never_completed_a_sync_since_its_Redis_started_is_never_eligible_guard_or_not()
+    {
+        // The master died during the replica's first full sync: the link is down, master_sync_in_progress went back to 0.
+        var never = Replica(3, linkUp: false) with { NeverSynced = true };
+        Assert.Contains("has not completed a sync with 192.0.2.9:6379 since it started (master_link_down_since_seconds:-1)", DataPreference.Defer(never, []));
+        Assert.Null(DataPreference.Defer(never with { NeverSynced = false }, []));        // synced once, then lost the link
+        // Our own fence (a replica of nowhere, a fenced master keeps its data) is no sync.
+        Assert.Null(DataPreference.Defer(never with { MasterHost = LocalFence.Host, MasterPort = LocalFence.Port }, []));
+    }
+
+    [Theory]
+    [InlineData(null, 1000L, 0L, false)]       // off: never refused
+    [InlineData(4096L, 5000L, 1000L, false)]   // 4000 bytes behind, bound 4096
+    [InlineData(4096L, 5200L, 1000L, true)]    // 4200 bytes behind
+    [InlineData(0L, 1000L, 1000L, false)]      // caught up: nothing lost
+    [InlineData(0L, null, 1000L, false)]       // no master seen: no estimate
+    public void Max_loss_refuses_an_automatic_promotion_above_the_estimate(long? maxLoss, long? masterOffset, long ownOffset, bool refused)
+    {
+        var own = Replica(5, linkUp: false) with { MasterReplOffset = ownOffset, ReplicaReplOffset = ownOffset };
+        var refusal = LossBound.Refusal(maxLoss, masterOffset, own);
+        Assert.Equal(refused, refusal is not null);
+        if (refused) Assert.Contains($"estimated loss {masterOffset - ownOffset} bytes is above max-loss {maxLoss} bytes", refusal);
+        Assert.Null(LossBound.Refusal(maxLoss, masterOffset, Master(5) with { MasterReplOffset = ownOffset })); // a master: nothing to bound
+    }
+
+    [Fact]
     public void A_master_defers_to_a_reachable_master_promoted_from_its_history()
     {
         // n2 was promoted from our history (a cut healed, both restarted): its replid2 is our replid.
