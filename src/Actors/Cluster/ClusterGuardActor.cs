@@ -19,6 +19,11 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
 
     private sealed record DownIfStillUnreachable(Address Address);
 
+    private sealed record MapWaitOver
+    {
+        public static MapWaitOver Instance { get; } = new();
+    }
+
     private sealed record RefreshMasterClaim
     {
         public static RefreshMasterClaim Instance { get; } = new();
@@ -59,6 +64,8 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private IReadOnlyDictionary<string, PeerState> _gossiped = new Dictionary<string, PeerState>();
     private QuorumView _view;
     private IReadOnlyList<PeerView> _peers = [];
+    private IReadOnlyList<string> _pending = [];
+    private IReadOnlyList<PeerState> _remembered = [];
     private PeerState? _local;
     private IReadOnlySet<string> _previousIncarnation = new HashSet<string>();
     /// <summary>Per member that became unreachable: the incarnation of its entry then (0 none). A MASTER claim no
@@ -72,6 +79,7 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
     private readonly ClusterTrust? _trust;
     private string? _lastPublishedJson;
     private bool _viewTold;
+    private bool _mapWaitOver;
     private long _incarnation = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 
     /// <summary>Creates the guard.</summary>
@@ -110,6 +118,11 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         Receive<GetGuardStatus>(_ => Sender.Tell(Status()));
         Receive<DownIfStillUnreachable>(Handle);
         Receive<RefreshMasterClaim>(_ => Publish(force: true));
+        Receive<MapWaitOver>(_ =>
+        {
+            _mapWaitOver = true;
+            RecomputePeers();
+        });
     }
 
     /// <summary>Props for this actor.</summary>
@@ -302,6 +315,8 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
             _maintenanceAsked = true;
             Self.Tell(ReadMaintenance.Instance);
         }
+        if (joined && !_mapWaitOver && !Timers.IsTimerActive(MapWaitOver.Instance))
+            Timers.StartSingleTimer(MapWaitOver.Instance, MapWaitOver.Instance, GossipCurrency.MapWait);
         RecomputePeers();
     }
 
@@ -339,9 +354,15 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
                 && !ClaimFromBeforeCut(p, byAddress[p.ClusterAddress])))
             .OrderBy(p => p.State.Name, StringComparer.Ordinal)
             .ToArray();
-        if (peers.SequenceEqual(_peers)) return;
+        var members = _members.Values.Select(m => new GossipCurrency.Member(m.Address.ToString(), m.UniqueAddress.Uid, Usable(m),
+            !_unreachable.Contains(m.Address))).ToArray();
+        var pending = GossipCurrency.Pending(members, _gossiped.Values, self, _mapWaitOver);
+        var remembered = GossipCurrency.Remembered(members, _gossiped.Values, self);
+        if (peers.SequenceEqual(_peers) && pending.SequenceEqual(_pending) && remembered.SequenceEqual(_remembered)) return;
         _peers = peers;
-        _listener.Tell(new PeersChanged(peers));
+        _pending = pending;
+        _remembered = remembered;
+        _listener.Tell(new PeersChanged(peers, pending, remembered));
     }
 
     private GuardStatus Status() => new(true, _view, _cluster.SelfAddress.ToString(),

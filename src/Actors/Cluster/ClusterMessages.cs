@@ -14,7 +14,11 @@ public sealed record PeerView(PeerState State, bool Reachable);
 /// Only peers that are current cluster members, with a state gossiped by that member's current incarnation (a
 /// restarted node is left out until it publishes again); this node excluded.</summary>
 /// <param name="Peers">The other nodes.</param>
-public sealed record PeersChanged(IReadOnlyList<PeerView> Peers);
+/// <param name="Pending">Reachable members whose current incarnation has not published its state yet, by cluster
+/// address (<see cref="GossipCurrency.Pending"/>); null as none.</param>
+/// <param name="Remembered">Data nodes' states from an incarnation that is not a member now
+/// (<see cref="GossipCurrency.Remembered"/>): never live, only what they say about their Redis' history; null as none.</param>
+public sealed record PeersChanged(IReadOnlyList<PeerView> Peers, IReadOnlyList<string>? Pending = null, IReadOnlyList<PeerState>? Remembered = null);
 
 /// <summary>Tells the guard this node's own public state, to gossip (rate-limited by the guard).</summary>
 /// <param name="State">The state; <see cref="PeerState.Incarnation"/> is set by the guard.</param>

@@ -28,9 +28,11 @@ public sealed record RedisCheckSettings(TimeSpan Interval, TimeSpan Timeout, int
 /// <param name="SyncTimeout">Longest catch-up wait before promoting, 0..10 min.</param>
 /// <param name="Tls">TLS to the local and the peers' Redis; null = off.</param>
 /// <param name="PasswordFile">Absolute path the password was read from (<c>password-file</c>); empty = none.</param>
+/// <param name="MaxLoss">Bound on the estimated loss of an automatic promotion, bytes, 0..2^40 (<c>max-loss</c>,
+/// <see cref="Redis.LossBound"/>); null = off.</param>
 public sealed record RedisSettings(
     string Host, int Port, string Password, string User, string AnnounceHost,
-    RedisCheckSettings Check, TimeSpan SyncTimeout, RedisTlsSettings? Tls = null, string PasswordFile = "")
+    RedisCheckSettings Check, TimeSpan SyncTimeout, RedisTlsSettings? Tls = null, string PasswordFile = "", long? MaxLoss = null)
 {
     /// <summary>Bound on one command to a peer's Redis: the check timeout, but at least 500 ms, since
     /// the first command to a peer may open its connection (a refused one still fails at once).</summary>
@@ -62,10 +64,10 @@ public sealed record RedisSettings(
         return new RedisSettings(host, r.Int("port", 1, 65535), password, r.String("user"), announce,
             RedisCheckSettings.Create(check),
             r.Duration("sync-timeout", TimeSpan.Zero, TimeSpan.FromMinutes(10), "allowed 0s..10m"),
-            RedisTlsSettings.Create(tls, warnings), passwordFile);
+            RedisTlsSettings.Create(tls, warnings), passwordFile, r.BytesOrOff("max-loss", 1L << 40));
     }
 
     /// <summary>Passwords never reach logs.</summary>
     public override string ToString() =>
-        $"RedisSettings {{ Host = {Host}, Port = {Port}, User = {User}, Password = {(Password.Length > 0 ? "***" : "")}, PasswordFile = {PasswordFile}, AnnounceHost = {AnnounceHost}, Check = {Check}, SyncTimeout = {SyncTimeout}, Tls = {TlsInEffect} }}";
+        $"RedisSettings {{ Host = {Host}, Port = {Port}, User = {User}, Password = {(Password.Length > 0 ? "***" : "")}, PasswordFile = {PasswordFile}, AnnounceHost = {AnnounceHost}, Check = {Check}, SyncTimeout = {SyncTimeout}, MaxLoss = {MaxLoss?.ToString() ?? "off"}, Tls = {TlsInEffect} }}";
 }

@@ -61,6 +61,21 @@ internal sealed class SettingsReader
         };
     }
 
+    /// <summary>Reads a byte count ("0", "65536", "64k", "16m", "1g": 1024-based) or <c>off</c> (null).</summary>
+    /// <param name="name">The key.</param>
+    /// <param name="max">The largest allowed count.</param>
+    public long? BytesOrOff(string name, long max)
+    {
+        var raw = Raw(name).Trim();
+        if (raw.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
+        var text = raw.ToLowerInvariant().TrimEnd('b');
+        var unit = text.Length > 0 ? text[^1] switch { 'k' => 1L << 10, 'm' => 1L << 20, 'g' => 1L << 30, _ => 1L } : 1L;
+        if (unit > 1) text = text[..^1];
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > max / unit)
+            throw new ConfigurationException(Key(name), raw, $"allowed off or a byte count 0..{max} (suffixes k, m, g: 1024-based)");
+        return n * unit;
+    }
+
     /// <summary>Reads a HOCON duration ("200ms", "2s"); a bare number means milliseconds.</summary>
     public TimeSpan Duration(string name, TimeSpan min, TimeSpan max, string allowed)
     {

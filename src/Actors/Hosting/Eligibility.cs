@@ -11,6 +11,13 @@ namespace RedisHaActors.Hosting;
 /// </summary>
 public static class Eligibility
 {
+    /// <summary>How long a backup still stands off once every reachable member has published (<see cref="Cluster.GossipCurrency.Pending"/>
+    /// emptied): nodes released by the same gossip would otherwise race, and the first to arm its Master_Down_Timer would
+    /// win whatever its priority (VRRP's skew differs by milliseconds, the gossip's arrival by a hundred or more).
+    /// 20 ms per priority step below 255: 1.1 s at priority 200, 1.3 s at 190.</summary>
+    /// <param name="priority">The node's effective priority, 0..255.</param>
+    public static TimeSpan StandOffAfterWait(byte priority) => TimeSpan.FromMilliseconds(20 * (255 - priority));
+
     /// <summary>The VRRP health input for <paramref name="health"/>.</summary>
     /// <param name="health">The monitor's last verdict.</param>
     /// <param name="defer">Why an empty Redis defers to a fuller peer's, else null.</param>
@@ -19,11 +26,17 @@ public static class Eligibility
     /// real failover but does not preempt back until it restarts or is switched over to.</param>
     /// <param name="gaveBack">Why a preemption was given back (<see cref="PreemptionYielded"/>) while that hold lasts, else null.</param>
     /// <param name="master">This node is VRRP MASTER now.</param>
-    public static HealthChanged Gate(RedisHealth health, string? defer, string? handingOverTo, bool switchedAway, string? gaveBack = null, bool master = false)
+    /// <param name="pending">Reachable cluster members whose current incarnation has not published its state yet
+    /// (<see cref="Cluster.GossipCurrency.Pending"/>): a backup does not stand for election until they have, since one of
+    /// them may hold newer data (two nodes rejoining after a heal); a master keeps the VIP. Null as none.</param>
+    public static HealthChanged Gate(RedisHealth health, string? defer, string? handingOverTo, bool switchedAway, string? gaveBack = null, bool master = false,
+        IReadOnlyList<string>? pending = null)
     {
         var h = new HealthChanged(health.EffectivePriority, health.Eligible, health.Cause, health.InSync);
         if (handingOverTo is not null) return h with { Eligible = false, Cause = $"switchover to {handingOverTo}" };
         if (defer is not null) return h with { Eligible = false, Cause = $"not eligible: {defer}" };
+        if (!master && pending is { Count: > 0 })
+            return h with { Eligible = false, Cause = $"not eligible yet: waiting for {string.Join(", ", pending)} to publish its state (joined or restarted; what its Redis holds is not known)" };
         // A preemption given back: not eligible while still MASTER, so VRRP hands the VIP back at once
         // (priority 0); as a backup eligible for a real failover but not preempting until the hold ends.
         if (gaveBack is not null)

@@ -61,13 +61,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         bool PausedHolder = false,
         IReadOnlyList<string>? PendingRestart = null,
         TimeSpan? LastMove = null,
-        string? DampingNote = null);
+        string? DampingNote = null,
+        IReadOnlyList<string>? Pending = null,
+        IReadOnlyList<DataPeer>? Remembered = null,
+        string? LossRefusal = null);
 
     private sealed record MasterGoneProbed(IPAddress Master, string? Proof);
 
     private sealed record YieldHoldEnded;
 
     private sealed record DampingEnded;
+
+    private sealed record StandOffEnded;
 
     private HaSettings _settings;
     private readonly NodeIo _io;
@@ -123,6 +128,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<PreemptionYielded>(Handle);
         Receive<YieldHoldEnded>(Handle);
         Receive<DampingEnded>(_ => Regate());
+        Receive<StandOffEnded>(Handle);
+        Receive<LossBoundChanged>(Handle);
         Receive<GetVrrpStatus>(m => Child(Vrrp).Forward(m));
         Receive<GetNodeStatus>(Handle);
         Receive<Reload>(Handle);
@@ -166,6 +173,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         switch (name)
         {
             case RoleFlip:
+                _s = _s with { LossRefusal = null }; // the new one tells its own
                 child = Context.ActorOf(RoleFlipActor.Props(_settings.Redis, _localRedis!, _io.Redis, _announceHost, _io.Clock,
                     _guarded ? _settings.Vrrp.AdvertInterval : null), name);
                 // Before the first directive: it never follows a master that is not a known peer.
@@ -247,7 +255,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         }
         if (damped.Until is { } until) Timers.StartSingleTimer("damping", new DampingEnded(), until - _io.Clock.Now + TimeSpan.FromMilliseconds(1));
         return MaintenancePolicy.Gate(
-            Eligibility.Gate(damped.Health, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master),
+            Eligibility.Gate(damped.Health, _s.Defer, _s.HandingOverTo, _s.SwitchedAway, _s.YieldHold, _s.Vrrp == VrrpState.Master, _s.Pending),
             _s.Maintenance, _s.Vrrp == VrrpState.Master || _s.PausedHolder);
     }
 
@@ -279,6 +287,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         _s = _s with { YieldHold = $"{m.Reason} (held back {PromotionYielded.Hold.TotalSeconds:0} s)" };
         _log.Warning("gave the preemption back: the VIP goes back to the old master; no preemption for {0} s (a failover still may)", PromotionYielded.Hold.TotalSeconds);
         Timers.StartSingleTimer("yield-hold", new YieldHoldEnded(), PromotionYielded.Hold);
+        Regate();
+    }
+
+    private void Handle(LossBoundChanged m)
+    {
+        _s = _s with { LossRefusal = m.Refusal };
+        UpdateDataPreference();
+    }
+
+    private void Handle(StandOffEnded m)
+    {
+        _s = _s with { Pending = [] };
         Regate();
     }
 
@@ -318,7 +338,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             Lease = m.State == VrrpState.Master ? _s.Lease : null,
         };
         Child(RoleFlip).Tell(DirectiveFor($"VRRP {m.State.ToString().ToUpperInvariant()} ({m.Cause})"));
-        if (_s.YieldHold is not null || moved) Regate(); // from "hand the VIP back" to "no preemption"; damping
+        // From "hand the VIP back" to "no preemption"; pending peers and remembered histories gate only a backup; damping.
+        if (!UpdateDataPreference() && (_s.YieldHold is not null || _s.Pending is { Count: > 0 } || moved)) Regate();
         if (m is { State: VrrpState.Backup, Master: { } master }) _switchover.Tell(new SwitchoverActor.MasterSeen(master));
         PublishState();
     }
@@ -354,7 +375,33 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     private void Handle(PeersChanged m)
     {
         // Mapped once per gossip change, not on every check (DataPreference asks on each).
-        _s = _s with { Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers) };
+        var was = _s.Pending ?? [];
+        var pending = m.Pending ?? [];
+        IReadOnlyList<string> gate = pending;
+        var pendingChanged = !was.SequenceEqual(pending);
+        if (pending.Count > 0)
+        {
+            Timers.Cancel("stand-off");
+            if (pendingChanged) _log.Info("waiting for {0} to publish its state before standing for election", string.Join(", ", pending));
+        }
+        else if (was.Count > 0 && !Timers.IsTimerActive("stand-off"))
+        {
+            var standOff = Eligibility.StandOffAfterWait(_s.Health?.EffectivePriority ?? _settings.Vrrp.Priority);
+            gate = [$"the stand-off by priority ({standOff.TotalMilliseconds:0} ms)"];
+            pendingChanged = !was.SequenceEqual(gate);
+            _log.Info("every reachable member has published its current state; standing for election in {0} ms (by priority)", standOff.TotalMilliseconds);
+            Timers.StartSingleTimer("stand-off", new StandOffEnded(), standOff);
+        }
+        else
+        {
+            gate = was;
+            pendingChanged = false;
+        }
+        _s = _s with
+        {
+            Peers = m.Peers, DataPeers = GossipMapping.DataPeers(m.Peers), Pending = gate,
+            Remembered = GossipMapping.DataPeers((m.Remembered ?? []).Select(p => new PeerView(p, false)).ToArray()),
+        };
         var voterAddresses = GossipMapping.VoterVrrpAddresses(_s.VoterVrrpAddresses ?? new Dictionary<string, IPAddress>(), _settings.Cluster.Voters, m.Peers);
         if (!ReferenceEquals(voterAddresses, _s.VoterVrrpAddresses) && voterAddresses.Count > 0)
         {
@@ -365,22 +412,25 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         }
         Child(Vrrp).Tell(new ClusterMastersSeen(GossipMapping.Masters(m.Peers)));
         Child(RoleFlip).Tell(new DataPeersChanged(_s.DataPeers));
-        UpdateDataPreference();
+        if (!UpdateDataPreference() && pendingChanged) Regate();
     }
 
     /// <summary>Whose adverts VRRP accepts, and whom the role flipper may follow: configuration and the voters' gossip.</summary>
     private AdvertSources KnownSources() =>
         RedisHaActors.Vrrp.AdvertSources.From(_settings.Vrrp, _guarded ? _settings.Cluster : null, _s.VoterVrrpAddresses?.Values ?? []);
 
-    private void UpdateDataPreference()
+    /// <summary>Re-evaluates <see cref="DataPreference"/>; true when it changed (and VRRP was told).</summary>
+    private bool UpdateDataPreference()
     {
-        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers);
-        if (defer == _s.Defer) return;
+        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master)
+                    ?? (_s.Vrrp == VrrpState.Master ? null : _s.LossRefusal);
+        if (defer == _s.Defer) return false;
         var was = _s.Defer;
         _s = _s with { Defer = defer };
         if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
         else if (was is not null) _log.Info("eligible again: no longer {0}", was);
         Regate();
+        return true;
     }
 
     private void Handle(Switchover m)

@@ -18,7 +18,12 @@ public static class DataPreference
     /// <summary>Why this node must not be master now, or null.</summary>
     /// <param name="own">The local Redis' facts; null when it does not answer.</param>
     /// <param name="peers">The other data nodes as gossiped.</param>
-    public static string? Defer(ReplicationFacts? own, IReadOnlyList<DataPeer> peers)
+    /// <param name="remembered">Data nodes' states from an incarnation that is no longer a cluster member (downed and
+    /// restarting, or gone; <see cref="Cluster.GossipCurrency.Remembered"/>): only their Redis' history counts, and only
+    /// while this node is not VRRP master (a backup must not win an election over a Redis that forked newer writes from
+    /// ours, reachable or not; a master is never made to yield by a peer it cannot see). Null as none.</param>
+    /// <param name="master">This node is VRRP MASTER now.</param>
+    public static string? Defer(ReplicationFacts? own, IReadOnlyList<DataPeer> peers, IReadOnlyList<DataPeer>? remembered = null, bool master = false)
     {
         // Guard or not: a replica in a full sync holds its old copy (or nothing) until the sync ends,
         // and the operator's replica-priority 0 means never promote (as Sentinel reads it).
@@ -26,6 +31,12 @@ public static class DataPreference
             return "replica-priority 0 in its redis.conf: never promoted automatically";
         if (own is { Role: RedisRole.Replica, SyncInProgress: true } && own.MasterHost != LocalFence.Host)
             return $"its Redis is in a full sync from {own.MasterHost}:{own.MasterPort} (master_sync_in_progress:1), so its data is not the master's yet";
+        // The master died while this replica was in its first sync (its link down, never up since Redis started): what it
+        // holds is a half-loaded copy or its own stale data, never promoted automatically. Our own fence (a replica of
+        // nowhere) is not a sync: a fenced master's data is its own.
+        if (own is { Role: RedisRole.Replica, NeverSynced: true } && own.MasterHost != LocalFence.Host)
+            return $"its Redis has not completed a sync with {own.MasterHost}:{own.MasterPort} since it started (master_link_down_since_seconds:-1), " +
+                   "so its data is not a master's: waiting, never promoted automatically (an operator switchover may force it)";
         // Two masters meeting again (a cut healed, a node downed and restarted): the peer promoted from
         // our history (its master_replid2 is our master_replid) holds what the majority chose since; ours
         // past the fork is what it could not copy. Priority alone would throw the newer history away.
@@ -33,7 +44,16 @@ public static class DataPreference
         // and a replica of ours has our replid, never it as replid2.
         if (own is { ReplicationId.Length: > 0 }
             && peers.FirstOrDefault(p => p.Reachable && p.Role != RedisRole.Unknown && p.ReplicationId2 == own.ReplicationId) is { } newer)
-            return $"{newer.Name}'s Redis was promoted from this one's history (its master_replid2 is our master_replid {own.ReplicationId[..Math.Min(8, own.ReplicationId.Length)]}): it holds the newer writes";
+            return $"{newer.Name}'s Redis was promoted from this one's history (its master_replid2 is our master_replid {Short(own.ReplicationId)}): it holds the newer writes";
+        // A backup does not stand for election over such a peer that is unreachable now (still cut off, the cluster
+        // may down and restart both sides again) or whose node is not back in the cluster yet (downed after a heal,
+        // or gone): its last state still says what its Redis holds, and winning would make that Redis our replica
+        // and throw its newer writes away. A master is never made to yield by a peer it cannot see (the guard decides).
+        if (!master && own is { ReplicationId.Length: > 0 }
+            && peers.Where(p => !p.Reachable).Concat(remembered ?? [])
+                .FirstOrDefault(p => p.Role != RedisRole.Unknown && p.ReplicationId2 == own.ReplicationId) is { } absent)
+            return $"{absent.Name}'s Redis was promoted from this one's history (its last gossiped master_replid2 is our master_replid {Short(own.ReplicationId)}) " +
+                   "and it is not reachable now: waiting for it, not taking over its newer writes (an operator switchover may force it)";
         // Empty and not syncing: a master, or a replica without a live link (fenced at start-up). A
         // master with an online replica is not compared with it: the replica's keys came from here
         // (a first write can reach the replica's count before our next check sees it).
@@ -48,10 +68,30 @@ public static class DataPreference
             : $"own Redis is empty and {fuller.Name}'s Redis has {fuller.Keys} keys";
     }
 
+    private static string Short(string replicationId) => replicationId[..Math.Min(8, replicationId.Length)];
+
     /// <summary>True when following <paramref name="master"/> would wipe <paramref name="local"/>: ours has
     /// keys and the master's Redis is an empty master (a full resync would replace ours with nothing).</summary>
     public static bool WouldWipe(ReplicationFacts local, ReplicationFacts? master) =>
         local.Keys > 0 && master is { Role: RedisRole.Master, Keys: 0 };
+
+    /// <summary>
+    /// Why following <paramref name="master"/> would throw away writes only <paramref name="local"/> holds, else null: its
+    /// Redis is the history ours was promoted from (its <c>master_replid</c> is our <c>master_replid2</c>: it is our past),
+    /// or both were promoted from the same history and ours took writes past that fork (a diverged history: a full
+    /// resync would replace them). Two masters meeting after a heal are resolved by data, never by VRRP priority.
+    /// </summary>
+    public static string? Discards(ReplicationFacts local, ReplicationFacts? master)
+    {
+        if (local.ReplicationId2.Length == 0 || master is not { Role: RedisRole.Master } m) return null;
+        if (m.ReplicationId == local.ReplicationId2)
+            return $"ours was promoted from its history (our master_replid2 is its master_replid {Short(m.ReplicationId)})";
+        if (m.ReplicationId2 == local.ReplicationId2 && m.ReplicationId != local.ReplicationId
+            && local.SecondReplOffset > 0 && local.MasterReplOffset >= local.SecondReplOffset)
+            return $"both were promoted from history {Short(local.ReplicationId2)} and ours has {local.MasterReplOffset - local.SecondReplOffset + 1} bytes " +
+                   "of writes past that fork (a diverged history)";
+        return null;
+    }
 
     /// <summary>True when a restarted Redis came back empty after holding keys, as a master or as a
     /// replica without a link (started read-only with <c>replicaof 127.0.0.1 1</c>): were it left

@@ -32,6 +32,10 @@ public enum RedisRole
 /// <param name="SyncInProgress">Replica only: <c>master_sync_in_progress:1</c>, a full sync under way (its data is not yet the master's).</param>
 /// <param name="ReplicaPriority">Replica only: <c>slave_priority</c> (redis.conf <c>replica-priority</c>); 0 means never promote; -1 unknown.</param>
 /// <param name="Replicas">Master only: every <c>slaveN:</c> line; null when not parsed from INFO (treated as empty).</param>
+/// <param name="SecondReplOffset"><c>second_repl_offset</c>: the first offset of this history after a promotion (writes past it are
+/// this Redis' own since it forked from <paramref name="ReplicationId2"/>); -1 none or unknown.</param>
+/// <param name="NeverSynced">Replica only: its link is down and <c>master_link_down_since_seconds:-1</c>: it has not completed
+/// a sync with a master since it started (or since it was last pointed at one), so its data is not a master's.</param>
 public sealed record ReplicationFacts(
     RedisRole Role,
     string? MasterHost,
@@ -47,7 +51,9 @@ public sealed record ReplicationFacts(
     IReadOnlyList<ReplicaLink>? Replicas = null,
     string ReplicationId2 = "",
     bool SyncInProgress = false,
-    int ReplicaPriority = -1)
+    int ReplicaPriority = -1,
+    long SecondReplOffset = -1,
+    bool NeverSynced = false)
 {
     /// <summary>Master only: replicas with <c>state=online</c> (synced; counted by <c>min-replicas-to-write</c> while their lag is small).</summary>
     public int OnlineReplicas => Replicas?.Count(r => r.Online) ?? 0;
@@ -81,7 +87,9 @@ public sealed record ReplicationFacts(
             fields.Where(f => IsReplicaLine(f.Key)).Select(f => ReplicaLink.Parse(f.Value)).OfType<ReplicaLink>().ToArray(),
             fields.GetValueOrDefault("master_replid2") is { } id2 && id2.Any(c => c != '0') ? id2 : "",
             fields.GetValueOrDefault("master_sync_in_progress") == "1",
-            fields.TryGetValue("slave_priority", out var sp) && int.TryParse(sp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var prio) ? prio : -1);
+            fields.TryGetValue("slave_priority", out var sp) && int.TryParse(sp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var prio) ? prio : -1,
+            fields.TryGetValue("second_repl_offset", out var so) && long.TryParse(so, NumberStyles.Integer, CultureInfo.InvariantCulture, out var second) ? second : -1,
+            fields.GetValueOrDefault("master_link_status") is "down" && fields.GetValueOrDefault("master_link_down_since_seconds") == "-1");
     }
 
     /// <summary>The <c>name:value</c> lines of an <c>INFO</c> answer (section headers skipped); the last of a repeated name wins.</summary>

@@ -65,7 +65,8 @@ public sealed class RoleFlipActor : ReceiveActor
         bool OperatorRead = false,
         bool OperatorLowered = false,
         bool OperatorInFlight = false,
-        TimeSpan? OperatorRetryAt = null)
+        TimeSpan? OperatorRetryAt = null,
+        string? LossRefusal = null)
     {
         public static State Initial { get; } = new(RoleDirective.Initial, null, null, null, null, null, 0, false, 0, null, null, [],
             new Dictionary<string, KnownRedis>(), null, false, null, false, null, null, null, true, false, null);
@@ -266,6 +267,16 @@ public sealed class RoleFlipActor : ReceiveActor
             PermissionsDue = _s.PermissionsDue || !m.Probe.Passed,
         };
         CheckPermissions();
+        CheckLossBound();
+    }
+
+    /// <summary>Tells the node when <see cref="LossBound"/> starts or stops refusing an automatic promotion (logged there).</summary>
+    private void CheckLossBound()
+    {
+        var refusal = _s.Directive.Role == DesiredRole.Master ? null : LossBound.Refusal(_settings.MaxLoss, _s.LastKnownMasterOffset, _s.Local);
+        if (refusal == _s.LossRefusal) return;
+        _s = _s with { LossRefusal = refusal };
+        Context.Parent.Tell(new LossBoundChanged(refusal));
     }
 
     private void Finished(FlipFinished m)
@@ -300,6 +311,7 @@ public sealed class RoleFlipActor : ReceiveActor
             MasterFacts = m.Facts,
             LastKnownMasterOffset = m.Facts is { Role: RedisRole.Master } f ? f.MasterReplOffset : _s.LastKnownMasterOffset,
         };
+        CheckLossBound();
         return true;
     }
 
@@ -400,7 +412,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Report(bool inFlight) =>
         Sender.Tell(new RoleFlipStatus(_s.Directive.Role, _s.Directive.Role == DesiredRole.Replica ? _s.Directive.Master : null,
             _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, inFlight,
-            RedisPermissions.FenceUnavailable(_s.Refused ?? [], Guarded)));
+            RedisPermissions.FenceUnavailable(_s.Refused ?? [], Guarded), _s.LossRefusal ?? ""));
 
     private void NewGeneration() => _s = _s with { Generation = _s.Generation + 1 };
 

@@ -19,6 +19,7 @@ public sealed record GetRoleFlipStatus
 /// <param name="InFlight">A role change is running now.</param>
 /// <param name="FenceUnavailable">The fences this node cannot keep because its Redis refuses a command
 /// (<see cref="RedisPermissions.FenceUnavailable"/>), e.g. "min-replicas self-fence off (CONFIG SET refused)"; "" when none.</param>
+/// <param name="LossRefusal">Why <c>max-loss</c> refuses an automatic promotion now, with the numbers (<see cref="LossBound"/>); "" when not.</param>
 public sealed record RoleFlipStatus(
     DesiredRole DesiredRole,
     IPAddress? Master,
@@ -27,4 +28,5 @@ public sealed record RoleFlipStatus(
     DateTimeOffset? LastOutcomeAt,
     long Generation,
     bool InFlight,
-    string FenceUnavailable = "");
+    string FenceUnavailable = "",
+    string LossRefusal = "");

@@ -57,7 +57,8 @@ public static class RolePlanner
     /// A backup follows it only once it is a master: re-pointing at a Redis that is itself still a
     /// replica (a new master that has not promoted yet) would chain replicas or loop them.</param>
     /// <param name="protectData">Guarded nodes: a Redis with keys never follows an empty master (it would
-    /// full-resync and lose them); <see cref="DataPreference"/> makes that master yield instead.</param>
+    /// full-resync and lose them), nor a master whose history ours was promoted from (two masters meeting after a
+    /// heal are resolved by data, not by VRRP priority); <see cref="DataPreference"/> makes that master yield instead.</param>
     /// <param name="emptyRestart">Why the local Redis is held back after restarting empty, else null. Such
     /// a master is fenced at once, whatever VRRP says: as a replica with no link it answers its
     /// replica's resync attempts with NOMASTERLINK, so the replica keeps its copy until it is promoted.</param>
@@ -99,6 +100,9 @@ public static class RolePlanner
                                               "replicated write it cannot persist): held read-only until it is back");
                 if (protectData && DataPreference.WouldWipe(local, masterRedis))
                     return new KeepData($"not following {host}:{masterPort}: its Redis is empty and ours has {local.Keys} keys");
+                if (protectData && DataPreference.Discards(local, masterRedis) is { } discards)
+                    return new KeepData($"not following {host}:{masterPort}: {discards}; following it would throw those writes away " +
+                                        "(kept and reported, never overwritten; an operator switchover decides)");
                 return masterRedis is { Role: RedisRole.Master }
                     ? new FollowMaster(host, masterPort)
                     : new RoleSteady($"waiting for {host}:{masterPort} to be a master ({(masterRedis is null ? "not seen" : "now " + masterRedis.Role.ToString().ToLowerInvariant())})");

@@ -67,6 +67,7 @@ public static class StatusText
                 ? "no role change yet"
                 : $"last{(f.LastOutcomeFailed ? " (FAILED)" : "")}: {f.LastOutcome}");
             if (f.FenceUnavailable.Length > 0) b.Append(CultureInfo.InvariantCulture, $"; UNAVAILABLE: {f.FenceUnavailable}");
+            if (f.LossRefusal.Length > 0) b.Append(CultureInfo.InvariantCulture, $"; NOT PROMOTED: {f.LossRefusal}");
             b.Append('\n');
         }
         else

@@ -310,6 +310,9 @@ public sealed class SettingsTests
         { "redis-ha.redis.check.fall = 101", "redis-ha.redis.check.fall", "101", "1..100" },
         { "redis-ha.redis.check.weight = -255", "redis-ha.redis.check.weight", "-255", "-254..254" },
         { "redis-ha.redis.sync-timeout = 11m", "redis-ha.redis.sync-timeout", "11m", "0s..10m" },
+        { "redis-ha.redis.max-loss = lots", "redis-ha.redis.max-loss", "lots", "off or a byte count" },
+        { "redis-ha.redis.max-loss = -1", "redis-ha.redis.max-loss", "-1", "off or a byte count" },
+        { "redis-ha.redis.max-loss = 2000g", "redis-ha.redis.max-loss", "2000g", "0..1099511627776" },
         { "redis-ha.redis.announce-host = \"not a host!\"", "redis-ha.redis.announce-host", "not a host!", "IPv4 address or host name" },
         { "redis-ha.redis.tls { enabled = on, ca-file = \"/nonexistent/ca.crt\" }", "redis-ha.redis.tls.ca-file", "/nonexistent/ca.crt", "not found" },
         { "redis-ha.redis.tls { enabled = on, cert-file = \"/etc/hostname\" }", "redis-ha.redis.tls.key-file", "", "cert-file and key-file go together" },
@@ -335,6 +338,18 @@ public sealed class SettingsTests
         Assert.StartsWith(value is null ? key + ": " : $"{key} = {value}: ", e.Message);
         Assert.Contains(allowed, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("", null)]                      // reference.conf: off
+    [InlineData("redis-ha.redis.max-loss = off", null)]
+    [InlineData("redis-ha.redis.max-loss = 0", 0L)]
+    [InlineData("redis-ha.redis.max-loss = 65536", 65536L)]
+    [InlineData("redis-ha.redis.max-loss = 64k", 65536L)]
+    [InlineData("redis-ha.redis.max-loss = 16m", 16L << 20)]
+    public void Max_loss_is_off_by_default_or_a_byte_count(string hocon, long? expected)
+    {
+        Assert.Equal(expected, HaSettings.Parse(Vip + hocon).Redis.MaxLoss);
     }
 
     [Fact]

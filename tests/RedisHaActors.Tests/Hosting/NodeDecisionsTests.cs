@@ -27,6 +27,24 @@ public sealed class NodeDecisionsTests
     }
 
     [Fact]
+    public void A_backup_does_not_stand_for_election_while_a_reachable_member_has_not_published_its_state_a_master_keeps_the_VIP()
+    {
+        // Both data nodes downed after a heal and rejoining: the one that is back first must not win before it
+        // knows what the other's Redis holds.
+        var pending = new[] { "akka.tcp://redis-ha@192.0.2.2:4053" };
+        var backup = Eligibility.Gate(Healthy, null, null, false, pending: pending);
+        Assert.False(backup.Eligible);
+        Assert.Contains("waiting for akka.tcp://redis-ha@192.0.2.2:4053 to publish its state", backup.Cause);
+        Assert.Equal(new HealthChanged(200, true, Healthy.Cause, true), Eligibility.Gate(Healthy, null, null, false, master: true, pending: pending));
+        Assert.Equal(new HealthChanged(200, true, Healthy.Cause, true), Eligibility.Gate(Healthy, null, null, false, pending: []));
+        // Released together by the same gossip, the higher priority stands first, by more than the gossip's jitter.
+        Assert.Equal(TimeSpan.FromMilliseconds(1100), Eligibility.StandOffAfterWait(200));
+        Assert.True(Eligibility.StandOffAfterWait(190) - Eligibility.StandOffAfterWait(200) >= TimeSpan.FromMilliseconds(200));
+        // The data preference says more than "waiting".
+        Assert.Equal("not eligible: empty", Eligibility.Gate(Healthy, "empty", null, false, pending: pending).Cause);
+    }
+
+    [Fact]
     public void A_preemption_given_back_hands_the_VIP_back_then_only_stops_preemption()
     {
         // Still MASTER: not eligible, so VRRP leaves with a priority-0 advert and the old master takes over.

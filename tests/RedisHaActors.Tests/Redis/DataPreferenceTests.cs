@@ -29,6 +29,32 @@ public sealed class DataPreferenceTests
     }
 
     [Fact]
+    public void A_replica_that_never_completed_a_sync_since_its_Redis_started_is_never_eligible_guard_or_not()
+    {
+        // The master died during the replica's first full sync: the link is down, master_sync_in_progress went back to 0.
+        var never = Replica(3, linkUp: false) with { NeverSynced = true };
+        Assert.Contains("has not completed a sync with 192.0.2.9:6379 since it started (master_link_down_since_seconds:-1)", DataPreference.Defer(never, []));
+        Assert.Null(DataPreference.Defer(never with { NeverSynced = false }, []));        // synced once, then lost the link
+        // Our own fence (a replica of nowhere, a fenced master keeps its data) is no sync.
+        Assert.Null(DataPreference.Defer(never with { MasterHost = LocalFence.Host, MasterPort = LocalFence.Port }, []));
+    }
+
+    [Theory]
+    [InlineData(null, 1000L, 0L, false)]       // off: never refused
+    [InlineData(4096L, 5000L, 1000L, false)]   // 4000 bytes behind, bound 4096
+    [InlineData(4096L, 5200L, 1000L, true)]    // 4200 bytes behind
+    [InlineData(0L, 1000L, 1000L, false)]      // caught up: nothing lost
+    [InlineData(0L, null, 1000L, false)]       // no master seen: no estimate
+    public void Max_loss_refuses_an_automatic_promotion_above_the_estimate(long? maxLoss, long? masterOffset, long ownOffset, bool refused)
+    {
+        var own = Replica(5, linkUp: false) with { MasterReplOffset = ownOffset, ReplicaReplOffset = ownOffset };
+        var refusal = LossBound.Refusal(maxLoss, masterOffset, own);
+        Assert.Equal(refused, refusal is not null);
+        if (refused) Assert.Contains($"estimated loss {masterOffset - ownOffset} bytes is above max-loss {maxLoss} bytes", refusal);
+        Assert.Null(LossBound.Refusal(maxLoss, masterOffset, Master(5) with { MasterReplOffset = ownOffset })); // a master: nothing to bound
+    }
+
+    [Fact]
     public void A_master_defers_to_a_reachable_master_promoted_from_its_history()
     {
         // n2 was promoted from our history (a cut healed, both restarted): its replid2 is our replid.
@@ -38,7 +64,8 @@ public sealed class DataPreferenceTests
         Assert.Contains("n2's Redis was promoted from this one's history", DataPreference.Defer(own, [Forked()]));
         // The same while ours is fenced read-only (a replica of nowhere): the replid stays.
         Assert.NotNull(DataPreference.Defer(own with { Role = RedisRole.Replica, MasterHost = "127.0.0.1", MasterPort = 1 }, [Forked()]));
-        Assert.Null(DataPreference.Defer(own, [Forked(reachable: false)]));            // unreachable: the guard decides
+        Assert.Null(DataPreference.Defer(own, [Forked(reachable: false)], master: true)); // unreachable: a master is the guard's business
+        Assert.Contains("it is not reachable now", DataPreference.Defer(own, [Forked(reachable: false)])); // a backup is not elected over it
         // Fenced read-only after a restart (a replica of nowhere): still the newer history.
         Assert.NotNull(DataPreference.Defer(own, [Forked(role: RedisRole.Replica)]));
         Assert.Null(DataPreference.Defer(own, [Forked(role: RedisRole.Unknown)]));     // its Redis does not answer
@@ -49,6 +76,49 @@ public sealed class DataPreferenceTests
         // The promoted one never defers to the one it forked from.
         var peerOld = new DataPeer("n1", "192.0.2.1", 6379, true, RedisRole.Master, 50, 800, "old", "");
         Assert.Null(DataPreference.Defer(Master(60) with { ReplicationId = "new", ReplicationId2 = "old" }, [peerOld]));
+    }
+
+    [Fact]
+    public void A_backup_defers_to_the_remembered_state_of_a_restarting_peer_promoted_from_its_history_a_master_does_not()
+    {
+        // Both data nodes downed after a heal: n2's node is not back yet, but its last gossiped state (relayed by the
+        // witness) says its Redis forked newer writes from ours. Winning the election first would make it our replica.
+        var own = Master(50) with { Role = RedisRole.Replica, MasterHost = LocalFence.Host, MasterPort = LocalFence.Port, ReplicationId = "old" };
+        var remembered = new[] { new DataPeer("n2", "192.0.2.2", 6379, false, RedisRole.Replica, 60, 900, "new", "old") };
+        Assert.Contains("n2's Redis was promoted from this one's history (its last gossiped master_replid2", DataPreference.Defer(own, [], remembered));
+        Assert.Null(DataPreference.Defer(own, [], remembered, master: true));          // nobody speaks for it: no yield
+        Assert.Null(DataPreference.Defer(own, [], [remembered[0] with { ReplicationId2 = "other" }]));
+        Assert.Null(DataPreference.Defer(own, [], [remembered[0] with { Role = RedisRole.Unknown }]));
+        Assert.Null(DataPreference.Defer(own with { ReplicationId = "new" }, [], remembered)); // synced from it since
+    }
+
+    [Fact]
+    public void Following_a_master_never_discards_writes_only_ours_holds()
+    {
+        var ours = Master(60) with { ReplicationId = "new", ReplicationId2 = "old", SecondReplOffset = 801, MasterReplOffset = 900 };
+        // Its Redis is our past: we were promoted from it.
+        Assert.Contains("ours was promoted from its history", DataPreference.Discards(ours, Master(50) with { ReplicationId = "old" }));
+        // Both promoted from the same history (it was fenced, then promoted again): ours wrote past the fork.
+        var sibling = Master(50) with { ReplicationId = "other", ReplicationId2 = "old" };
+        Assert.Contains("ours has 100 bytes of writes past that fork", DataPreference.Discards(ours, sibling));
+        Assert.Null(DataPreference.Discards(ours with { MasterReplOffset = 800 }, sibling)); // nothing written since the fork
+        Assert.Null(DataPreference.Discards(ours, Master(50) with { ReplicationId = "new", ReplicationId2 = "old" })); // the same history
+        Assert.Null(DataPreference.Discards(ours with { ReplicationId2 = "" }, Master(50) with { ReplicationId = "old" })); // never promoted
+        Assert.Null(DataPreference.Discards(ours, Master(50) with { ReplicationId = "old", Role = RedisRole.Replica }));  // not a master
+        Assert.Null(DataPreference.Discards(ours, null));
+    }
+
+    [Fact]
+    public void Second_offset_and_a_never_completed_sync_come_from_INFO()
+    {
+        var never = ReplicationFacts.Parse("role:slave\r\nmaster_host:192.0.2.1\r\nmaster_link_status:down\r\nmaster_link_down_since_seconds:-1\r\nsecond_repl_offset:-1\r\n");
+        Assert.True(never.NeverSynced);
+        Assert.Equal(-1, never.SecondReplOffset);
+        var lost = ReplicationFacts.Parse("role:slave\r\nmaster_link_status:down\r\nmaster_link_down_since_seconds:12\r\nsecond_repl_offset:801\r\n");
+        Assert.False(lost.NeverSynced);
+        Assert.Equal(801, lost.SecondReplOffset);
+        Assert.False(ReplicationFacts.Parse("role:slave\r\nmaster_link_status:up\r\n").NeverSynced);
+        Assert.False(ReplicationFacts.Parse("role:master\r\n").NeverSynced);
     }
 
     [Fact]
@@ -111,6 +181,18 @@ public sealed class KeepDataPlanTests
     {
         var plan = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, Master(20), Master(0), protectData: true);
         Assert.Equal(new KeepData("not following 192.0.2.1:6379: its Redis is empty and ours has 20 keys"), plan);
+    }
+
+    [Fact]
+    public void A_guarded_Redis_promoted_from_the_masters_history_never_follows_it()
+    {
+        // Two masters meeting after a heal: VRRP priority made us backup, but our Redis holds the newer writes.
+        var ours = Master(60) with { ReplicationId = "new", ReplicationId2 = "old", SecondReplOffset = 801, MasterReplOffset = 900 };
+        var plan = PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, ours, Master(50) with { ReplicationId = "old" }, protectData: true);
+        Assert.IsType<KeepData>(plan);
+        Assert.Contains("ours was promoted from its history", ((KeepData)plan).Reason);
+        Assert.Equal(new FollowMaster("192.0.2.1", 6379),
+            PlanHelper.Plan(VrrpState.Backup, Peer, null, 6379, ours, Master(50) with { ReplicationId = "old" }, protectData: false));
     }
 
     [Theory]
