@@ -39,7 +39,7 @@
 #   "lost" counts the writes it acked after waking that its demotion then dropped.
 #   keepalived is crashed like bench/takeover.sh does it (parent SIGSTOPped, VRRP child and parent
 #   SIGKILLed): a SIGKILL to the parent alone lets the child send a priority-0 advert on its way out.
-# Per run: wait (<= COMPARE_SETTLE s) until, for 1 s, one node (n1 for ours and sentinel) holds the
+# Per run: wait (<= COMPARE_SETTLE s) until, for 1 s, one node (n1 for ours, oursguard, sentinel) holds the
 # VIP with a master Redis and the other is a linked replica of it (sentinel: also every Sentinel
 # seeing 3 sentinels and 1 replica), start labwriter write through the VIP in the client namespace
 # (SET every 10 ms), 2 s later apply the fault, wait
