@@ -25,15 +25,21 @@
 #   ours      redis-ha as in lab/demo.sh (hocon/ samples: preempt on, priority 200/190, no cluster
 #             guard), advert-interval = check interval = check timeout = each of
 #             COMPARE_INTERVALS (ms; default "200 100"), labelled ours200, ours100.
+#   oursguard redis-ha with the cluster guard on (only when asked for: COMPARE_SETUPS="... oursguard"):
+#             n1/n2 data nodes exactly as in ours plus a witness in n3 (redis-ha.node.role = witness,
+#             no Redis), one Akka cluster (seed nodes = the three voters, remoting on 192.0.2.i:4053,
+#             as LabConfig.ClusterHocon and bench/partition.sh), labelled ours200g, ours100g. The start
+#             counts as settled only once n1 also logged "min-replicas-to-write 1" (quorum held and
+#             n1's Redis fenced); the faults are ours's, on n1 (the witness is never touched).
 # Cases (on the settled master: n1, or for the article whichever node won the start), all kill -9:
 #   1  the coordinator and Redis (article: keepalived; sentinel: keepalived and sentinel;
-#      ours: redis-ha)        2  only the coordinator        3  only Redis
+#      ours, oursguard: redis-ha)        2  only the coordinator        3  only Redis
 #   and, only when asked for (COMPARE_CASES="1 2 3 4"): 4  the master's Redis hung for
 #   COMPARE_HUNG_SECONDS (3) with DEBUG SLEEP: it wakes still a master after the VIP moved, and
 #   "lost" counts the writes it acked after waking that its demotion then dropped.
 #   keepalived is crashed like bench/takeover.sh does it (parent SIGSTOPped, VRRP child and parent
 #   SIGKILLed): a SIGKILL to the parent alone lets the child send a priority-0 advert on its way out.
-# Per run: wait (<= COMPARE_SETTLE s) until, for 1 s, one node (n1 for ours and sentinel) holds the
+# Per run: wait (<= COMPARE_SETTLE s) until, for 1 s, one node (n1 for ours, oursguard, sentinel) holds the
 # VIP with a master Redis and the other is a linked replica of it (sentinel: also every Sentinel
 # seeing 3 sentinels and 1 replica), start labwriter write through the VIP in the client namespace
 # (SET every 10 ms), 2 s later apply the fault, wait
@@ -58,7 +64,8 @@
 #
 # Environment:
 #   RUNS=3                                  runs per setup and case
-#   COMPARE_SETUPS="article sentinel ours"  COMPARE_CASES="1 2 3"  COMPARE_INTERVALS="200 100"
+#   COMPARE_SETUPS="article sentinel ours"  (oursguard on request)  COMPARE_CASES="1 2 3"
+#   COMPARE_INTERVALS="200 100"             ms, for ours and oursguard
 #   COMPARE_SETTLE=40   s for the start to settle     COMPARE_LIMIT=30   s after the fault, at most
 #   COMPARE_KA_ADVERT=0.2                   keepalived advert_int (s) for article and sentinel
 #   COMPARE_ARTICLE_NOPREEMPT=n1            or "both"
@@ -106,12 +113,14 @@ usage_die() { echo "compare: $*" >&2; exit 2; }
 [[ $SEN_DOWN =~ ^[1-9][0-9]*$ && $SEN_FTO =~ ^[1-9][0-9]*$ ]] || usage_die "sentinel knobs: ms"
 [[ $KA_ADVERT =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage_die "COMPARE_KA_ADVERT: seconds"
 [[ $ART_NOPREEMPT == n1 || $ART_NOPREEMPT == both ]] || usage_die "COMPARE_ARTICLE_NOPREEMPT: n1 or both"
-for s in $SETUPS; do [[ $s == article || $s == sentinel || $s == ours ]] || usage_die "unknown setup '$s'"; done
+for s in $SETUPS; do [[ $s == article || $s == sentinel || $s == ours || $s == oursguard ]] || usage_die "unknown setup '$s'"; done
 for c in $CASES; do [[ $c == [1234] ]] || usage_die "unknown case '$c'"; done
 for iv in $INTERVALS; do [[ $iv =~ ^[1-9][0-9]*$ ]] && ((iv % 10 == 0)) || usage_die "interval '$iv' ms: 10 ms steps"; done
 LABELS=()
 for s in $SETUPS; do
-    if [[ $s == ours ]]; then for iv in $INTERVALS; do LABELS+=("ours$iv"); done; else LABELS+=("$s"); fi
+    if [[ $s == ours ]]; then for iv in $INTERVALS; do LABELS+=("ours$iv"); done
+    elif [[ $s == oursguard ]]; then for iv in $INTERVALS; do LABELS+=("ours${iv}g"); done
+    else LABELS+=("$s"); fi
 done
 
 T=""
@@ -384,10 +393,35 @@ start_keepalived() { # dir node
         >"$1/keepalived-n$2.log" 2>&1 &
     PIDS+=("$!")
 }
+# oursguard: the cluster part (as LabConfig.ClusterHocon and bench/partition.sh) added to ours's n1/n2
+# files, and a witness n3 sharing common.conf (no Redis in n3).
+AKKA_PORT=4053
+guard_confs() { # conf-dir
+    local c=$1 i seeds=""
+    for i in 1 2 3; do seeds+="${seeds:+, }\"akka.tcp://redis-ha@$LAB_NET.$i:$AKKA_PORT\""; done
+    cat >"$c/n3.conf" <<EOF
+# Witness of the guarded lab trio ($LAB_NET.3): a cluster voter, no Redis, never takes the VIP.
+include "common.conf"
+
+redis-ha {
+  node { name = "n3", role = witness }
+  vrrp { priority = 100 }
+  redis { announce-host = "$LAB_NET.3" }
+}
+EOF
+    for i in 1 2 3; do
+        cat >>"$c/n$i.conf" <<EOF
+
+# bench/compare.sh oursguard: the cluster guard (three voters: n1, n2 and the witness n3)
+akka.remote.dot-netty.tcp { hostname = "$LAB_NET.$i", port = $AKKA_PORT }
+akka.cluster.seed-nodes = [$seeds]
+EOF
+    done
+}
 declare -A NODE_PID
 start_setup() { # label dir
     local label=$1 d=$2 i nodes=2 iv
-    [[ $label == sentinel ]] && nodes=3
+    [[ $label == sentinel || $label == ours*g ]] && nodes=3
     if ip netns list 2>/dev/null | awk '{print $1}' | grep -qE "^${P}(sw|c|n[0-9]+)\$"; then
         die "namespaces with prefix $P already exist (not ours: left alone)"
     fi
@@ -410,7 +444,8 @@ start_setup() { # label dir
             done
             ;;
         ours*)
-            iv=${label#ours}ms
+            iv=${label#ours}
+            iv=${iv%g}ms
             mkdir -p "$d/conf"
             cp "$ROOT/hocon/common.conf" "$ROOT/hocon/n1.conf" "$ROOT/hocon/n2.conf" "$d/conf/"
             cat >>"$d/conf/common.conf" <<EOF
@@ -420,9 +455,10 @@ redis-ha.vrrp.advert-interval = $iv
 redis-ha.redis.check.interval = $iv
 redis-ha.redis.check.timeout = $iv
 EOF
+            [[ $label != *g ]] || guard_confs "$d/conf"
             "${LAB[@]}" redis_start "$P" 1 "$d" "${DEBUG_ARGS[@]}" || return 1
             "${LAB[@]}" redis_start "$P" 2 "$d" "${DEBUG_ARGS[@]}" || return 1
-            for i in 1 2; do
+            for ((i = 1; i <= nodes; i++)); do
                 ip netns exec "$(lab_ns "$P" "$i")" dotnet "$NODE_DLL" run --config "$d/conf/n$i.conf" >"$d/node-n$i.log" 2>&1 &
                 NODE_PID[$i]=$!
                 PIDS+=("$!")
@@ -439,7 +475,15 @@ sentinels_ready() { # master node
     done
 }
 # keepalived's parent or redis-ha's process on both nodes (NODE_PID: what start_setup launched).
-coordinators_alive() { pid_alive "${NODE_PID[1]}" && pid_alive "${NODE_PID[2]}"; }
+coordinators_alive() { # label
+    pid_alive "${NODE_PID[1]}" && pid_alive "${NODE_PID[2]}" || return 1
+    [[ $1 != ours*g ]] || pid_alive "${NODE_PID[3]}"
+}
+# oursguard: n1 holds the VIP only with the cluster's quorum; its fence (min-replicas-to-write 1 while
+# n2 is its replica) is the last step of a guarded start.
+guard_ready() { # dir
+    grep -q "min-replicas-to-write 1" "$1/node-n1.log" 2>/dev/null
+}
 apply_fault() { # label case dir master
     local label=$1 c=$2 d=$3 m=$4 pid
     if [[ $c == 1 || $c == 2 ]]; then
@@ -496,12 +540,13 @@ run_one() { # label case run
     deadline=$((SECONDS + SETTLE))
     reached=0
     while ((SECONDS < deadline)); do
-        coordinators_alive || { say "$label: a coordinator exited during start-up"; break; }
+        coordinators_alive "$label" || { say "$label: a coordinator exited during start-up"; break; }
         line=$(last_sample "$tl")
         m=$(awk '{print $2}' <<<"$line")
         ts_now=$(awk '{print $1}' <<<"$line")
         if [[ -n $line ]] && sample_right "$line" 0 && [[ $label == article || $m == 1 ]] \
-            && { [[ $label != sentinel ]] || sentinels_ready "$m"; }; then
+            && { [[ $label != sentinel ]] || sentinels_ready "$m"; } \
+            && { [[ $label != ours*g ]] || guard_ready "$d"; }; then
             ((settle_since)) || settle_since=$ts_now
             if ((ts_now - settle_since >= STABLE)); then reached=1; break; fi
         else
@@ -750,6 +795,7 @@ for c in $CASES; do
         read -r med list cens lost ro right mrun mmaster bad <<<"$(stats "$label" "$c")"
         [[ $label == ours* ]] || continue
         iv=${label#ours}
+        iv=${iv%g}
         miss=()
         if [[ $med == - ]]; then miss+=("no runs"); else
             [[ $med != *+ ]] && ((med < 5 * iv)) || miss+=("median outage $med ms >= $((5 * iv)) ms")
