@@ -41,6 +41,7 @@ public sealed class RedisMonitorActor : ReceiveActor
     private bool _inFlight;
     private long _checks;
     private (byte Priority, bool Eligible, bool InSync, bool Held, bool Certain)? _announced;
+    private bool _lastFailureCertain;
     private ReplicationFacts? _lastFacts;
     private RestartWatch _restarts = RestartWatch.Initial;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
@@ -138,8 +139,9 @@ public sealed class RedisMonitorActor : ReceiveActor
         var passed = probe.Passed && !refusalCounts;
         var error = !probe.Passed ? probe.Error : refusalCounts ? probe.WriteRefusal!.Reason : "";
         _score = _score.Apply(passed, error, _settings.Check.Rise, _settings.Check.Fall);
-        // The evidence of the latest failure: the process gone, or Redis itself refusing writes.
-        var certain = !passed && (probe.ConnectionRefused || refusalCounts);
+        // The evidence of the latest failure (kept through the passes before rise): the process gone, or Redis
+        // itself refusing writes.
+        if (!passed) _lastFailureCertain = probe.ConnectionRefused || refusalCounts;
         ObserveWritePath(probe);
         ProbeReplicas(probe);
         if (before.Healthy != _score.Healthy)
@@ -168,7 +170,7 @@ public sealed class RedisMonitorActor : ReceiveActor
         var eligible = _score.Healthy && !_restarts.Held;
         // Keep the last verdict while the check fails: a dead Redis is not eligible anyway.
         var inSync = probe.Facts is { } facts ? facts is { Role: RedisRole.Replica, MasterLinkUp: true } : _announced?.InSync ?? false;
-        var certainNow = !_score.Healthy && certain;
+        var certainNow = !_score.Healthy && _lastFailureCertain;
         if (_announced != (priority, eligible, inSync, _restarts.Held, certainNow))
         {
             _announced = (priority, eligible, inSync, _restarts.Held, certainNow);
