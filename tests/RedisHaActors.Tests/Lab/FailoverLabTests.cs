@@ -20,6 +20,9 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.StartNode(2, priority: 190, preempt: preempt2, nodeExtra);
         lab.WaitUntil(() => lab.Role(1) == "master" && lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1",
             Limit, "n1 master, n2 replica of n1");
+        // A replica that never completed a sync is never promoted: every fault below needs n2's first sync
+        // (Redis delays a diskless one by repl-diskless-sync-delay, 5 s).
+        lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
     }
 
     [Fact]
@@ -203,6 +206,37 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     {
         BootPair(lab, preempt1: false, preempt2: false, "", redisArgs);
         lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
+    }
+
+    [Fact]
+    public void Case_3_with_both_nodes_as_an_unprivileged_user_with_two_capabilities_moves_the_VIP_without_loss()
+    {
+        // As the documented unit runs them: not root, CAP_NET_RAW and CAP_NET_ADMIN only, no new privileges.
+        using var lab = new NamespaceLab(output: output);
+        lab.StartRedis(1);
+        lab.StartRedis(2);
+        lab.StartNode(1, priority: 200, preempt: false, unprivileged: true);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
+        lab.StartNode(2, priority: 190, preempt: false, unprivileged: true);
+        lab.WaitUntil(() => lab.Role(1) == "master" && lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "n1 master, n2 replica of n1");
+        lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
+        var uid = NamespaceLab.Run("id", ["-u", NamespaceLab.Unprivileged]).Trim();
+        foreach (var node in new[] { 1, 2 })
+        {
+            var (uids, caps) = lab.NodeCredentials(node);
+            Assert.Equal($"{uid}\t{uid}\t{uid}\t{uid}", uids);
+            Assert.Equal("0000000000003000", caps); // CAP_NET_ADMIN (12) and CAP_NET_RAW (13), nothing else
+        }
+        using var writer = VipWriter.Start(lab);
+        Thread.Sleep(1000);
+        lab.KillRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
+        Thread.Sleep(1000);
+        var (acked, outage, readOnly) = writer.Stop();
+        var (_, lost) = writer.Verify(2);
+        output.WriteLine($"case 3, unprivileged nodes (uid {uid}, CAP_NET_RAW + CAP_NET_ADMIN): acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}");
+        Assert.Equal(0, lost);
+        Assert.Contains("MASTER -> BACKUP: yield", lab.NodeLog(1));
     }
 
     [Fact]

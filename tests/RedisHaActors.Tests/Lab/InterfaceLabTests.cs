@@ -76,6 +76,8 @@ public sealed class InterfaceLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), Limit, "n1 holds the VIP");
         lab.StartNode(2, priority: 190, preempt: false);
         lab.WaitUntil(() => lab.Role(2) == "slave" && lab.MasterHostOf(2) == "192.0.2.1", Limit, "n2 a replica of n1");
+        // A replica that never completed a sync is never promoted: wait for its first one (Redis delays it 5 s).
+        lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
 
         LabFunction("lab_iface_delete", lab.Prefix, "1");
         try

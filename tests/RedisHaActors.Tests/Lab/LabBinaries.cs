@@ -12,17 +12,23 @@ public static class LabBinaries
     /// <summary>The built labwriter.dll (lab/writer); throws when it is not built.</summary>
     public static string WriterDll() => Built("lab/writer", "labwriter.dll");
 
+    /// <summary>The last release that landed before this one (the previous session's stop); raise it with each release.</summary>
+    public const string PreviousRelease = "af86d7b62105285a55ef2ad92778479f0868a046";
+
     /// <summary>
     /// The coordinator as the previous release built it, for rolling-upgrade tests: <c>$REDIS_HA_PREVIOUS_DLL</c> if set,
-    /// else the tree of <c>git merge-base HEAD main</c> (the last commit of main before this branch; HEAD~1 on main
-    /// itself) exported with <c>git archive</c> to <c>/tmp/redis-ha-previous-SHA</c> and built there once (about
-    /// 1.5 min; kept for later runs). Throws when git or the build fails.
+    /// else the tree of <see cref="PreviousRelease"/> (or, where the clone lacks it, of <c>git merge-base HEAD main</c>,
+    /// HEAD~1 on main itself) exported with <c>git archive</c> to <c>/tmp/redis-ha-previous-SHA</c> and built there once
+    /// (about 1.5 min; kept for later runs). Throws when git or the build fails.
     /// </summary>
     public static string PreviousCoordinatorDll()
     {
         if (Environment.GetEnvironmentVariable("REDIS_HA_PREVIOUS_DLL") is { Length: > 0 } given) return given;
         var head = NamespaceLab.Run("git", ["-C", RepoRoot, "rev-parse", "HEAD"]).Trim();
-        var baseCommit = NamespaceLab.Run("git", ["-C", RepoRoot, "merge-base", "HEAD", "main"], check: false).Trim();
+        var release = NamespaceLab.Run("git", ["-C", RepoRoot, "rev-parse", "--verify", "--quiet", PreviousRelease + "^{commit}"], check: false).Trim();
+        var baseCommit = release.Length > 0 && release != head
+            ? release
+            : NamespaceLab.Run("git", ["-C", RepoRoot, "merge-base", "HEAD", "main"], check: false).Trim();
         if (baseCommit.Length == 0 || baseCommit == head) baseCommit = NamespaceLab.Run("git", ["-C", RepoRoot, "rev-parse", "HEAD~1"]).Trim();
         var dir = $"/tmp/redis-ha-previous-{baseCommit[..7]}";
         var dll = Path.Combine(dir, "src/Coordinator/bin/Release/net10.0/redis-ha.dll");

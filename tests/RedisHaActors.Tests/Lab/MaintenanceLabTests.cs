@@ -212,8 +212,10 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
         using var lab = new NamespaceLab(3, output);
         lab.StartRedis(1);
         lab.StartRedis(2);
+        // The previous release has no cluster TLS: the roll keeps its configuration (plain TCP); TLS is turned on
+        // afterwards, with every node on this version.
         void Start(int node, int priority, string? dll) =>
-            lab.StartNode(node, priority, preempt: true, extra: lab.ClusterHocon(node, voters: 3, witness: node == 3), coordinatorDll: dll);
+            lab.StartNode(node, priority, preempt: true, extra: lab.ClusterHocon(node, voters: 3, witness: node == 3, tls: false), coordinatorDll: dll);
         Start(1, 200, previous);
         Start(2, 190, previous);
         Start(3, 100, previous);

@@ -16,7 +16,9 @@ public sealed partial class NamespaceLab
     /// again once its previous process has exited. <paramref name="coordinatorDll"/>: another build (a rolling
     /// upgrade's previous version); null = this tree's.
     /// </summary>
-    public void StartNode(int node, int priority, bool preempt, string extra = "", string? coordinatorDll = null)
+    /// <para><paramref name="unprivileged"/>: as the documented unit runs it, as an unprivileged user (nobody) with only
+    /// CAP_NET_RAW and CAP_NET_ADMIN (setpriv, no new privileges), from a copy of the build readable by that user.</para>
+    public void StartNode(int node, int priority, bool preempt, string extra = "", string? coordinatorDll = null, bool unprivileged = false)
     {
         if (_nodes.TryGetValue(node, out var previous))
         {
@@ -29,8 +31,44 @@ public sealed partial class NamespaceLab
         var config = NodeConfig(node);
         File.WriteAllText(config, LabConfig.NodeHocon(node, priority, preempt, $"redis-ha.status.token-file = \"{token}\"\n{extra}"));
         var log = new StringBuilder();
-        _nodes[node] = StartLogged(["netns", "exec", Ns(node), "dotnet", coordinatorDll ?? LabBinaries.CoordinatorDll(), "run", "--config", config], log);
+        var dll = coordinatorDll ?? LabBinaries.CoordinatorDll();
+        string[] prefix = [];
+        if (unprivileged)
+        {
+            dll = UnprivilegedCopy(dll);
+            Run("chown", [$"{Unprivileged}:{UnprivilegedGroup}", config, token]);
+            prefix = ["setpriv", $"--reuid={Unprivileged}", $"--regid={UnprivilegedGroup}", "--clear-groups", "--no-new-privs",
+                "--inh-caps=-all,+net_raw,+net_admin", "--ambient-caps=-all,+net_raw,+net_admin", "--bounding-set=-all,+net_raw,+net_admin"];
+        }
+        _nodes[node] = StartLogged(["netns", "exec", Ns(node), .. prefix, "dotnet", dll, "run", "--config", config], log);
         _logs[node] = log;
+    }
+
+    /// <summary>The user and group an unprivileged node runs as (Debian's nobody / nogroup).</summary>
+    public const string Unprivileged = "nobody", UnprivilegedGroup = "nogroup";
+
+    /// <summary>The coordinator's build directory copied into OutDir (once), readable by <see cref="Unprivileged"/>: the
+    /// repository may sit under a directory only root may enter (/root).</summary>
+    private string UnprivilegedCopy(string dll)
+    {
+        var source = Path.GetDirectoryName(dll)!;
+        var target = Path.Combine(OutDir, "bin-unprivileged");
+        if (!Directory.Exists(target))
+        {
+            Run("cp", ["-r", source, target]);
+            Run("chmod", ["-R", "a+rX", target]);
+            // The lab's scratch directory is 0700 (CreateTempSubdirectory): let the user reach its own files.
+            Run("chmod", ["a+x", OutDir]);
+        }
+        return Path.Combine(target, Path.GetFileName(dll));
+    }
+
+    /// <summary>The <c>Uid:</c> and <c>CapEff:</c> lines of node's coordinator process (/proc/PID/status).</summary>
+    public (string Uid, string CapEff) NodeCredentials(int node)
+    {
+        var lines = File.ReadAllLines($"/proc/{NodePid(node)}/status");
+        string Field(string name) => lines.First(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
+        return (Field("Uid"), Field("CapEff"));
     }
 
     /// <summary>The config file <see cref="StartNode"/> wrote for node (its status listen and token file, for <c>--config</c>).</summary>
