@@ -174,7 +174,9 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
             ClusterLabTests.StartData(lab, 1, 200);
             lab.WaitUntil(() => Transitions(lab.NodeLog(1)) >= 2 && lab.NodeLog(1).Contains("-> MASTER", StringComparison.Ordinal), Limit, "the restarted n1 is VRRP MASTER again");
             Assert.Contains("started in maintenance mode", lab.NodeLog(1));
-            // resume needs a live holder in n2's view: n1's new incarnation must have gossiped its MASTER state.
+            // resume needs a live holder in n2's view: n1's new incarnation must be a member again (the killed one is
+            // downed first, about stable-after later) and have gossiped its MASTER state; the old one's entry does not count.
+            WaitAllVoters(lab, 2);
             lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("peer:   n1 MASTER", StringComparison.Ordinal), Limit, "n2 sees n1 MASTER");
 
             (exit, stdout, stderr) = lab.RedisHaCli(2, "resume", "--config", lab.NodeConfig(2));
