@@ -35,4 +35,13 @@ public sealed record LogSettings(LogFormat Format, LogThreshold Level = LogThres
     public static LogSettings Default { get; } = new(LogFormat.Text);
 
     internal static LogSettings Create(SettingsReader r) => new(r.Enum<LogFormat>("format"), r.Enum<LogThreshold>("level"));
+
+    /// <summary>The threshold as Akka's event stream takes it (<c>akka.loglevel</c>: <see cref="Akka.Event.Logging.StringFor"/>).</summary>
+    public static Akka.Event.LogLevel AkkaLevel(LogThreshold threshold) => threshold switch
+    {
+        LogThreshold.Debug => Akka.Event.LogLevel.DebugLevel,
+        LogThreshold.Warning => Akka.Event.LogLevel.WarningLevel,
+        LogThreshold.Error => Akka.Event.LogLevel.ErrorLevel,
+        _ => Akka.Event.LogLevel.InfoLevel,
+    };
 }

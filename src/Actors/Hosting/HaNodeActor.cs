@@ -508,13 +508,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         if (before.Logging.Level != _settings.Logging.Level)
         {
             _io.SetLogLevel?.Invoke(_settings.Logging.Level);
-            Context.System.EventStream.SetLogLevel(_settings.Logging.Level switch
-            {
-                LogThreshold.Debug => LogLevel.DebugLevel,
-                LogThreshold.Warning => LogLevel.WarningLevel,
-                LogThreshold.Error => LogLevel.ErrorLevel,
-                _ => LogLevel.InfoLevel,
-            });
+            Context.System.EventStream.SetLogLevel(LogSettings.AkkaLevel(_settings.Logging.Level));
         }
         if (Equals(before.StatusEndpoint, _settings.StatusEndpoint) && before.Redis.SyncTimeout == _settings.Redis.SyncTimeout) return;
         if (_settings.StatusEndpoint.Listen is not { } listen)

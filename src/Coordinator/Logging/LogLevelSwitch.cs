@@ -18,13 +18,7 @@ internal sealed class LogLevelSwitch(LogThreshold initial)
     public bool Allows(LogLevel level) => (int)level >= _minimum;
 
     /// <summary>The threshold as Akka's <c>akka.loglevel</c> names it.</summary>
-    public static string AkkaName(LogThreshold threshold) => threshold switch
-    {
-        LogThreshold.Debug => "DEBUG",
-        LogThreshold.Warning => "WARNING",
-        LogThreshold.Error => "ERROR",
-        _ => "INFO",
-    };
+    public static string AkkaName(LogThreshold threshold) => Akka.Event.Logging.StringFor(LogSettings.AkkaLevel(threshold));
 
     private static LogLevel ToLevel(LogThreshold threshold) => threshold switch
     {

@@ -148,7 +148,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.UnblockInput(2, loss);
         Thread.Sleep(1000);
         lab.StopSamplers();
-        var warned = CountOf(lab.NodeLog(2), "is up and reachable in the cluster: not taking over");
+        var warned = NamespaceLab.Occurrences(lab.NodeLog(2), "is up and reachable in the cluster: not taking over");
         output.WriteLine($"VRRP loss 50 % on n2 for 20 s, guard on: {observations} observations, states seen: {string.Join(" | ", seen)}; " +
                          $"n2 held back by the cluster {warned} time(s) in its log (said once per silence)");
         Assert.Equal(["VIP on 1, roles master/slave"], seen);
@@ -157,14 +157,6 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         Assert.DoesNotContain("BACKUP -> MASTER", lab.NodeLog(2));
         Assert.Empty(DualWritable.Intervals(lab.SamplerLog(1), lab.SamplerLog(2)));
         Assert.Null(Takeover.SecondsUntilWritable(lab.SamplerLog(2), 0));
-    }
-
-    private static int CountOf(string text, string what)
-    {
-        var n = 0;
-        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0 && n < 100_000; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
-            n++;
-        return n;
     }
 
     [Fact]

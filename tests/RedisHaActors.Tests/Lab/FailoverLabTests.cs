@@ -422,7 +422,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         var (acked, outage, readOnly) = writer.Stop();
         var (_, lost) = writer.Verify(holders);
         // Every entry to MASTER after the boot election is a failover.
-        var moves = CountOf(lab.NodeLog(1), " -> MASTER: ") + CountOf(lab.NodeLog(2), " -> MASTER: ") - 1;
+        var moves = NamespaceLab.Occurrences(lab.NodeLog(1), " -> MASTER: ") + NamespaceLab.Occurrences(lab.NodeLog(2), " -> MASTER: ") - 1;
         output.WriteLine($"failover-damping {damping}, 3 stalls of 1.5 s (stalled n{string.Join(",n", stalled)}): {moves} failover(s), " +
                          $"acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}");
         Assert.True(lost == 0, $"{lost} acked writes lost\n{lab.AllLogs()}");
@@ -433,14 +433,6 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             Assert.True(moves == 1, $"{moves} failovers within the damping window\n{lab.AllLogs()}");
             Assert.Contains("damping: ", lab.NodeLog(2));
         }
-    }
-
-    private static int CountOf(string text, string what)
-    {
-        var n = 0;
-        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0 && n < 100_000; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
-            n++;
-        return n;
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed partial class KeepalivedInteropTests(ITestOutputHelper output)
     private static void StartOurs(NamespaceLab lab, Mode mode, int priority) =>
         lab.StartNode(Ours, priority, preempt: true, extra: mode.OurHocon);
 
-    private static int Count(string text, string what) => Regex.Matches(text, Regex.Escape(what)).Count;
+    private static int Count(string text, string what) => NamespaceLab.Occurrences(text, what);
 
     /// <summary>keepalived's complaints about received packets (2.2.7 wording: "bogus VRRP packet",
     /// "Invalid ttl", "advertisement interval mismatch", "received an invalid passwd", "VRRP version mismatch",

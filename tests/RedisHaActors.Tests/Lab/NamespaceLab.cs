@@ -59,6 +59,9 @@ public sealed partial class NamespaceLab : IDisposable
     private static bool IsRoot() => File.ReadAllText("/proc/self/status").Split('\n')
         .FirstOrDefault(l => l.StartsWith("Uid:"))?.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1) == "0";
 
+    /// <summary>How many times <paramref name="what"/> occurs in <paramref name="text"/> (a log), ordinal, not overlapping.</summary>
+    public static int Occurrences(string text, string what) => what.Length == 0 ? 0 : (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
+
     /// <summary>Polls <paramref name="condition"/> every 100 ms until true or the limit; bounded in count and time.</summary>
     public void WaitUntil(Func<bool> condition, TimeSpan limit, string what)
     {
