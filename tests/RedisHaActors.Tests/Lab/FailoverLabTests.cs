@@ -570,6 +570,9 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.StartNode(2, priority: 190, preempt: false, extra: $"redis-ha.redis.password-file = \"{passwordFile}\"");
         lab.WaitUntil(() => RoleOf(2) == "slave" && Cli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2 syncs from n1 with AUTH");
         Assert.Equal("OK", Cli(1, "set", "before", "1"));
+        // Replication is asynchronous: a write killed with its master before it reached the replica is a reported loss
+        // (case 1's business); this test is about masterauth.
+        lab.WaitUntil(() => Cli(2, "get", "before") == "1", Limit, "the write replicated to n2");
 
         lab.KillRedis(1);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && RoleOf(2) == "master", Limit, "failover to n2");
