@@ -54,6 +54,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         switch (fault)
         {
             case "isolate": lab.Isolate(1); break;
@@ -87,6 +88,11 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         var takeover = Takeover.SecondsUntilWritable(s2.Where(s => s.Ms < healedAt).ToArray(), faultAt);
         output.WriteLine($"{fault}: dual-writable intervals [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
                          $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
+        var (lostNow, ackedNow) = FaultFigure.SamplerLoss(lab, 1, 2);
+        new FaultFigure($"master-{fault}", "guard-on")
+        {
+            TwoWritableMs = DualWritable.TotalMs(s1, s2), Lost = lostNow, Acked = ackedNow, OutageMs = (long?)(takeover * 1000),
+        }.CountedSince(lab, mark).Print(output);
         Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
         if (fault == "sigstop")
         {
@@ -132,6 +138,7 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         string[] loss = ["-p", "112", "-m", "statistic", "--mode", "random", "--probability", "0.5"];
+        var mark = lab.LogMark();
         lab.BlockInput(2, loss);
         var observations = 0;
         var seen = new List<string>();
@@ -151,6 +158,11 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         var warned = NamespaceLab.Occurrences(lab.NodeLog(2), "is up and reachable in the cluster: not taking over");
         output.WriteLine($"VRRP loss 50 % on n2 for 20 s, guard on: {observations} observations, states seen: {string.Join(" | ", seen)}; " +
                          $"n2 held back by the cluster {warned} time(s) in its log (said once per silence)");
+        var (lostLoss, ackedLoss) = FaultFigure.SamplerLoss(lab, 1, 2);
+        new FaultFigure("vrrp-random-loss-50", "guard-on")
+        {
+            TwoWritableMs = DualWritable.TotalMs(lab.SamplerLog(1), lab.SamplerLog(2)), Lost = lostLoss, Acked = ackedLoss,
+        }.CountedSince(lab, mark).Print(output);
         Assert.Equal(["VIP on 1, roles master/slave"], seen);
         Assert.True(warned > 0, "the 50 % loss never ran out n2's Master_Down_Interval: the test did not test the loss");
         Assert.DoesNotContain("MASTER -> BACKUP", lab.NodeLog(1));
@@ -168,12 +180,14 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         lab.KillNodeAndRedis(1);
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 took over");
         Thread.Sleep(500);
         lab.StopSamplers();
         var takeover = Takeover.SecondsUntilWritable(lab.SamplerLog(2), faultAt);
         output.WriteLine($"case 1, guard on: n2 writable {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s after the kill");
+        new FaultFigure("case1-node-and-redis-killed", "guard-on") { OutageMs = (long?)(takeover * 1000) }.CountedSince(lab, mark).Print(output);
         // Both ports refused: the promotion did not wait for a fence nothing can breach.
         // VRRP did not wait for the failure detector: the coordinator's port refused.
         Assert.Contains("master 192.0.2.1 is gone though the cluster still shows it up: its coordinator's 192.0.2.1:4053 refuses connections", lab.NodeLog(2));

@@ -178,6 +178,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 master");
         lab.StartNode(1, priority: 200, preempt: true, "redis-ha.vrrp.preempt-delay = 12s\nredis-ha.redis.sync-timeout = 2s");
         lab.WaitUntil(() => lab.RedisCli(1, "info", "replication").Contains("master_link_status:up"), Limit, "n1 linked to n2");
+        var mark = lab.LogMark();
         lab.BlockInput(1, "-p", "tcp", "-s", "192.0.2.2", "--sport", "6379");
         lab.WaitUntil(() => lab.NodeLog(1).Contains("preemption given back", StringComparison.Ordinal), TimeSpan.FromSeconds(40), "n1 preempted and gave it back");
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]), Limit, "the VIP back on n2");
@@ -185,6 +186,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         Assert.Equal([2], lab.VipHolders());
         Assert.Equal("master", lab.Role(2));
         Assert.Equal("slave", lab.Role(1)); // never promoted
+        new FaultFigure("preemption-cannot-catch-up", "guard-off").CountedSince(lab, mark).Print(output);
         Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(lab.NodeLog(1), "redis role unchanged: preemption given back"));
         Assert.Equal("OK", lab.WriteThroughVip("after", "1"));
     }
@@ -249,6 +251,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             using var writer = VipWriter.Start(lab);
             Thread.Sleep(1000);
 
+            var mark = lab.LogMark();
             lab.KillNode(1); // kill -9 of redis-ha only: n1's Redis runs on as a master
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
             // n1's Redis answers: n2 pauses it, catches up, promotes, and re-points it before unpausing.
@@ -257,6 +260,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             var (acked, outage, readOnly) = writer.Stop();
             var (_, lost) = writer.Verify(2);
             output.WriteLine($"case 2: acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}");
+            new FaultFigure("case2-node-killed", "guard-off") { Lost = lost, Acked = acked, OutageMs = outage }.CountedSince(lab, mark).Print(output);
             Assert.True(acked > 100, $"the writer got {acked} acks");
             Assert.True(lost == 0, $"{lost} acked writes lost\n{lab.AllLogs()}");
             Assert.Contains("caught up with old master 192.0.2.1 at offset", lab.NodeLog(2), StringComparison.Ordinal);
@@ -322,6 +326,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             using var writer = VipWriter.Start(lab);
             Thread.Sleep(1000);
 
+            var mark = lab.LogMark();
             lab.KillNodeAndRedis(1);
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
             Thread.Sleep(1000);
@@ -339,6 +344,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             const int MinSetBytes = 30, MaxSetBytes = 60, WritesPerObservationPeriod = 120;
             var estimated = long.Parse(estimate.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             output.WriteLine($"case 1: lost {lost} writes (at least {lost * MinSetBytes} bytes), estimated loss {estimated} bytes");
+            new FaultFigure("case1-node-and-redis-killed", "guard-off") { Lost = lost, Acked = acked, OutageMs = outage }.CountedSince(lab, mark).Print(output);
             Assert.True(lost * MinSetBytes <= estimated + WritesPerObservationPeriod * MaxSetBytes,
                 $"{lost} acked writes lost (at least {lost * MinSetBytes} bytes): beyond the estimate of {estimated} bytes " +
                 $"plus one observation period of writes\n{log2}");
@@ -369,6 +375,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             // DEBUG SLEEP hangs the whole Redis for 3 s, as a long fork or a slow disk would. Its reply
             // marks the moment it wakes.
             var wokeAt = DateTime.MaxValue;
+            var mark = lab.LogMark();
             var sleeper = new Thread(() =>
             {
                 lab.RedisCli(1, "debug", "sleep", "3");
@@ -385,6 +392,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             var (_, lost) = writer.Verify(2);
             output.WriteLine($"hung master: acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}; " +
                              $"seen a replica {demotedAfter.TotalMilliseconds:0} ms after waking (check interval 200 ms; includes the polling)");
+            new FaultFigure("hung-master-wakes", "guard-off") { Lost = lost, Acked = acked, OutageMs = outage }.CountedSince(lab, mark).Print(output);
             Assert.True(lost == 0, $"{lost} acked writes lost\n{lab.AllLogs()}");
             // Within one check interval of waking; the margin is the polling (a redis-cli per look) on 2 cores.
             Assert.True(demotedAfter < TimeSpan.FromMilliseconds(1500), $"a replica only {demotedAfter.TotalMilliseconds:0} ms after waking\n{lab.AllLogs()}");
@@ -395,17 +403,29 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("30s")] // the default
-    [InlineData("0s")]  // damping off: the storm it prevents
-    public void Repeated_short_stalls_of_the_master_give_at_most_one_failover_per_damping_window(string damping)
+    [InlineData("30s", false)] // the default
+    [InlineData("0s", false)]  // damping off: the storm it prevents
+    [InlineData("30s", true)]  // the default, cluster guard on (2 data nodes + witness)
+    public void Repeated_short_stalls_of_the_master_give_at_most_one_failover_per_damping_window(string damping, bool guard)
     {
         // Both nodes preempt. Three times, the VIP holder's Redis hangs for 1.5 s (DEBUG SLEEP, as a fork or a slow
         // fsync would; the check fails after about 0.6 s), 3 s apart.
-        using var lab = new NamespaceLab(output: output);
-        BootPair(lab, preempt1: true, preempt2: true, $"redis-ha.vrrp.failover-damping = {damping}", "--enable-debug-command", "yes");
+        using var lab = new NamespaceLab(guard ? 3 : 2, output);
+        var extra = $"redis-ha.vrrp.failover-damping = {damping}";
+        if (guard)
+        {
+            lab.StartRedis(1, "--enable-debug-command", "yes");
+            lab.StartRedis(2, "--enable-debug-command", "yes");
+            lab.StartNode(1, 200, preempt: true, extra: extra + "\n" + lab.ClusterHocon(1, voters: 3, witness: false));
+            lab.StartNode(3, priority: 100, preempt: true, extra: lab.ClusterHocon(3, voters: 3, witness: true));
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master", Limit, "n1 holds the VIP over the master Redis");
+            lab.StartNode(2, 190, preempt: true, extra: extra + "\n" + lab.ClusterHocon(2, voters: 3, witness: false));
+        }
+        else BootPair(lab, preempt1: true, preempt2: true, extra, "--enable-debug-command", "yes");
         lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
         using var writer = VipWriter.Start(lab);
         Thread.Sleep(1000);
+        var mark = lab.LogMark();
         var stalled = new List<int>();
         for (var round = 0; round < 3; round++)
         {
@@ -421,9 +441,12 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         Thread.Sleep(1000);
         var (acked, outage, readOnly) = writer.Stop();
         var (_, lost) = writer.Verify(holders);
-        // Every entry to MASTER after the boot election is a failover.
-        var moves = NamespaceLab.Occurrences(lab.NodeLog(1), " -> MASTER: ") + NamespaceLab.Occurrences(lab.NodeLog(2), " -> MASTER: ") - 1;
-        output.WriteLine($"failover-damping {damping}, 3 stalls of 1.5 s (stalled n{string.Join(",n", stalled)}): {moves} failover(s), " +
+        // Every entry to MASTER after the boot is a failover.
+        var figure = new FaultFigure($"3-short-stalls-damping-{damping}", guard ? "guard-on" : "guard-off") { Lost = lost, Acked = acked, OutageMs = outage }
+            .CountedSince(lab, mark);
+        figure.Print(output);
+        var moves = figure.VipMoves;
+        output.WriteLine($"failover-damping {damping}, guard {(guard ? "on" : "off")}, 3 stalls of 1.5 s (stalled n{string.Join(",n", stalled)}): {moves} failover(s), " +
                          $"acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}");
         Assert.True(lost == 0, $"{lost} acked writes lost\n{lab.AllLogs()}");
         if (damping == "0s")

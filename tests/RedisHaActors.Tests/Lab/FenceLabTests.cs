@@ -29,6 +29,7 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         lab.Freeze(1);
         lab.Isolate(1);
         lab.WaitUntil(() => lab.VipHolders().Contains(2) && lab.Role(2) == "master", Limit, "n2 took over");
@@ -43,6 +44,11 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         var takeover = Takeover.SecondsUntilWritable(s2, faultAt);
         output.WriteLine($"extra replica: dual-writable [{string.Join(", ", dual.Select(d => $"{d.Start}-{d.End}"))}], " +
                          $"n2 writable after {takeover?.ToString("0.00", CultureInfo.InvariantCulture) ?? "never"} s");
+        var (lost, acked) = FaultFigure.SamplerLoss(lab, 1, 2);
+        new FaultFigure("extra-replica-frozen-cut-master", "guard-on")
+        {
+            TwoWritableMs = DualWritable.TotalMs(s1, s2), Lost = lost, Acked = acked, OutageMs = (long?)(takeover * 1000),
+        }.CountedSince(lab, mark).Print(output);
         Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
         Assert.Empty(dual);
         Assert.NotNull(takeover);
@@ -58,6 +64,7 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         // n1 and n2 drop each other's packets; the witness and the client reach both.
         lab.BlockInput(1, "-s", "192.0.2.2");
         lab.BlockInput(2, "-s", "192.0.2.1");
@@ -98,6 +105,12 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         var late1 = lost1.Count(n => s1[(int)n - 1].Ms > bound);
         var late2 = lost2.Count(n => s2[(int)n - 1].Ms > bound);
         output.WriteLine($"acked writes lost after the fence window: n1 {late1} of {lost1.Count}, n2 {late2} of {lost2.Count}");
+        new FaultFigure("data-nodes-cut-heal", "guard-on")
+        {
+            TwoWritableMs = DualWritable.TotalMs(s1, s2), Lost = lost1.Count + lost2.Count,
+            Acked = lab.AcceptedAttempts(1).Count + lab.AcceptedAttempts(2).Count,
+            OutageMs = Takeover.SecondsUntilWritable(winner == 1 ? s1 : s2, faultAt) is { } t ? (long)(t * 1000) : null,
+        }.CountedSince(lab, mark).Print(output);
         Assert.True(late1 == 0 && late2 == 0, $"acked writes lost beyond the fence window: n1 {late1} of {lost1.Count}, n2 {late2} of {lost2.Count}");
         Assert.True(lost1.Count == 0 || lost2.Count == 0, $"both sides lost acked writes (n1 {lost1.Count}, n2 {lost2.Count})");
     }

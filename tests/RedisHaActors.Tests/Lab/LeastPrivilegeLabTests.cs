@@ -83,6 +83,7 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
             using var writer = VipWriter.Start(lab);
             Thread.Sleep(1000);
             var killed = Stopwatch.StartNew();
+            var mark = lab.LogMark();
             lab.KillNode(1); // kill -9 of redis-ha only: n1's Redis runs on as a master
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 holds the VIP over a master Redis");
             var takeover = killed.Elapsed;
@@ -93,6 +94,7 @@ public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)
             var (acked, outage, readOnly) = writer.Stop();
             var (_, lost) = writer.Verify(2);
             output.WriteLine($"{kind}: VIP on n2 {takeover.TotalSeconds:0.00} s after the kill; acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}");
+            new FaultFigure($"case2-redis-{kind}", "guard-on") { Lost = lost, Acked = acked, OutageMs = outage }.CountedSince(lab, mark).Print(output);
             Assert.True(acked > 100, $"the writer got {acked} acks");
             Assert.True(lost == 0, $"{lost} acked writes lost\n{lab.AllLogs()}");
             Assert.True(takeover < TimeSpan.FromSeconds(15), $"the VIP moved only after {takeover.TotalSeconds:0.0} s");

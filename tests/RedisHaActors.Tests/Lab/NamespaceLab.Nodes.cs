@@ -127,6 +127,12 @@ public sealed partial class NamespaceLab
     /// <summary>Node's console log (stdout and stderr) so far.</summary>
     public string NodeLog(int node) => Read(_logs[node]);
 
+    /// <summary>Where every node's log stands now, to count what a fault changed (<see cref="FaultFigure.CountedSince"/>).</summary>
+    public LogMark LogMark() => new(_logs.ToDictionary(kv => kv.Key, kv => { lock (kv.Value) return (kv.Value, kv.Value.Length); }));
+
+    /// <summary>Every node's log text since <paramref name="mark"/>.</summary>
+    public IEnumerable<string> LogsSince(LogMark mark) => mark.Since(_logs);
+
     /// <summary>Every redis-ha node log, then every keepalived log.</summary>
     public string AllLogs() => string.Join("\n",
         _logs.Keys.Select(k => $"--- node {k} ---\n{NodeLog(k)}")

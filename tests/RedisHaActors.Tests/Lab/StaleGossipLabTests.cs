@@ -39,6 +39,7 @@ public sealed class StaleGossipLabTests(ITestOutputHelper output)
                 "n2 sees n1's MASTER claim");
 
             // systemctl restart: SIGTERM, the VIP moves to n2, then the same node starts again.
+            var mark = lab.LogMark();
             lab.TerminateNode(1, Limit);
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([2]) && lab.Role(2) == "master", Limit, "n2 took over");
             StartData(lab, 1, 200);
@@ -58,6 +59,7 @@ public sealed class StaleGossipLabTests(ITestOutputHelper output)
             Assert.DoesNotContain("that our VRRP does not hear", lab.NodeLog(2)[rejoinedAt..]);
             lab.WaitUntil(() => lab.Role(2) == "master" && lab.Role(1) == "slave" && lab.MasterHostOf(1) == "192.0.2.2", Limit,
                 "n1's Redis a replica of n2's");
+            new FaultFigure("coordinator-restart-on-master", "guard-on").CountedSince(lab, mark).Print(output);
             Assert.Equal([2], lab.VipHolders());
         }
         finally

@@ -65,8 +65,7 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
             lab.StartSampler(2);
             Thread.Sleep(1000);
             var faultAt = NamespaceLab.NowMs();
-            // The node logs' own timestamp form (local time): role changes are counted from here.
-            var faultStamp = DateTime.Now.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+            var mark = lab.LogMark();
             var fault = Stopwatch.StartNew();
             if (kind == "misconf")
                 // Fill the disk: the next save (at most a second away) fails, and Redis refuses writes.
@@ -125,8 +124,13 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
             var present = lab.RedisCli(final, "keys", NamespaceLab.SamplePrefix(1) + ":*")
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
             var samplerLost = ProbeKeys.Missing(s1, NamespaceLab.SamplePrefix(1), present);
-            var roleChanges = new[] { 1, 2 }.Sum(n => lab.NodeLog(n).Split('\n')
-                .Count(l => l.Contains("redis role: ", StringComparison.Ordinal) && string.CompareOrdinal(l, faultStamp) >= 0));
+            var figure = new FaultFigure($"write-path-{kind}", "guard-on")
+            {
+                TwoWritableMs = DualWritable.TotalMs(s1, s2), Lost = lost + samplerLost.Count, Acked = acked + lab.AcceptedAttempts(1).Count,
+                OutageMs = outage,
+            }.CountedSince(lab, mark);
+            figure.Print(output);
+            var roleChanges = figure.RoleChanges;
             var redisLog = File.ReadAllText(Path.Combine(lab.OutDir, "redis-n1.log"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{kind}: VIP on n2 {takeover.TotalSeconds:0.00} s after the fault; writer acked {acked}, longest outage {outage} ms, READONLY {readOnly}, " +
