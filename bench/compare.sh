@@ -393,29 +393,14 @@ start_keepalived() { # dir node
         >"$1/keepalived-n$2.log" 2>&1 &
     PIDS+=("$!")
 }
-# oursguard: the cluster part (as LabConfig.ClusterHocon and bench/partition.sh) added to ours's n1/n2
-# files, and a witness n3 sharing common.conf (no Redis in n3).
-AKKA_PORT=4053
+# oursguard: the cluster part (lab.sh guard_hocon, plain TCP as bench/partition.sh) added to ours's
+# n1/n2 files, and the witness n3 of the hocon/ samples (no Redis in n3).
 guard_confs() { # conf-dir
-    local c=$1 i seeds=""
-    for i in 1 2 3; do seeds+="${seeds:+, }\"akka.tcp://redis-ha@$LAB_NET.$i:$AKKA_PORT\""; done
-    cat >"$c/n3.conf" <<EOF
-# Witness of the guarded lab trio ($LAB_NET.3): a cluster voter, no Redis, never takes the VIP.
-include "common.conf"
-
-redis-ha {
-  node { name = "n3", role = witness }
-  vrrp { priority = 100 }
-  redis { announce-host = "$LAB_NET.3" }
-}
-EOF
+    local c=$1 i
+    cp "$ROOT/hocon/n3.conf" "$c/" || return 1
     for i in 1 2 3; do
-        cat >>"$c/n$i.conf" <<EOF
-
-# bench/compare.sh oursguard: the cluster guard (three voters: n1, n2 and the witness n3)
-akka.remote.dot-netty.tcp { hostname = "$LAB_NET.$i", port = $AKKA_PORT }
-akka.cluster.seed-nodes = [$seeds]
-EOF
+        { echo; echo "# bench/compare.sh oursguard: the cluster guard (three voters: n1, n2 and the witness n3)"
+          "${LAB[@]}" guard_hocon "$i" 3; } >>"$c/n$i.conf" || return 1
     done
 }
 declare -A NODE_PID

@@ -12,6 +12,7 @@
 #                          (default bench/out/failover-<timestamp>, git-ignored)
 #   BENCH_SKIP_BUILD=1     use the existing Release build
 #   DEMO_ADVERT / DEMO_CHECK / DEMO_CHECK_TIMEOUT   passed through to lab/demo.sh (default 200ms)
+#   DEMO_GUARD=on|off      passed through: the recommended guarded set (default) or the pair alone
 # Exit status: 0 when every run failed over with 0 acked writes lost, 1 otherwise, 2 on setup errors.
 set -euo pipefail
 
@@ -49,7 +50,7 @@ run_demo() { # run-number extra-env... ; sets RESULT_LINE
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$RESULT_LINE"; }
 
-echo "failover benchmark: $RUNS runs, advert ${DEMO_ADVERT:-200ms}, check ${DEMO_CHECK:-200ms}" \
+echo "failover benchmark: $RUNS runs, guard ${DEMO_GUARD:-on}, advert ${DEMO_ADVERT:-200ms}, check ${DEMO_CHECK:-200ms}" \
     "(timeout ${DEMO_CHECK_TIMEOUT:-200ms}); logs in $OUT"
 outages=()
 lost_total=0

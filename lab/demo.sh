@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Failover demo on the namespace lab: two redis-ha nodes, a writer through the VIP, kill -9 the
-# master's Redis, watch the VIP and the master role move, count the acked writes that were lost.
+# Failover demo on the namespace lab: the recommended set (two data nodes with Redis and a witness,
+# the cluster guard over mutual TLS), a writer through the VIP, kill -9 the master's Redis, watch the
+# VIP and the master role move, count the acked writes that were lost.
 #
 #   sudo lab/demo.sh                       # quick start (Debian 12, .NET 10 SDK, root)
 #   DEMO_KEEP_LOGS=/tmp/demo-logs lab/demo.sh
 #
-# Steps: install missing Debian packages (redis-server libpcap0.8 iproute2 tcpdump), build the
-# solution (Release), build a lab with a unique prefix, start Redis and one redis-ha node in each
-# of n1/n2 (200 ms adverts, 200 ms checks), wait until one node holds VIP 192.0.2.100 and the
+# Steps: install missing Debian packages (redis-server libpcap0.8 iproute2 tcpdump openssl), build the
+# solution (Release), build a lab with a unique prefix, make the set's CA and node certificates
+# (lab.sh certs), start Redis and one redis-ha node in each of n1/n2 and the witness in n3 (the
+# hocon/ samples, 200 ms adverts, 200 ms checks), wait until n1 holds VIP 192.0.2.100 and the
 # other Redis replicates from it, start labwriter in the client namespace through the VIP, kill -9
 # the master's Redis after ~2 s, wait for the VIP and the master role on the other node, stop the
 # writer, verify every acked write on the new master, print a timeline.
@@ -17,6 +19,8 @@
 #
 # Environment:
 #   DEMO_KEEP_LOGS=DIR      copy node/redis/writer logs and configs to DIR (created) at the end
+#   DEMO_GUARD=on           on: two data nodes + witness, cluster guard with mutual TLS (recommended);
+#                           off: the two data nodes alone, VRRP decides (the article's setup)
 #   DEMO_SKIP_INSTALL=1     do not check/install Debian packages
 #   DEMO_SKIP_BUILD=1       use the existing Release build (bench/failover.sh sets this)
 #   DEMO_ADVERT=200ms       redis-ha.vrrp.advert-interval
@@ -24,7 +28,7 @@
 #   DEMO_CHECK_TIMEOUT=200ms
 #   DEMO_PREFIX=rhdNNN      lab prefix (default rhd + this shell's pid, see lab.sh's rules)
 # The last line of the output is machine-readable (bench/failover.sh parses it):
-#   DEMO_RESULT failover=yes|no outage_ms=N acked=N lost=N old_master=nX new_master=nY
+#   DEMO_RESULT failover=yes|no outage_ms=N acked=N lost=N old_master=nX new_master=nY mode=guard-on|guard-off
 set -Eeuo pipefail
 # Nothing ends silently: a command that fails outside the checked steps says which and where.
 trap 'echo "demo: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
@@ -46,6 +50,12 @@ SETTLE_TIMEOUT=30   # s: nodes up, one VIP holder, replica linked
 FAILOVER_TIMEOUT=20 # s: VIP and master role on the other node
 PRE_KILL=2          # s of writes before the kill
 POST_FAILOVER=1     # s of writes after the failover was seen
+GUARD=${DEMO_GUARD:-on}
+case $GUARD in
+    on) NODES=3 MODE="guard on: 2 data nodes + witness, cluster TLS" ;;
+    off) NODES=2 MODE="guard off: 2 data nodes, VRRP alone" ;;
+    *) echo "demo: DEMO_GUARD must be on or off, not '$GUARD'" >&2; exit 2 ;;
+esac
 
 P=${DEMO_PREFIX:-rhd$$}
 P=${P:0:10}
@@ -92,14 +102,15 @@ ensure_packages() {
     ((had_redis)) || missing=1
     command -v ip >/dev/null && command -v bridge >/dev/null || missing=1
     command -v tcpdump >/dev/null || missing=1
+    command -v openssl >/dev/null || missing=1
     # No "| grep -q" here: with pipefail, grep quitting early fails the pipeline (SIGPIPE).
     [[ $(ldconfig -p 2>/dev/null) == *libpcap.so.0.8* ]] || missing=1
     ((missing)) || return 0
-    say "installing redis-server libpcap0.8 iproute2 tcpdump"
+    say "installing redis-server libpcap0.8 iproute2 tcpdump openssl"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || die "apt-get update failed (see above)"
-    apt-get install -y -qq redis-server libpcap0.8 iproute2 tcpdump >/dev/null \
-        || die "apt-get install redis-server libpcap0.8 iproute2 tcpdump failed (see above)"
+    apt-get install -y -qq redis-server libpcap0.8 iproute2 tcpdump openssl >/dev/null \
+        || die "apt-get install redis-server libpcap0.8 iproute2 tcpdump openssl failed (see above)"
     if ((!had_redis)); then
         # The package starts a redis-server in the root namespace: the lab does not use it.
         systemctl disable --now redis-server 2>/dev/null || true
@@ -133,7 +144,8 @@ fi
 [[ -f $NODE_DLL && -f $WRITER_DLL ]] || die "missing $NODE_DLL or $WRITER_DLL (build first)"
 
 # ---------------------------------------------------------------------------------------------
-# Configs: copies of the hocon/ samples, same include, faster timers appended to common.conf.
+# Configs: copies of the hocon/ samples, same include, faster timers appended to common.conf;
+# guarded, each node gets the cluster part: its address, the three voters, its certificate.
 mkdir -p "$T/conf"
 cp "$ROOT/hocon/common.conf" "$ROOT/hocon/n1.conf" "$ROOT/hocon/n2.conf" "$T/conf/"
 cat >>"$T/conf/common.conf" <<EOF
@@ -143,7 +155,15 @@ redis-ha.vrrp.advert-interval = $ADVERT
 redis-ha.redis.check.interval = $CHECK
 redis-ha.redis.check.timeout = $CHECK_TIMEOUT
 EOF
-for i in 1 2; do
+if [[ $GUARD == on ]]; then
+    cp "$ROOT/hocon/n3.conf" "$T/conf/"
+    "${LAB[@]}" certs "$T/certs" 3 "redis-ha demo CA" || die "making the demo's certificates failed (openssl's error is above)"
+    for i in 1 2 3; do
+        { echo; echo "# lab/demo.sh: the cluster guard over mutual TLS"; "${LAB[@]}" guard_hocon "$i" 3 "$T/certs"; } >>"$T/conf/n$i.conf" \
+            || die "writing n$i's cluster configuration failed"
+    done
+fi
+for ((i = 1; i <= NODES; i++)); do
     dotnet "$NODE_DLL" check-config --config "$T/conf/n$i.conf" >"$T/check-n$i.txt" 2>&1 \
         || { cat "$T/check-n$i.txt" >&2; die "config n$i rejected"; }
 done
@@ -165,7 +185,7 @@ redis_role() { # node -> "master" | "replica-of-<ip>-<linkstatus>" | "down"
 }
 describe() { # human-readable state of the pair
     local i h
-    h=$(lab_vip_holders "$P" 2 "$VIP")
+    h=$(lab_vip_holders "$P" "$NODES" "$VIP")
     [[ -n $h ]] && h="n${h// / n}" || h=none
     printf '  VIP %s holder: %s\n' "$VIP" "$h"
     for i in 1 2; do printf '  n%s redis: %s\n' "$i" "$(redis_role "$i")"; done
@@ -181,13 +201,15 @@ if ip netns list 2>/dev/null | awk '{print $1}' | grep -qE "^${P}(sw|c|n[0-9]+)\
     die "namespaces with prefix $P already exist (not ours: left alone; set DEMO_PREFIX)"
 fi
 LAB_MADE=1
-"${LAB[@]}" up "$P" 2 || die "lab_up failed"
+"${LAB[@]}" up "$P" "$NODES" || die "lab_up failed"
 "${LAB[@]}" redis_start "$P" 1 "$T" || die "redis n1 did not start"
 "${LAB[@]}" redis_start "$P" 2 "$T" || die "redis n2 did not start"
-for i in 1 2; do
+say "mode: $MODE"
+for ((i = 1; i <= NODES; i++)); do
     ip netns exec "$(lab_ns "$P" "$i")" dotnet "$NODE_DLL" run --config "$T/conf/n$i.conf" >"$T/node-n$i.log" 2>&1 &
     NODE_PIDS+=("$!")
-    say "started node n$i (pid $!, advert $ADVERT, check $CHECK/$CHECK_TIMEOUT)"
+    if ((i == 3)); then say "started the witness n3 (pid $!)"
+    else say "started node n$i (pid $!, advert $ADVERT, check $CHECK/$CHECK_TIMEOUT)"; fi
 done
 
 say "waiting (<= ${SETTLE_TIMEOUT}s) for n1 (priority 200) to hold the VIP with n2 a linked replica"
@@ -197,7 +219,7 @@ while ((SECONDS < deadline)); do
     for pid in "${NODE_PIDS[@]}"; do
         kill -0 "$pid" 2>/dev/null || { tail -n 20 "$T"/node-n*.log >&2; die "a node exited"; }
     done
-    h=$(lab_vip_holders "$P" 2 "$VIP")
+    h=$(lab_vip_holders "$P" "$NODES" "$VIP")
     # n1 has the higher priority and the samples preempt: whichever node wins the boot race, the
     # set settles with n1 as master once n2's data is on n1 (see README, "Boot").
     if [[ $h == 1 ]]; then
@@ -235,7 +257,7 @@ say "kill -9 redis-server on n$MASTER"
 FAILOVER=no
 deadline=$((SECONDS + FAILOVER_TIMEOUT))
 while ((SECONDS < deadline)); do
-    if [[ $(lab_vip_holders "$P" 2 "$VIP") == "$OTHER" && $(redis_role "$OTHER") == master ]]; then
+    if [[ $(lab_vip_holders "$P" "$NODES" "$VIP") == "$OTHER" && $(redis_role "$OTHER") == master ]]; then
         FAILOVER=yes
         break
     fi
@@ -277,7 +299,7 @@ fi
 timeline() {
     local i
     {
-        for i in 1 2; do
+        for ((i = 1; i <= NODES; i++)); do
             # Either "DATE TIME LEVEL: Akka.Actor.ActorSystem[0] [INFO]...[akka://redis-ha/user/ha-node/vrrp] MSG"
             # or "DATE TIME LEVEL: redis-ha.vrrp[0] MSG" -> "DATE TIME|nI|LEVEL|vrrp|MSG".
             sed -nE 's#^([0-9-]+ [0-9:.]+) ([a-z]+): .*\[akka://[^]]*/([A-Za-z0-9_-]+)\] (.*)$#\1|n'"$i"'|\2|\3|\4#p
@@ -285,7 +307,7 @@ timeline() {
                      s#^([0-9-]+ [0-9:.]+) ([a-z]+): ([^ []+)\[[0-9]+\] (.*)$#\1|n'"$i"'|\2|\3|\4#p' \
                 "$T/node-n$i.log" \
                 | sed -E 's#\|(redis-ha|RedisHaActors)\.([^|]*)\|#|\2|#' \
-                | grep -E '^[^|]*\|[^|]*\|(warn|fail|crit)\||\| *(INITIALIZE|BACKUP|MASTER|FAULT) -> |redis role|role change|check: |check failed|following master|cancelling|superseded|VIP|yield' || true
+                | grep -E '^[^|]*\|[^|]*\|(warn|fail|crit)\||\| *(INITIALIZE|BACKUP|MASTER|FAULT) -> |redis role|role change|check: |check failed|following master|cancelling|superseded|VIP|yield|quorum' || true
         done
         echo "$T_KILL|demo|info|-|kill -9 redis-server on n$MASTER"
         echo "$T_SEEN|demo|info|-|$([[ $FAILOVER == yes ]] && echo "failover observed (VIP on n$OTHER, redis master)" || echo "gave up waiting for failover")"
@@ -295,7 +317,7 @@ timeline() {
 }
 
 echo
-echo "==================== failover demo: timeline ===================="
+echo "==================== failover demo ($MODE): timeline ===================="
 timeline
 echo
 echo "before the kill:"
@@ -319,7 +341,7 @@ elif [[ $LOST != 0 ]]; then
     echo "RESULT: FAIL - acked writes lost: ${LOST:-unknown}"
     RC=1
 else
-    echo "RESULT: OK - failover n$MASTER -> n$OTHER, outage $OUTAGE ms, 0 of $ACKED acked writes lost"
+    echo "RESULT: OK - failover n$MASTER -> n$OTHER, outage $OUTAGE ms, 0 of $ACKED acked writes lost ($MODE)"
 fi
-echo "DEMO_RESULT failover=$FAILOVER outage_ms=$OUTAGE acked=$ACKED lost=${LOST:-unknown} old_master=n$MASTER new_master=n$OTHER"
+echo "DEMO_RESULT failover=$FAILOVER outage_ms=$OUTAGE acked=$ACKED lost=${LOST:-unknown} old_master=n$MASTER new_master=n$OTHER mode=guard-$GUARD"
 exit "$RC"

@@ -20,6 +20,7 @@ LAB_NET=192.0.2
 LAB_CLIENT_HOST=250
 LAB_VIP_DEFAULT=192.0.2.100
 LAB_REDIS_PORT=6379
+LAB_AKKA_PORT=4053
 # Upper bound for one redis-cli call (redis-cli 7.0 has no connect/read timeout of its own;
 # against a SIGSTOPped server it would hang forever).
 LAB_CLI_TIMEOUT=${LAB_CLI_TIMEOUT:-5}
@@ -417,6 +418,21 @@ lab_certs() (
     chmod 600 "$dir"/*.key
 )
 
+# lab_guard_hocon NODE VOTERS [CERTDIR]: the cluster guard's HOCON for node NODE of a set whose voters
+# are nodes 1..VOTERS (LabConfig.ClusterHocon's shell twin): its cluster address, the voters as seed
+# nodes and, given a lab_certs directory, mutual TLS with that node's certificate. To stdout.
+lab_guard_hocon() (
+    set -euo pipefail
+    local node=$1 voters=$2 dir=${3:-} seeds="" k
+    for ((k = 1; k <= voters; k++)); do seeds+="${seeds:+, }\"akka.tcp://redis-ha@$LAB_NET.$k:$LAB_AKKA_PORT\""; done
+    printf 'akka.remote.dot-netty.tcp { hostname = "%s", port = %s }\n' "$LAB_NET.$node" "$LAB_AKKA_PORT"
+    printf 'akka.cluster.seed-nodes = [%s]\n' "$seeds"
+    if [[ -n $dir ]]; then
+        printf 'redis-ha.cluster.tls { enabled = on, ca-file = "%s/ca.crt", cert-file = "%s/n%s.crt", key-file = "%s/n%s.key" }\n' \
+            "$dir" "$dir" "$node" "$dir" "$node"
+    fi
+)
+
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     usage() {
@@ -436,6 +452,7 @@ usage: lab.sh <command> args...
   redis_cli PREFIX i args...
   vip_holders PREFIX N [VIP]
   certs DIR N [CA_NAME]            a CA and node certificates 1..N for redis-ha.cluster.tls (openssl)
+  guard_hocon NODE VOTERS [CERTDIR]   the cluster guard's HOCON for a node (TLS with CERTDIR)
 EOF
     }
     cmd=${1:-}
@@ -444,7 +461,7 @@ EOF
     cmd=${cmd#lab_}
     case $cmd in
         up | down | down_all | port | ns | ip | exec | isolate | rejoin | vrrp_block | vrrp_unblock | \
-            freeze | thaw | redis_start | redis_kill | redis_pause | redis_resume | redis_cli | vip_holders | certs) "lab_$cmd" "$@" ;;
+            freeze | thaw | redis_start | redis_kill | redis_pause | redis_resume | redis_cli | vip_holders | certs | guard_hocon) "lab_$cmd" "$@" ;;
         -h | --help | help) usage ;;
         *) echo "lab: unknown command '$cmd'" >&2; usage; exit 2 ;;
     esac
