@@ -8,7 +8,8 @@ install_packages() {
     local need=() p
     # keepalived: the interop lab tests run Debian's keepalived beside our nodes. systemd: the package
     # test runs systemd-analyze verify on the packaged unit.
-    for p in redis-server redis-tools keepalived libpcap0.8 iproute2 tcpdump iptables procps systemd; do
+    # openssl: the lab makes the cluster TLS certificates with it (lab.sh certs).
+    for p in redis-server redis-tools keepalived libpcap0.8 iproute2 tcpdump iptables procps systemd openssl; do
         dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
     done
     [ ${#need[@]} -eq 0 ] && return 0
