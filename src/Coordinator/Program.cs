@@ -109,7 +109,7 @@ var acceptLossOption = new Option<bool>("--accept-loss")
 {
     Description = "Take over and accept the estimated loss. Without it nothing changes: the node says what it would override and the estimated loss.",
 };
-// The node bounds the wait itself (about 30 s with the defaults; sync-timeout, at most 10 min, is part of it); this is a backstop.
+// The node bounds the wait itself (27.5 s with the defaults; sync-timeout, at most 10 min, is part of it); this is a backstop.
 var promote = ControlAction("promote",
     "Run on the node that should take over once the master is gone for good: promote its Redis although a data rule refuses it automatically " +
     "(a first sync never completed, a newer history out of reach, max-loss), and report the estimated loss. Never while a master is live, " +

@@ -75,13 +75,14 @@ public static class ForcedPromotion
     /// The bound on one forced promotion, from the command to the VIP over a master Redis: Master_Down_Interval (under 4
     /// advert intervals), a guarded promotion's wait for a silent old master's self-fence
     /// (<see cref="MasterFence.SelfFenceTime"/> plus an advert interval), a catch-up with an old master Redis that still
-    /// answers (at most <paramref name="syncTimeout"/>), and 10 s for the checks that see it done. About 30 s with the
-    /// defaults (1 s adverts, 10 s sync-timeout). After it the override ends and the data rules hold again.
+    /// answers (at most sync-timeout), two checks (the promotion's commands and the check that sees it done, each within
+    /// interval plus timeout) and 2 s. 27.5 s with the defaults (1 s adverts, 10 s sync-timeout, 2 s checks with a 1 s
+    /// timeout). After it the override ends and the data rules hold again.
     /// </summary>
     /// <param name="advertInterval"><c>redis-ha.vrrp.advert-interval</c>.</param>
-    /// <param name="syncTimeout"><c>redis-ha.redis.sync-timeout</c>.</param>
-    public static TimeSpan Window(TimeSpan advertInterval, TimeSpan syncTimeout) =>
-        5 * advertInterval + MasterFence.SelfFenceTime + syncTimeout + TimeSpan.FromSeconds(10);
+    /// <param name="redis">The Redis settings (sync-timeout, the check's interval and timeout).</param>
+    public static TimeSpan Window(TimeSpan advertInterval, Configuration.RedisSettings redis) =>
+        5 * advertInterval + MasterFence.SelfFenceTime + redis.SyncTimeout + 2 * (redis.Check.Interval + redis.Check.Timeout) + TimeSpan.FromSeconds(2);
 
     /// <summary>Decides a <c>redis-ha promote</c> request.</summary>
     /// <param name="s">What the node knows.</param>

@@ -607,7 +607,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private TimeSpan SwitchoverTimeout => _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5);
 
-    private TimeSpan ForceWindow => ForcedPromotion.Window(_settings.Vrrp.AdvertInterval, _settings.Redis.SyncTimeout);
+    private TimeSpan ForceWindow => ForcedPromotion.Window(_settings.Vrrp.AdvertInterval, _settings.Redis);
 
     // The node answers within its window; the endpoint waits a little longer (the facts are gathered first).
     private TimeSpan PromoteTimeout => ForceWindow + ChildStatusTimeout + TimeSpan.FromSeconds(5);

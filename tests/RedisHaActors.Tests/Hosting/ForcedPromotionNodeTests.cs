@@ -24,13 +24,8 @@ public sealed class ForcedPromotionNodeTests : TestKit
     private (IActorRef Node, FakeVirtualAddresses Vips) StartNode(int index, byte priority) =>
         FakePair.StartNode(Sys, _link, _redis1, _redis2, index, priority, preempt: false);
 
-    private static ControlResult Promote(IActorRef node, bool acceptLoss) =>
-        node.Ask<ControlResult>(new ForcePromotion(acceptLoss), TimeSpan.FromSeconds(20)).Result;
-
-    private static NodeStatus Status(IActorRef node) => node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3)).Result;
-
-    [Fact]
-    public void A_never_synced_replica_waits_after_its_master_died_and_takes_over_only_when_forced()
+    /// <summary>n1 master, n2 in its first sync from it; n1's node and Redis die; n2 has not taken over.</summary>
+    private (IActorRef Node2, FakeVirtualAddresses Vips2) MasterDiesDuringTheFirstSync()
     {
         _redis1.Facts = FakeRedisNode.Master(5000);
         // In its first sync from n1: the link down since Redis started.
@@ -59,6 +54,18 @@ public sealed class ForcedPromotionNodeTests : TestKit
         Assert.False(vips2.Held);
         Assert.Equal(RedisRole.Replica, _redis2.Facts.Role);
         Assert.DoesNotContain("REPLICAOF NO ONE", _redis2.Commands);
+        return (node2, vips2);
+    }
+
+    private static ControlResult Promote(IActorRef node, bool acceptLoss) =>
+        node.Ask<ControlResult>(new ForcePromotion(acceptLoss), TimeSpan.FromSeconds(20)).Result;
+
+    private static NodeStatus Status(IActorRef node) => node.Ask<NodeStatus>(GetNodeStatus.Instance, TimeSpan.FromSeconds(3)).Result;
+
+    [Fact]
+    public void A_never_synced_replica_waits_after_its_master_died_and_takes_over_only_when_forced()
+    {
+        var (node2, vips2) = MasterDiesDuringTheFirstSync();
 
         var dry = Promote(node2, acceptLoss: false);
         Assert.False(dry.Done);
@@ -80,5 +87,29 @@ public sealed class ForcedPromotionNodeTests : TestKit
         Assert.Null(after.ForcedPromotion);
         Assert.Null(after.DataRefusal);
         Assert.StartsWith("refused: this node holds the VIP already", Promote(node2, acceptLoss: true).Message);
+    }
+
+    [Fact]
+    public void A_forced_promotion_that_cannot_promote_fails_within_its_window_and_the_data_rules_hold_again()
+    {
+        var (node2, vips2) = MasterDiesDuringTheFirstSync();
+        // REPLICAOF NO ONE times out on n2's Redis, every time.
+        _redis2.Failing["REPLICAOF"] = true;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var failed = Promote(node2, acceptLoss: true);
+        Assert.False(failed.Done);
+        Assert.StartsWith("operator forced promotion: overriding 'its Redis has not completed a sync", failed.Message);
+        Assert.Contains("; failed: not master within", failed.Message);
+        Assert.Contains("the override ended, the data rules hold again", failed.Message);
+        // The window: 5 x 30 ms adverts + 4.5 s fence + 2 s sync-timeout + 2 x 60 ms checks + 2 s.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(15));
+        AwaitAssert(() =>
+        {
+            Assert.False(vips2.Held);
+            var status = Status(node2);
+            Assert.Null(status.ForcedPromotion);
+            Assert.Contains("has not completed a sync with 192.0.2.1:6379", status.DataRefusal);
+        }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(RedisRole.Replica, _redis2.Facts.Role);
     }
 }

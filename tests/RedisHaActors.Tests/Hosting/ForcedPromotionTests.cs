@@ -146,8 +146,10 @@ public sealed class ForcedPromotionTests
     [Fact]
     public void The_window_covers_the_election_the_fence_wait_and_the_catch_up()
     {
-        // Defaults: 1 s adverts, 10 s sync-timeout: about 30 s.
-        Assert.Equal(TimeSpan.FromSeconds(29.5), ForcedPromotion.Window(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)));
-        Assert.True(ForcedPromotion.Window(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)) > 4 * TimeSpan.FromSeconds(5) + TimeSpan.FromSeconds(10));
+        // Defaults: 1 s adverts, 10 s sync-timeout, 2 s checks with a 1 s timeout: under 30 s.
+        var defaults = RedisHaActors.Configuration.HaSettings.Parse("redis-ha.vrrp.virtual-ipaddress = [\"192.0.2.100/24\"]");
+        Assert.Equal(TimeSpan.FromSeconds(27.5), ForcedPromotion.Window(defaults.Vrrp.AdvertInterval, defaults.Redis));
+        // keepalived's advert_int 5: Master_Down_Interval alone is over 15 s.
+        Assert.True(ForcedPromotion.Window(TimeSpan.FromSeconds(5), defaults.Redis) > 4 * TimeSpan.FromSeconds(5) + defaults.Redis.SyncTimeout);
     }
 }
