@@ -8,8 +8,8 @@ namespace RedisHaActors.Coordinator;
 /// <summary>
 /// Sends one action to a running node's control API (its local status endpoint, <c>POST /PATH</c>, no body) with
 /// the bearer token of the node file's <c>redis-ha.status.token-file</c> (<c>--config</c>), and prints the answer:
-/// <c>switchover</c>, <c>reload</c>, <c>pause</c>, <c>resume</c>. Exit codes: 0 done, 1 refused (also unauthenticated)
-/// or aborted (nothing changed), 2 bad configuration file, 3 no endpoint answered.
+/// <c>switchover</c>, <c>reload</c>, <c>pause</c>, <c>resume</c>, <c>promote</c>. Exit codes: 0 done, 1 refused (also unauthenticated)
+/// or aborted (nothing changed) or failed (a forced promotion that did not take over in its window), 2 bad configuration file, 3 no endpoint answered.
 /// </summary>
 internal static class ControlCommand
 {

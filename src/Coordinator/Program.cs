@@ -70,10 +70,10 @@ var switchover = new Command("switchover",
 switchover.SetAction((parse, ct) =>
     SwitchoverCommand.RunAsync(parse.GetValue(toOption)!, parse.GetValue(switchoverConfigOption), parse.GetValue(switchoverEndpointOption), ct));
 
-// reload, pause, resume: like switchover, through the node's control API with its token, so the operator sees
+// reload, pause, resume, promote: like switchover, through the node's control API with its token, so the operator sees
 // the outcome (applied keys, pending restart, or the refusal) and the exit code says it. systemctl reload sends
 // SIGHUP instead (the unit's ExecReload=), which does the same and logs it.
-Command ControlAction(string name, string description, string path, params Option[] extra)
+Command ControlAction(string name, string description, string path, TimeSpan wait, params Option[] extra)
 {
     var config = new Option<FileInfo>("--config", "-c")
     {
@@ -92,19 +92,29 @@ Command ControlAction(string name, string description, string path, params Optio
     {
         var query = extra.Where(o => o is Option<bool> b && parse.GetValue(b)).Select(o => o.Name.TrimStart('-')).ToArray();
         return ControlCommand.RunAsync(name, path + (query.Length > 0 ? "?" + string.Join("&", query) : ""), parse.GetValue(config),
-            parse.GetValue(endpoint), TimeSpan.FromSeconds(30), "run it on the node's host, with redis-ha.status.listen at this address", ct);
+            parse.GetValue(endpoint), wait, "run it on the node's host, with redis-ha.status.listen at this address", ct);
     });
     return command;
 }
 
 var reload = ControlAction("reload",
     "Re-read the node file and apply every key that is safe at runtime without moving the VIP; print the keys applied and those pending a restart. A bad file is refused (exit 1) and the node runs on unchanged.",
-    "/reload");
+    "/reload", TimeSpan.FromSeconds(30));
 var pause = ControlAction("pause",
     "Maintenance mode for the whole set (through the cluster guard): no automatic failover and no role change until resume; the VIP holder keeps it, also across a restart of its coordinator.",
-    "/pause");
+    "/pause", TimeSpan.FromSeconds(30));
 var forceOption = new Option<bool>("--force") { Description = "Resume although no live VIP holder is seen (its host is gone for good)." };
-var resume = ControlAction("resume", "End maintenance mode for the whole set: automatic failover is on again.", "/resume", forceOption);
+var resume = ControlAction("resume", "End maintenance mode for the whole set: automatic failover is on again.", "/resume", TimeSpan.FromSeconds(30), forceOption);
+var acceptLossOption = new Option<bool>("--accept-loss")
+{
+    Description = "Take over and accept the estimated loss. Without it nothing changes: the node says what it would override and the estimated loss.",
+};
+// The node bounds the wait itself (27.5 s with the defaults; sync-timeout, at most 10 min, is part of it); this is a backstop.
+var promote = ControlAction("promote",
+    "Run on the node that should take over once the master is gone for good: promote its Redis although a data rule refuses it automatically " +
+    "(a first sync never completed, a newer history out of reach, max-loss), and report the estimated loss. Never while a master is live, " +
+    "without the majority, or while paused. Exit 0 when this node holds the VIP over a master Redis, 1 refused or failed.",
+    "/promote", TimeSpan.FromMinutes(12), acceptLossOption);
 
 var root = new RootCommand("redis-ha: one virtual IP on the writable Redis master, with safe automatic failover.")
 {
@@ -115,5 +125,6 @@ var root = new RootCommand("redis-ha: one virtual IP on the writable Redis maste
     reload,
     pause,
     resume,
+    promote,
 };
 return await root.Parse(args).InvokeAsync();

@@ -20,7 +20,9 @@ namespace RedisHaActors.Hosting;
 /// <see cref="PeerState"/> (<see cref="GossipMapping"/>). A failed child is stopped and re-created
 /// (<see cref="ChildRestarts"/>: at once, then backing off) and given its inputs again at once, so the
 /// node is back to full function within one check interval. A switchover runs as a child saga
-/// (<see cref="SwitchoverActor"/>). Answers <see cref="GetNodeStatus"/> by asking its children.
+/// (<see cref="SwitchoverActor"/>); an operator's forced promotion (<see cref="ForcedPromotion"/>) is one state field
+/// that lifts the data rules until this node is master or the window ends. Answers <see cref="GetNodeStatus"/> by asking
+/// its children.
 /// </summary>
 public sealed class HaNodeActor : ReceiveActor, IWithTimers
 {
@@ -64,7 +66,18 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         string? DampingNote = null,
         IReadOnlyList<string>? Pending = null,
         IReadOnlyList<DataPeer>? Remembered = null,
-        string? LossRefusal = null);
+        string? LossRefusal = null,
+        Forcing? Forced = null);
+
+    /// <summary>An accepted forced promotion while it runs.</summary>
+    /// <param name="Line">As logged and answered (<see cref="ForcedPromotion.Decision.Line"/>).</param>
+    /// <param name="ReplyTo">Gets the outcome.</param>
+    /// <param name="At">When it was accepted (monotonic).</param>
+    private sealed record Forcing(string Line, IActorRef ReplyTo, TimeSpan At);
+
+    private sealed record ForceFacts(bool AcceptLoss, VrrpStatus? Vrrp, RoleFlipStatus? Flip, IActorRef ReplyTo);
+
+    private sealed record ForceWindowEnded;
 
     private sealed record MasterGoneProbed(IPAddress Master, string? Proof);
 
@@ -123,6 +136,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         Receive<QuorumChanged>(Handle);
         Receive<PeersChanged>(Handle);
         Receive<Switchover>(Handle);
+        Receive<ForcePromotion>(Handle);
+        Receive<ForceFacts>(Handle);
+        Receive<ForceWindowEnded>(_ => EndForced(null));
         Receive<SwitchoverActor.HandingOver>(Handle);
         Receive<SwitchoverActor.Ended>(Handle);
         Receive<PreemptionYielded>(Handle);
@@ -202,7 +218,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 break;
             case StatusEndpoint:
                 // A switchover request waits for the preparation and the hand-over.
-                child = Context.ActorOf(StatusEndpointActor.Props(_settings.StatusEndpoint.Listen!, Self, SwitchoverTimeout, _settings.StatusEndpoint.Token), name);
+                child = Context.ActorOf(StatusEndpointActor.Props(_settings.StatusEndpoint.Listen!, Self, SwitchoverTimeout, _settings.StatusEndpoint.Token,
+                    PromoteTimeout), name);
                 break;
             default:
                 throw new ArgumentException($"no child {name}", nameof(name));
@@ -318,7 +335,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     {
         _s = _s with { Facts = m.Probe.Passed ? m.Probe.Facts : null };
         Child(RoleFlip).Forward(m);
-        UpdateDataPreference();
+        if (!EndForcedIfDone()) UpdateDataPreference();
         PublishState();
     }
 
@@ -341,6 +358,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         // From "hand the VIP back" to "no preemption"; pending peers and remembered histories gate only a backup; damping.
         if (!UpdateDataPreference() && (_s.YieldHold is not null || _s.Pending is { Count: > 0 } || moved)) Regate();
         if (m is { State: VrrpState.Backup, Master: { } master }) _switchover.Tell(new SwitchoverActor.MasterSeen(master));
+        EndForcedIfDone();
         PublishState();
     }
 
@@ -422,12 +440,15 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     /// <summary>Re-evaluates <see cref="DataPreference"/>; true when it changed (and VRRP was told).</summary>
     private bool UpdateDataPreference()
     {
-        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master)
-                    ?? (_s.Vrrp == VrrpState.Master ? null : _s.LossRefusal);
+        // A forced promotion lifts the rules an operator may override (max-loss among them) until it ends.
+        var forced = _s.Forced is not null;
+        var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master, forced)
+                    ?? (_s.Vrrp == VrrpState.Master || forced ? null : _s.LossRefusal);
         if (defer == _s.Defer) return false;
         var was = _s.Defer;
         _s = _s with { Defer = defer };
         if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
+        else if (was is not null && forced) _log.Info("eligible for MASTER: the operator's forced promotion overrides the data rules until it ends");
         else if (was is not null) _log.Info("eligible again: no longer {0}", was);
         Regate();
         return true;
@@ -448,6 +469,65 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         }
         _switchover = Context.ActorOf(SwitchoverActor.Props(_localRedis!, _io.Redis, target!, _settings.Redis, Sender), $"switchover-{++_switchovers}");
         Context.Watch(_switchover);
+    }
+
+    private void Handle(ForcePromotion m)
+    {
+        // The VRRP side (is a master heard?) and the loss estimate's base live in the children: ask, then decide.
+        var (vrrp, roleFlip, replyTo, acceptLoss) = (Child(Vrrp), Child(RoleFlip), Sender, m.AcceptLoss);
+        async Task<ForceFacts> GatherAsync()
+        {
+            var v = NodeStatusGatherer.AskOrNull<VrrpStatus>(vrrp, GetVrrpStatus.Instance, ChildStatusTimeout);
+            var f = NodeStatusGatherer.AskOrNull<RoleFlipStatus>(roleFlip, GetRoleFlipStatus.Instance, ChildStatusTimeout);
+            return new ForceFacts(acceptLoss, await v.ConfigureAwait(false), await f.ConfigureAwait(false), replyTo);
+        }
+        GatherAsync().PipeTo(Self);
+    }
+
+    private void Handle(ForceFacts m)
+    {
+        var decision = ForcedPromotion.Decide(new ForcedPromotion.Situation(_guarded, _s.Quorum, _s.Maintenance, _s.Forced?.Line, m.Vrrp, _s.Health,
+            _s.Facts, _s.Peers, _s.DataPeers, _s.Remembered, _settings.Redis.MaxLoss, m.Flip?.LastKnownMasterOffset), m.AcceptLoss);
+        if (decision.Refusal is { } refusal)
+        {
+            _log.Warning("redis-ha promote {0}", refusal);
+            m.ReplyTo.Tell(new ControlResult(false, refusal));
+            return;
+        }
+        _log.Warning(decision.Line);
+        _s = _s with { Forced = new Forcing(decision.Line, m.ReplyTo, _io.Clock.Now) };
+        Timers.StartSingleTimer("forced-promotion", new ForceWindowEnded(), ForceWindow);
+        if (!UpdateDataPreference()) Regate();
+    }
+
+    /// <summary>Ends a forced promotion once this node holds the VIP over a master Redis; true when it did.</summary>
+    private bool EndForcedIfDone()
+    {
+        if (_s.Forced is not { } forced || _s.Vrrp != VrrpState.Master || _s.Facts is not { Role: RedisRole.Master }) return false;
+        EndForced($"this node holds the VIP and its Redis is master {(_io.Clock.Now - forced.At).TotalMilliseconds:0} ms after the command");
+        return true;
+    }
+
+    /// <summary>Ends the forced promotion in effect: <paramref name="done"/> says how it succeeded; null = its window ended first.</summary>
+    private void EndForced(string? done)
+    {
+        if (_s.Forced is not { } forced) return;
+        Timers.Cancel("forced-promotion");
+        _s = _s with { Forced = null };
+        if (done is not null)
+        {
+            _log.Info("operator forced promotion done: {0}", done);
+            forced.ReplyTo.Tell(new ControlResult(true, $"{forced.Line}; done: {done}"));
+        }
+        else
+        {
+            var redis = _s.Facts is { } f ? f.Role.ToString().ToLowerInvariant() : "not answering";
+            var failed = $"failed: not master within {ForceWindow.TotalSeconds:0} s (VRRP {_s.Vrrp.ToString().ToUpperInvariant()}, Redis {redis}); " +
+                         "the override ended, the data rules hold again";
+            _log.Warning("operator forced promotion {0}", failed);
+            forced.ReplyTo.Tell(new ControlResult(false, $"{forced.Line}; {failed}"));
+        }
+        UpdateDataPreference();
     }
 
     private void Handle(SwitchoverActor.HandingOver m) => SetHandover(m.To, _s.SwitchedAway);
@@ -520,12 +600,17 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
             }
         }
         else if (_children.ContainsKey(StatusEndpoint))
-            Child(StatusEndpoint).Tell(new StatusSettingsChanged(listen, _settings.StatusEndpoint.Token, SwitchoverTimeout));
+            Child(StatusEndpoint).Tell(new StatusSettingsChanged(listen, _settings.StatusEndpoint.Token, SwitchoverTimeout, PromoteTimeout));
         else
             Create(StatusEndpoint);
     }
 
     private TimeSpan SwitchoverTimeout => _settings.Redis.SyncTimeout + _settings.Redis.HandoverLimit + TimeSpan.FromSeconds(5);
+
+    private TimeSpan ForceWindow => ForcedPromotion.Window(_settings.Vrrp.AdvertInterval, _settings.Redis);
+
+    // The node answers within its window; the endpoint waits a little longer (the facts are gathered first).
+    private TimeSpan PromoteTimeout => ForceWindow + ChildStatusTimeout + TimeSpan.FromSeconds(5);
 
     private sealed record MaintenanceStored(bool Paused, MaintenanceWritten Result, IActorRef ReplyTo);
 
@@ -599,7 +684,7 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
                 MaintenanceMode.Paused => _s.MaintenanceState?.Describe() ?? "paused",
                 _ => "off",
             },
-            _s.PendingRestart ?? []);
+            _s.PendingRestart ?? [], _s.Defer, _s.Forced?.Line);
         NodeStatusGatherer.GatherAsync(header, Child(Vrrp), Child(Monitor), Child(RoleFlip), Child(Guard), ChildStatusTimeout).PipeTo(Sender);
     }
 

@@ -19,7 +19,7 @@ public static class LossBound
         var loss = RolePlanner.EstimatedLoss(lastKnownMasterOffset, replica.Offset);
         return loss > max
             ? $"estimated loss {loss} bytes is above max-loss {max} bytes (the master's offset {lastKnownMasterOffset} as last seen, own {replica.Offset}): " +
-              "not promoted automatically (an operator switchover may force it)"
+              "not promoted automatically (once that master is gone, redis-ha promote --accept-loss on this node forces it)"
             : null;
     }
 }

@@ -412,7 +412,7 @@ public sealed class RoleFlipActor : ReceiveActor
     private void Report(bool inFlight) =>
         Sender.Tell(new RoleFlipStatus(_s.Directive.Role, _s.Directive.Role == DesiredRole.Replica ? _s.Directive.Master : null,
             _s.LastOutcome?.Line ?? "", _s.LastOutcome?.Failed ?? false, _s.LastOutcome?.At, _s.Generation, inFlight,
-            RedisPermissions.FenceUnavailable(_s.Refused ?? [], Guarded), _s.LossRefusal ?? ""));
+            RedisPermissions.FenceUnavailable(_s.Refused ?? [], Guarded), _s.LossRefusal ?? "", _s.LastKnownMasterOffset));
 
     private void NewGeneration() => _s = _s with { Generation = _s.Generation + 1 };
 

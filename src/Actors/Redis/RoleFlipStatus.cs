@@ -20,6 +20,8 @@ public sealed record GetRoleFlipStatus
 /// <param name="FenceUnavailable">The fences this node cannot keep because its Redis refuses a command
 /// (<see cref="RedisPermissions.FenceUnavailable"/>), e.g. "min-replicas self-fence off (CONFIG SET refused)"; "" when none.</param>
 /// <param name="LossRefusal">Why <c>max-loss</c> refuses an automatic promotion now, with the numbers (<see cref="LossBound"/>); "" when not.</param>
+/// <param name="LastKnownMasterOffset">The <c>master_repl_offset</c> of the master's Redis as this node last read it (bytes), the
+/// loss estimate's base (<see cref="RolePlanner.EstimatedLoss"/>); null before the first read.</param>
 public sealed record RoleFlipStatus(
     DesiredRole DesiredRole,
     IPAddress? Master,
@@ -29,4 +31,5 @@ public sealed record RoleFlipStatus(
     long Generation,
     bool InFlight,
     string FenceUnavailable = "",
-    string LossRefusal = "");
+    string LossRefusal = "",
+    long? LastKnownMasterOffset = null);

@@ -31,6 +31,10 @@ public sealed record GetNodeStatus
 /// <param name="Maintenance">The set's maintenance mode as this node knows it: <c>off</c>, <c>paused by NODE at TIME</c>, or
 /// <c>unknown</c> (a guarded node before its first read); null = guard off (no maintenance mode).</param>
 /// <param name="PendingRestart">Keys of the node file that changed since start and need a restart (<see cref="Configuration.ReloadPlan"/>); empty = none.</param>
+/// <param name="DataRefusal">Why the data rules keep this node from VRRP MASTER now (an unfinished first sync, a newer history
+/// elsewhere, an empty Redis beside a full one, max-loss), as logged; null when none.</param>
+/// <param name="ForcedPromotion">An operator's forced promotion while it runs (<c>redis-ha promote</c>: what it overrides and the
+/// estimated loss), as logged; null when none.</param>
 public sealed record NodeStatus(
     string Node,
     DateTimeOffset StartedAt,
@@ -44,7 +48,9 @@ public sealed record NodeStatus(
     RoleFlipStatus? RoleFlip,
     Cluster.GuardStatus? Cluster = null,
     string? Maintenance = null,
-    IReadOnlyList<string>? PendingRestart = null)
+    IReadOnlyList<string>? PendingRestart = null,
+    string? DataRefusal = null,
+    string? ForcedPromotion = null)
 {
     /// <summary>Whether the set is paused as this node knows it.</summary>
     public bool Paused => Maintenance?.StartsWith("paused", StringComparison.Ordinal) == true;

@@ -30,7 +30,8 @@ internal static class NodeStatusGatherer
         };
     }
 
-    private static async Task<T?> AskOrNull<T>(IActorRef target, object query, TimeSpan timeout) where T : class
+    /// <summary>Asks <paramref name="target"/>; null when it does not answer within <paramref name="timeout"/>.</summary>
+    internal static async Task<T?> AskOrNull<T>(IActorRef target, object query, TimeSpan timeout) where T : class
     {
         try
         {

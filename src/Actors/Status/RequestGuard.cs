@@ -31,7 +31,7 @@ public sealed record Refusal(int StatusCode, string Message);
 public static class RequestGuard
 {
     /// <summary>The routes that change something; each needs the token.</summary>
-    public static IReadOnlySet<string> Actions { get; } = new HashSet<string>(StringComparer.Ordinal) { "/switchover", "/reload", "/pause", "/resume" };
+    public static IReadOnlySet<string> Actions { get; } = new HashSet<string>(StringComparer.Ordinal) { "/switchover", "/reload", "/pause", "/resume", "/promote" };
 
     /// <summary>The authentication scheme actions use (RFC 6750 §2.1).</summary>
     public const string Scheme = "Bearer";

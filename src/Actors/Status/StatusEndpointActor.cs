@@ -18,7 +18,8 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
     /// <summary>Longest wait for the node's answer per request; the node itself waits about 1 s per child.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>Longest wait for a reload, pause or resume (a pause waits for a majority of the voters to store it).</summary>
+    /// <summary>Longest wait for a reload, pause or resume (a pause waits for a majority of the voters to store it); a forced
+    /// promotion waits for its own bound (<see cref="StatusSettingsChanged.PromoteTimeout"/>).</summary>
     public static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(10);
 
     private IPEndPoint _listen;
@@ -27,8 +28,9 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
     private StatusHttpServer? _server;
     private TimeSpan? _switchoverTimeout;
     private Configuration.Secret? _token;
-    // Read by the server's request threads: the switchover's wait follows a reloaded sync-timeout without a re-bind.
-    private readonly long[] _switchoverTicks = new long[1];
+    // Read by the server's request threads: the switchover's [0] and forced promotion's [1] waits follow a reloaded
+    // sync-timeout without a re-bind.
+    private readonly long[] _waitTicks = new long[2];
 
     /// <summary>How long after a reload the endpoint re-binds with a new listen or token: the reload's own answer
     /// (sent on the connection the re-bind closes) gets out first.</summary>
@@ -41,16 +43,19 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
     /// <param name="node">Answers <see cref="GetNodeStatus"/> (and <see cref="Control.Switchover"/> on a data node).</param>
     /// <param name="switchoverTimeout">Longest wait for a switchover's outcome; null = <c>POST /switchover</c> is not served (witness).</param>
     /// <param name="token">The bearer token actions need (<c>redis-ha.status.token-file</c>); null = actions are refused.</param>
-    public StatusEndpointActor(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout, Configuration.Secret? token)
+    /// <param name="promoteTimeout">Longest wait for a forced promotion's outcome (<c>POST /promote</c>); null = <see cref="ControlTimeout"/>.</param>
+    public StatusEndpointActor(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout, Configuration.Secret? token, TimeSpan? promoteTimeout)
     {
         _listen = listen;
         _node = node;
         _switchoverTimeout = switchoverTimeout;
         _token = token;
-        _switchoverTicks[0] = switchoverTimeout?.Ticks ?? 0;
+        _waitTicks[0] = switchoverTimeout?.Ticks ?? 0;
+        _waitTicks[1] = (promoteTimeout ?? ControlTimeout).Ticks;
         Receive<StatusSettingsChanged>(m =>
         {
-            Volatile.Write(ref _switchoverTicks[0], m.SwitchoverTimeout.Ticks);
+            Volatile.Write(ref _waitTicks[0], m.SwitchoverTimeout.Ticks);
+            Volatile.Write(ref _waitTicks[1], (m.PromoteTimeout ?? ControlTimeout).Ticks);
             if (m.Listen.Equals(_listen) && m.Token?.Reveal() == _token?.Reveal()) return;
             Timers.StartSingleTimer("rebind", new Rebind(m), RebindDelay);
         });
@@ -65,8 +70,9 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Props for this actor.</summary>
-    public static Props Props(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout = null, Configuration.Secret? token = null) =>
-        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node, switchoverTimeout, token);
+    public static Props Props(IPEndPoint listen, IActorRef node, TimeSpan? switchoverTimeout = null, Configuration.Secret? token = null,
+        TimeSpan? promoteTimeout = null) =>
+        Akka.Actor.Props.Create<StatusEndpointActor>(listen, node, switchoverTimeout, token, promoteTimeout);
 
     /// <inheritdoc />
     protected override void PreStart() => Bind();
@@ -78,7 +84,7 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
         try
         {
             var switchoverTimeout = _switchoverTimeout;
-            var ticks = _switchoverTicks;
+            var ticks = _waitTicks;
             _server = StatusHttpServer.Start(_listen,
                 ct => node.Ask<NodeStatus>(GetNodeStatus.Instance, AskTimeout, ct),
                 line => log.Warning(line),
@@ -86,15 +92,16 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
                     ? (to, ct) => node.Ask<Control.SwitchoverResult>(new Control.Switchover(to), TimeSpan.FromTicks(Volatile.Read(ref ticks[0])), ct)
                     : null,
                 _token,
-                switchoverTimeout is null ? null : (action, force, ct) => node.Ask<Control.ControlResult>(action switch
+                switchoverTimeout is null ? null : (action, flag, ct) => node.Ask<Control.ControlResult>(action switch
                 {
                     "reload" => Control.Reload.Instance,
                     "pause" => new Control.SetMaintenance(true),
-                    _ => new Control.SetMaintenance(false, force),
-                }, ControlTimeout, ct));
+                    "promote" => new Control.ForcePromotion(flag),
+                    _ => new Control.SetMaintenance(false, flag),
+                }, action == "promote" ? TimeSpan.FromTicks(Volatile.Read(ref ticks[1])) : ControlTimeout, ct));
             var actions = _switchoverTimeout is null ? ""
                 : _token is null ? "; POST /switchover refused: no redis-ha.status.token-file"
-                : "; POST /switchover?to=NODE, /reload, /pause, /resume with the bearer token";
+                : "; POST /switchover?to=NODE, /reload, /pause, /resume, /promote with the bearer token";
             _log.Info("status endpoint on http://{0}/ (GET /status, GET /metrics{1})", _listen, actions);
         }
         catch (Exception e) when (e is HttpListenerException or ArgumentException)
@@ -112,4 +119,5 @@ public sealed class StatusEndpointActor : ReceiveActor, IWithTimers
 /// <param name="Listen">The address to serve on.</param>
 /// <param name="Token">The bearer token actions need; null = actions are refused.</param>
 /// <param name="SwitchoverTimeout">Longest wait for a switchover's outcome (it follows sync-timeout).</param>
-public sealed record StatusSettingsChanged(IPEndPoint Listen, Configuration.Secret? Token, TimeSpan SwitchoverTimeout);
+/// <param name="PromoteTimeout">Longest wait for a forced promotion's outcome (it follows sync-timeout); null = <see cref="StatusEndpointActor.ControlTimeout"/>.</param>
+public sealed record StatusSettingsChanged(IPEndPoint Listen, Configuration.Secret? Token, TimeSpan SwitchoverTimeout, TimeSpan? PromoteTimeout = null);

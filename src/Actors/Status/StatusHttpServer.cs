@@ -6,8 +6,8 @@ namespace RedisHaActors.Status;
 /// <summary>
 /// The local status endpoint on the BCL's <see cref="HttpListener"/>: <c>GET /status</c> is the
 /// <see cref="NodeStatus"/> as JSON (<see cref="StatusJson"/>), <c>GET /metrics</c> the Prometheus
-/// text (<see cref="StatusMetrics"/>), <c>POST /switchover?to=NODE</c>, <c>POST /reload</c>, <c>POST /pause</c> and
-/// <c>POST /resume[?force]</c> the actions, anything else 404. Every request passes <see cref="RequestGuard"/> first (Origin, Host, and the bearer
+/// text (<see cref="StatusMetrics"/>), <c>POST /switchover?to=NODE</c>, <c>POST /reload</c>, <c>POST /pause</c>,
+/// <c>POST /resume[?force]</c> and <c>POST /promote[?accept-loss]</c> the actions, anything else 404. Every request passes <see cref="RequestGuard"/> first (Origin, Host, and the bearer
 /// token for actions); refused actions are logged, at most one line per <see cref="RefusalLogInterval"/>.
 /// Each request asks the node afresh; when it does not answer, 503. Binds exactly the configured
 /// address; the listener matches the request's Host header against it, so ask for
@@ -57,8 +57,8 @@ public sealed class StatusHttpServer : IDisposable
     /// 200 done, 409 refused or aborted); null = not served (404).</param>
     /// <param name="token">The bearer token actions must carry (<c>redis-ha.status.token-file</c>); null = every action
     /// is refused with 403 and a line naming the key.</param>
-    /// <param name="control">Runs <c>reload</c>, <c>pause</c> or <c>resume</c> (with <c>?force</c> or not): 200 done, 409 refused;
-    /// null = not served (404).</param>
+    /// <param name="control">Runs <c>reload</c>, <c>pause</c>, <c>resume</c> (its flag: <c>?force</c>) or <c>promote</c> (its flag:
+    /// <c>?accept-loss</c>): 200 done, 409 refused or failed; null = not served (404).</param>
     /// <exception cref="HttpListenerException">The port is in use, or the address is not local or not supported.</exception>
     /// <exception cref="ArgumentException">An IPv6 address, or one the listener does not accept as a prefix.</exception>
     public static StatusHttpServer Start(IPEndPoint endpoint, Func<CancellationToken, Task<NodeStatus>> status, Action<string> warn,
@@ -137,9 +137,9 @@ public sealed class StatusHttpServer : IDisposable
                 await ServeSwitchoverAsync(context).ConfigureAwait(false);
                 return;
             }
-            if (request.HttpMethod == "POST" && path is "/reload" or "/pause" or "/resume" && _control is not null)
+            if (request.HttpMethod == "POST" && path is "/reload" or "/pause" or "/resume" or "/promote" && _control is not null)
             {
-                await ServeControlAsync(context, path[1..]).ConfigureAwait(false);
+                await ServeControlAsync(context, path[1..], path == "/promote" ? "accept-loss" : "force").ConfigureAwait(false);
                 return;
             }
             var route = context.Request.HttpMethod == "GET" ? context.Request.Url?.AbsolutePath : null;
@@ -207,13 +207,16 @@ public sealed class StatusHttpServer : IDisposable
         await WriteTextAsync(context.Response, result.Done ? 200 : 409, result.Message + "\n").ConfigureAwait(false);
     }
 
-    private async Task ServeControlAsync(HttpListenerContext context, string action)
+    /// <param name="context">The request.</param>
+    /// <param name="action">The action's name (the path without its slash).</param>
+    /// <param name="flag">The action's one boolean query flag (<c>?force</c>, <c>?accept-loss</c>).</param>
+    private async Task ServeControlAsync(HttpListenerContext context, string action, string flag)
     {
-        var force = context.Request.QueryString.AllKeys.Contains("force") || context.Request.QueryString.GetValues(null)?.Contains("force") == true;
+        var set = context.Request.QueryString.AllKeys.Contains(flag) || context.Request.QueryString.GetValues(null)?.Contains(flag) == true;
         Control.ControlResult result;
         try
         {
-            result = await _control!(action, force, _stop.Token).ConfigureAwait(false);
+            result = await _control!(action, set, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!_stop.IsCancellationRequested)
         {

@@ -9,7 +9,8 @@ namespace RedisHaActors.Status;
 /// <summary>The compact, human-readable form of a <see cref="NodeStatus"/> printed by <c>redis-ha status</c>. Pure.</summary>
 public static class StatusText
 {
-    /// <summary>A few lines: VRRP state and cause, priorities and VIP, Redis role, offset and health, role flip, drops.</summary>
+    /// <summary>A few lines: VRRP state and cause, priorities and VIP, Redis role, offset and health, role flip, drops, and
+    /// while they hold, the data rule that keeps the node from MASTER and an operator's forced promotion.</summary>
     /// <param name="s">The node's status.</param>
     /// <param name="now">Wall-clock now, for "12 s ago".</param>
     public static string Format(NodeStatus s, DateTimeOffset now)
@@ -72,6 +73,11 @@ public static class StatusText
         }
         else
             b.Append("flip:   (no answer)\n");
+        // max-loss is said on the flip line already.
+        if (s.DataRefusal is { } data && data != s.RoleFlip?.LossRefusal)
+            b.Append(CultureInfo.InvariantCulture, $"data:   NOT ELIGIBLE: {data}\n");
+        if (s.ForcedPromotion is { } forced)
+            b.Append(CultureInfo.InvariantCulture, $"forced: IN PROGRESS: {forced}\n");
         return b.ToString();
     }
 

@@ -224,7 +224,8 @@ public sealed class VrrpActor : ReceiveActor
 
     private void Handle(GetVrrpStatus _) =>
         Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.CanTakeOver, _state.MasterAddress,
-            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions), _vipFailures));
+            _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions), _vipFailures,
+            _machine?.MasterHeardAgo(_state, _clock.Now)));
 
     private void Handle(VirtualAddressesFailed m)
     {

@@ -47,8 +47,11 @@ public sealed record GetVrrpStatus
 /// <param name="LastTransition">The last state change and its cause; null before the first.</param>
 /// <param name="Transitions">State changes since start, by the state entered.</param>
 /// <param name="VipFailures">VIP operations (add, renew, release) that failed since start.</param>
+/// <param name="MasterHeardAgo">BACKUP: how long ago a live master last advertised, while within Master_Down_Interval
+/// (<see cref="VrrpStateMachine.MasterHeardAgo"/>); null when no live master is heard.</param>
 public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops,
-    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null, long VipFailures = 0);
+    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null, long VipFailures = 0,
+    TimeSpan? MasterHeardAgo = null);
 
 /// <summary>One VRRP state change, as shown by the status endpoint.</summary>
 /// <param name="From">State left.</param>

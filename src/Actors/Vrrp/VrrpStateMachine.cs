@@ -154,6 +154,22 @@ public sealed class VrrpStateMachine
     private bool PreemptAllowed(VrrpInstanceState s, TimeSpan now) =>
         _settings.Preempt && s.InSync && (s.StartedAt is not { } started || now - started >= _settings.PreemptDelay) && !HeldBack(s, now);
 
+    /// <summary>
+    /// How long ago a live master last advertised, as this BACKUP hears it: the master it follows, or a lower-priority one
+    /// it is about to preempt, while that advert is younger than Master_Down_Interval. Null when no live master is heard:
+    /// none yet, it fell silent, or it left with a priority-0 advert; and in any other state (a MASTER hears none but itself).
+    /// An operator's forced promotion (redis-ha promote) is refused while a master is heard.
+    /// </summary>
+    /// <param name="s">The instance state.</param>
+    /// <param name="now">Monotonic now.</param>
+    public TimeSpan? MasterHeardAgo(VrrpInstanceState s, TimeSpan now)
+    {
+        if (s.State != VrrpState.Backup) return null;
+        var heard = s.MasterAddress is not null ? s.LastAdvertAt : null;
+        if (s.PreemptedMaster is not null && s.PreemptedHeardAt is { } preempted && (heard is null || preempted > heard)) heard = preempted;
+        return heard is { } at && now - at < DownInterval(s) ? now - at : null;
+    }
+
     /// <summary>Within <see cref="VipFailureHold"/> after a VIP failure: no takeover, no preemption.</summary>
     private static bool HeldBack(VrrpInstanceState s, TimeSpan now) => s.VipHoldUntil is { } until && now < until;
 

@@ -8,8 +8,8 @@ using RedisHaActors.Tests.Status;
 namespace RedisHaActors.Tests.Cli;
 
 /// <summary>
-/// <c>redis-ha switchover</c> of the built executable against a loopback control API that runs the
-/// node's rules (<see cref="StatusHttpServer"/> with a token), and the start-up checks of the keys.
+/// <c>redis-ha switchover</c> and <c>redis-ha promote</c> of the built executable against a loopback control API that runs
+/// the node's rules (<see cref="StatusHttpServer"/> with a token), and the start-up checks of the keys.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ControlCliTests : IDisposable
@@ -20,6 +20,7 @@ public sealed class ControlCliTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("redis-ha-control-").FullName;
     private readonly IPEndPoint _listen = new(IPAddress.Loopback, StatusTestNode.FreePort());
     private readonly ConcurrentQueue<string> _switchovers = new();
+    private readonly ConcurrentQueue<(string Action, bool Flag)> _controls = new();
     private readonly StatusHttpServer _server;
 
     public ControlCliTests()
@@ -32,7 +33,17 @@ public sealed class ControlCliTests : IDisposable
                 _switchovers.Enqueue(to);
                 return Task.FromResult(new SwitchoverResult(true, $"switchover to {to} done"));
             },
-            new Secret(TokenText));
+            new Secret(TokenText),
+            (action, flag, _) =>
+            {
+                _controls.Enqueue((action, flag));
+                // As the node answers (ForcedPromotion): without the flag nothing changes and the loss is said.
+                return Task.FromResult(flag
+                    ? new ControlResult(true, $"{Forced}; done: this node holds the VIP and its Redis is master 812 ms after the command")
+                    : new ControlResult(false, "refused without --accept-loss: nothing changed; a forced promotion would override 'its Redis has not " +
+                                               "completed a sync', estimated loss 4096 bytes (master offset 4096 as last seen, own 0); " +
+                                               "redis-ha promote --accept-loss takes over with that loss"));
+            });
     }
 
     private string Write(string name, string text, UnixFileMode mode = OwnerGroup)
@@ -74,6 +85,33 @@ public sealed class ControlCliTests : IDisposable
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.Contains("(403)", stderr);
         Assert.Empty(_switchovers);
+    }
+
+    private const string Forced = "operator forced promotion: overriding 'its Redis has not completed a sync', estimated loss 4096 bytes " +
+                                  "(master offset 4096 as last seen, own 0)";
+
+    [Fact]
+    public void Promote_without_accept_loss_exits_1_saying_what_it_would_override_and_the_loss_and_with_it_prints_the_outcome()
+    {
+        var node = NodeFile(TokenText);
+        var (exit, stdout, stderr) = RedisHaProcess.Run("promote", "--config", node);
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        var line = Assert.Single(stderr.Trim().Split('\n'));
+        Assert.StartsWith("redis-ha: promote refused without --accept-loss: nothing changed; a forced promotion would override", line);
+        Assert.Contains("estimated loss 4096 bytes (master offset 4096 as last seen, own 0)", line);
+
+        (exit, stdout, stderr) = RedisHaProcess.Run("promote", "--accept-loss", "--config", node);
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        Assert.Equal($"{Forced}; done: this node holds the VIP and its Redis is master 812 ms after the command", stdout.Trim());
+        Assert.Equal([("promote", false), ("promote", true)], _controls);
+
+        // The same authentication as every action: no token, no promotion.
+        (exit, _, stderr) = RedisHaProcess.Run("promote", "--accept-loss", "--endpoint", _listen.ToString());
+        Assert.Equal(1, exit);
+        Assert.Contains("promote refused by", stderr);
+        Assert.Contains("(401)", stderr);
+        Assert.Equal(2, _controls.Count);
     }
 
     [Fact]

@@ -51,6 +51,23 @@ public sealed class StatusTextTests
     }
 
     [Fact]
+    public void The_data_rule_that_holds_a_node_back_and_a_forced_promotion_in_progress_are_shown()
+    {
+        var held = new NodeStatus("n2", Now, 5, "eth0", 51, 190, [], null, null, null, DataRefusal: "its Redis has not completed a sync with 192.0.2.1:6379");
+        Assert.Contains("data:   NOT ELIGIBLE: its Redis has not completed a sync with 192.0.2.1:6379\n", StatusText.Format(held, Now));
+        var forced = held with { DataRefusal = null, ForcedPromotion = "operator forced promotion: overriding 'x', estimated loss 10 bytes (master offset 10 as last seen, own 0)" };
+        var text = StatusText.Format(forced, Now);
+        Assert.Contains("forced: IN PROGRESS: operator forced promotion: overriding 'x', estimated loss 10 bytes", text);
+        Assert.DoesNotContain("data:", text);
+        // max-loss is said once, on the flip line.
+        var flip = new RedisHaActors.Redis.RoleFlipStatus(RedisHaActors.Redis.DesiredRole.Replica, null, "", false, null, 1, false, LossRefusal: "above max-loss");
+        var bounded = StatusText.Format(held with { RoleFlip = flip, DataRefusal = "above max-loss" }, Now);
+        Assert.Equal(1, Occurrences(bounded, "above max-loss"));
+    }
+
+    private static int Occurrences(string text, string what) => text.Split(what).Length - 1;
+
+    [Fact]
     public void Failed_VIP_operations_and_a_fenced_Redis_are_shown()
     {
         var vrrp = new RedisHaActors.Vrrp.VrrpStatus(RedisHaActors.Vrrp.VrrpState.Fault, 200, false, null, 12,

@@ -20,24 +20,8 @@ public sealed class HaNodePairTests : TestKit
     private readonly FakeRedisNode _redis1 = new("192.0.2.1:6379");
     private readonly FakeRedisNode _redis2 = new("192.0.2.2:6379");
 
-    private (IActorRef Node, FakeVirtualAddresses Vips) StartNode(int index, byte priority, bool preempt)
-    {
-        var address = $"192.0.2.{index}";
-        var factory = new FakeRedisFactory();
-        // Each node sees its own Redis on loopback and the peer's on the peer's address.
-        factory.Nodes["127.0.0.1:6379"] = index == 1 ? _redis1 : _redis2;
-        factory.Nodes["192.0.2.1:6379"] = _redis1;
-        factory.Nodes["192.0.2.2:6379"] = _redis2;
-        var vips = new FakeVirtualAddresses();
-        var transport = _link.Attach(address);
-        var settings = new HaSettings(
-            new NodeSettings($"n{index}", NodeRole.Data),
-            ActorTestSettings.Vrrp(priority, advertMs: 30, preempt: preempt),
-            ActorTestSettings.Redis(checkMs: 30),
-            HoconLoader.Reference);
-        var io = new NodeIo(() => transport, () => vips, factory, new StopwatchClock());
-        return (Sys.ActorOf(HaNodeActor.Props(settings, io, address), $"n{index}"), vips);
-    }
+    private (IActorRef Node, FakeVirtualAddresses Vips) StartNode(int index, byte priority, bool preempt) =>
+        FakePair.StartNode(Sys, _link, _redis1, _redis2, index, priority, preempt);
 
     [Fact]
     public void The_VIP_holder_is_the_Redis_master_and_it_moves_when_that_Redis_dies()

@@ -39,6 +39,27 @@ public sealed class DataPreferenceTests
         Assert.Null(DataPreference.Defer(never with { MasterHost = LocalFence.Host, MasterPort = LocalFence.Port }, []));
     }
 
+    [Fact]
+    public void The_refusals_an_operator_may_force_name_the_command_and_a_forced_defer_skips_only_those()
+    {
+        var never = Replica(0, linkUp: false) with { NeverSynced = true };
+        // The way out is named: a switchover needs a live master, so it is none once the master is gone.
+        Assert.Contains("redis-ha promote --accept-loss on this node forces it", DataPreference.Defer(never, []));
+        Assert.DoesNotContain("switchover", DataPreference.Defer(never, []));
+        var behind = Replica(5, linkUp: false) with { MasterReplOffset = 0, ReplicaReplOffset = 0 };
+        Assert.Contains("redis-ha promote --accept-loss on this node forces it", LossBound.Refusal(0, 100, behind));
+        Assert.DoesNotContain("switchover", LossBound.Refusal(0, 100, behind));
+
+        Assert.Null(DataPreference.Defer(never, [], forced: true));
+        Assert.Equal([DataPreference.Defer(never, [])!], DataPreference.Forcible(never, []));
+        Assert.Equal(2, DataPreference.Forcible(never with { SyncInProgress = true }, []).Count);
+        // replica-priority 0 and a reachable fuller peer hold even then.
+        Assert.Contains("replica-priority 0", DataPreference.Defer(never with { ReplicaPriority = 0 }, [], forced: true));
+        Assert.Contains("not even by redis-ha promote", DataPreference.Defer(never with { ReplicaPriority = 0 }, []));
+        Assert.Equal("own Redis is empty and n2's Redis has 7 keys", DataPreference.Defer(never, Peer(7), forced: true));
+        Assert.Empty(DataPreference.Forcible(Replica(5, linkUp: true), Peer(7)));
+    }
+
     [Theory]
     [InlineData(null, 1000L, 0L, false)]       // off: never refused
     [InlineData(4096L, 5000L, 1000L, false)]   // 4000 bytes behind, bound 4096

@@ -18,6 +18,7 @@ public sealed class ControlApiTests : IDisposable
     private readonly IPEndPoint _listen = new(IPAddress.Loopback, StatusTestNode.FreePort());
     private readonly ConcurrentQueue<string> _switchovers = new();
     private readonly ConcurrentQueue<string> _warnings = new();
+    private readonly ConcurrentQueue<(string Action, bool Flag)> _controls = new();
     private StatusHttpServer? _server;
 
     private static NodeStatus Status() => new("n1", DateTimeOffset.UtcNow, 1, "eth0", 51, 200, ["192.0.2.100/24"], null, null, null);
@@ -30,7 +31,12 @@ public sealed class ControlApiTests : IDisposable
                 _switchovers.Enqueue(to);
                 return Task.FromResult(new SwitchoverResult(true, $"switchover to {to} done"));
             },
-            token);
+            token,
+            (action, flag, _) =>
+            {
+                _controls.Enqueue((action, flag));
+                return Task.FromResult(new ControlResult(flag, flag ? $"{action} done" : $"refused without --accept-loss: {action} would override 'x'"));
+            });
         return _server;
     }
 
@@ -136,6 +142,38 @@ public sealed class ControlApiTests : IDisposable
         Assert.Contains("POST /switchover from 127.0.0.1:", line);
         Assert.Contains("refused (401)", line);
         Assert.DoesNotContain(TokenText, line);
+    }
+
+    [Fact]
+    public async Task Promote_is_an_action_like_switchover_and_carries_accept_loss_only_when_asked()
+    {
+        Start(new Secret(TokenText));
+        HttpRequestMessage Promote(string query = "", string? bearer = TokenText, HttpContent? content = null)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"http://{_listen}/promote{query}") { Content = content };
+            if (bearer is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+            return request;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(Promote(bearer: null))).Code);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(Promote(bearer: "c0ffee00c0ffee00c0ffee00c0ffee01"))).Code);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await Send(Promote("?accept-loss", content: new FormUrlEncodedContent([new("accept-loss", "1")])))).Code);
+        var fromPage = Promote("?accept-loss");
+        fromPage.Headers.Add("Origin", "http://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(fromPage)).Code);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await Send(new HttpRequestMessage(HttpMethod.Get, $"http://{_listen}/promote?accept-loss"))).Code);
+        Assert.Empty(_controls);
+
+        var (code, body) = await Send(Promote());
+        Assert.Equal(HttpStatusCode.Conflict, code);
+        Assert.StartsWith("refused without --accept-loss", body);
+        (code, body) = await Send(Promote("?accept-loss"));
+        Assert.Equal(HttpStatusCode.OK, code);
+        Assert.Equal("promote done\n", body);
+        Assert.Equal([("promote", false), ("promote", true)], _controls);
+        // resume's flag is its own: ?accept-loss is no force.
+        await Send(new HttpRequestMessage(HttpMethod.Post, $"http://{_listen}/resume?accept-loss") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", TokenText) } });
+        Assert.Equal(("resume", false), _controls.Last());
     }
 
     public void Dispose() => _server?.Dispose();

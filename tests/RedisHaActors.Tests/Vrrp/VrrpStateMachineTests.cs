@@ -135,6 +135,27 @@ public sealed class VrrpStateMachineTests
     }
 
     [Fact]
+    public void A_master_is_heard_while_its_adverts_are_younger_than_master_down_interval_and_not_once_it_left()
+    {
+        // Not eligible (an operator's forced promotion asks exactly then): no timer runs, yet a live master is told from a gone one.
+        var d = new VrrpDriver(Settings(priority: 190, intervalCs: 100));
+        d.Startup(At(0));
+        Assert.Null(d.Machine.MasterHeardAgo(d.State, At(10)));
+        d.Advert(At(1000), 200, Node1);
+        Assert.Equal(At(500), d.Machine.MasterHeardAgo(d.State, At(1500)));
+        var down = VrrpStateMachine.MasterDownInterval(190, 100);
+        Assert.NotNull(d.Machine.MasterHeardAgo(d.State, At(1000) + down - At(1)));
+        Assert.Null(d.Machine.MasterHeardAgo(d.State, At(1000) + down)); // fell silent
+        d.Advert(At(6000), 200, Node1);
+        d.Advert(At(6100), 0, Node1);                                    // left
+        Assert.Null(d.Machine.MasterHeardAgo(d.State, At(6200)));
+        // A master hears none but itself.
+        var m = new VrrpDriver(Settings());
+        var took = m.BecomeMaster(At(0));
+        Assert.Null(m.Machine.MasterHeardAgo(m.State, took + At(100)));
+    }
+
+    [Fact]
     public void Backup_that_never_heard_a_master_takes_over_after_master_down_interval()
     {
         var d = new VrrpDriver(Settings()).EligibleBackup(At(0));
