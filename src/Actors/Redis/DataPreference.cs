@@ -64,8 +64,10 @@ public static class DataPreference
         // our history (its master_replid2 is our master_replid) holds what the majority chose since; ours
         // past the fork is what it could not copy. Priority alone would throw the newer history away.
         // Whatever its role now: restarted, it may be fenced read-only (a replica of nowhere keeps its ids),
-        // and a replica of ours has our replid, never it as replid2.
-        if (own is { ReplicationId.Length: > 0 }
+        // and a replica of ours has our replid, never it as replid2. Not while this node is VRRP MASTER and its own facts
+        // still show a replica of a real master: it is promoting, its facts predate the promotion, and a peer already
+        // re-pointed to it carries the new replid with our pre-promotion one as replid2 (seen 90 ms after a switchover).
+        if (own is { ReplicationId.Length: > 0 } && !(master && own.Role == RedisRole.Replica && own.MasterHost != LocalFence.Host)
             && peers.FirstOrDefault(p => p.Reachable && p.Role != RedisRole.Unknown && p.ReplicationId2 == own.ReplicationId) is { } newer)
             yield return ($"{newer.Name}'s Redis was promoted from this one's history (its master_replid2 is our master_replid {Short(own.ReplicationId)}): it holds the newer writes", false);
         // A backup does not stand for election over such a peer that is unreachable now (still cut off, the cluster

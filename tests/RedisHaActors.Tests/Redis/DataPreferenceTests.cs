@@ -100,6 +100,21 @@ public sealed class DataPreferenceTests
     }
 
     [Fact]
+    public void A_master_just_promoted_does_not_take_its_new_replica_for_a_newer_history()
+    {
+        // A switchover: n2 took the VIP and promoted (new replid "new"); n1's Redis, re-pointed to n2, gossips replid
+        // "new" with replid2 "old" before n2's own next check shows it a master. Its facts still say a replica of n1.
+        var stale = Master(50) with { Role = RedisRole.Replica, MasterHost = "192.0.2.1", MasterPort = 6379, ReplicationId = "old" };
+        var reattached = new DataPeer("n1", "192.0.2.1", 6379, true, RedisRole.Replica, 50, 900, "new", "old");
+        Assert.Null(DataPreference.Defer(stale, [reattached], master: true));
+        // Its next check: a master with the new replid, the peer its replica.
+        Assert.Null(DataPreference.Defer(stale with { Role = RedisRole.Master, MasterHost = null, ReplicationId = "new", ReplicationId2 = "old" }, [reattached], master: true));
+        // As a backup the same facts still defer (a peer promoted from our history), and a fenced master still yields.
+        Assert.NotNull(DataPreference.Defer(stale, [reattached]));
+        Assert.NotNull(DataPreference.Defer(stale with { MasterHost = LocalFence.Host, MasterPort = LocalFence.Port }, [reattached], master: true));
+    }
+
+    [Fact]
     public void A_backup_defers_to_the_remembered_state_of_a_restarting_peer_promoted_from_its_history_a_master_does_not()
     {
         // Both data nodes downed after a heal: n2's node is not back yet, but its last gossiped state (relayed by the
