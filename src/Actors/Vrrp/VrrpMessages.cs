@@ -47,8 +47,11 @@ public sealed record GetVrrpStatus
 /// <param name="LastTransition">The last state change and its cause; null before the first.</param>
 /// <param name="Transitions">State changes since start, by the state entered.</param>
 /// <param name="VipFailures">VIP operations (add, renew, release) that failed since start.</param>
+/// <param name="IneligibleCause">Why the last health verdict made the node ineligible (its Redis check, or a rule that holds
+/// it back such as a replica that never completed a sync); null while that verdict is eligible. A missing quorum is the
+/// cluster's line, not this.</param>
 public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops,
-    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null, long VipFailures = 0);
+    VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null, long VipFailures = 0, string? IneligibleCause = null);
 
 /// <summary>One VRRP state change, as shown by the status endpoint.</summary>
 /// <param name="From">State left.</param>
