@@ -84,6 +84,24 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// n2's replica falls behind: n1's replication stream to it is dropped on arrival (iptables, that connection alone), as a
+    /// congested or half-broken path would. n2's Redis answers its checks and n2 still observes n1's offset on its own
+    /// connection. (DEBUG SLEEP or CLIENT PAUSE on the replica would fail its check as well.) Returns once n2 refuses a
+    /// promotion (its estimate above max-loss) and a second more of writes; the block's iptables match, to lift it.
+    /// </summary>
+    private static string[] FallBehind(NamespaceLab lab)
+    {
+        var port = ReplicationPort(lab, 1, 2);
+        Assert.True(port > 0, "n2's replication connection to n1");
+        string[] stream = ["-p", "tcp", "-s", "192.0.2.1", "--sport", "6379", "--dport", port.ToString(CultureInfo.InvariantCulture)];
+        var logBefore = lab.NodeLog(2).Length;
+        lab.BlockInput(2, stream);
+        lab.WaitUntil(() => lab.NodeLog(2)[logBefore..].Contains("above max-loss", StringComparison.Ordinal), Limit, "n2 refuses: its estimated loss is above max-loss");
+        Thread.Sleep(1000);
+        return stream;
+    }
+
     /// <summary>The states (VIP holders, n2's Redis role) seen every 200 ms for <paramref name="window"/>, each once in order.</summary>
     private static List<string> Watch(NamespaceLab lab, TimeSpan window)
     {
@@ -234,16 +252,8 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         // A healthy replica under the writer's load is within the bound (the estimate compares two observations).
         var refusalsHealthy = NamespaceLab.Occurrences(lab.NodeLog(2), "max-loss");
 
-        // The replica falls behind: n1's replication stream to it is dropped on arrival (iptables, that connection
-        // alone), as a congested or half-broken path would. n2's Redis answers its checks and n2 still observes n1's
-        // offset on its own connection. (DEBUG SLEEP or CLIENT PAUSE on the replica would fail its check as well.)
-        var port = ReplicationPort(lab, 1, 2);
-        Assert.True(port > 0, "n2's replication connection to n1");
-        string[] stream = ["-p", "tcp", "-s", "192.0.2.1", "--sport", "6379", "--dport", port.ToString(CultureInfo.InvariantCulture)];
         var logBefore = lab.NodeLog(2).Length;
-        lab.BlockInput(2, stream);
-        lab.WaitUntil(() => lab.NodeLog(2)[logBefore..].Contains("above max-loss", StringComparison.Ordinal), Limit, "n2 refuses: its estimated loss is above max-loss");
-        Thread.Sleep(1000);
+        var stream = FallBehind(lab);
 
         var faultAt = NamespaceLab.NowMs();
         lab.KillNodeAndRedis(1);
@@ -269,5 +279,51 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         lab.UnblockInput(2, stream);
         RestartOldMaster(lab, guard, 1);
         AssertNothingLost(lab, writer, faultAt, $"max-loss, guard {(guard ? "on" : "off")}");
+    }
+
+    [Theory]
+    [InlineData("never-synced")]
+    [InlineData("max-loss")]
+    public void A_held_back_replica_stays_held_while_its_own_checks_go_unanswered(string rule)
+    {
+        // n2 checks every 500 ms and allows 3 failures: a hung Redis counts as healthy for up to 1.5 s, longer than
+        // Master_Down_Interval (0.78 s here). Unanswered checks say nothing about its data: the rule that held it back holds.
+        using var lab = new NamespaceLab(2, output);
+        BootMaster(lab, guard: false, syncDelaySeconds: rule == "never-synced" ? 60 : 0);
+        using var writer = VipWriter.Start(lab);
+        StartData(lab, 2, guard: false, "redis-ha.redis.check { interval = 500ms, fall = 3 }\n" + (rule == "max-loss" ? $"redis-ha.redis.max-loss = {MaxLoss}" : ""));
+        string[]? stream = null;
+        if (rule == "never-synced")
+            // n1's diskless sync waits 60 s: n2's Redis asked for its first sync and has none.
+            lab.WaitUntil(() => lab.NodeLog(2).Contains("master_link_down_since_seconds:-1", StringComparison.Ordinal), Limit, "n2 held back: never synced");
+        else
+        {
+            lab.WaitUntil(() => Replication(lab, 2, "master_link_status") == "up", Limit, "n2's first sync from n1");
+            stream = FallBehind(lab);
+        }
+        lab.StartSampler(1);
+        lab.StartSampler(2);
+        Thread.Sleep(500);
+        var faultAt = NamespaceLab.NowMs();
+        var logBefore = lab.NodeLog(2).Length;
+        lab.KillNodeAndRedis(1);
+        lab.WaitUntil(() => lab.VipHolders().Length == 0, Limit, "the killed n1's VIP lease lapsed");
+        // n2's own Redis hangs for 1.2 s: two or three checks go unanswered, within fall 3.
+        lab.PauseRedis(2);
+        Thread.Sleep(1200);
+        lab.ResumeRedis(2);
+        var states = Watch(lab, TimeSpan.FromSeconds(4));
+        var after = lab.NodeLog(2)[logBefore..];
+        var status = lab.RedisHaCli(2, "status").Stdout;
+        output.WriteLine($"{rule}, n2's Redis hung 1.2 s after n1's kill: states {string.Join(" | ", states)}\nn2 status:\n{status}");
+        Assert.True(after.Contains("check failed", StringComparison.Ordinal), "n2's checks failed while its Redis hung\n" + after);
+        AssertNoTakeover(states);
+        Assert.DoesNotContain("BACKUP -> MASTER", after);
+        Assert.DoesNotContain("eligible again", after);
+        Assert.Contains(rule == "max-loss" ? "above max-loss" : "master_link_down_since_seconds:-1", status);
+
+        if (stream is not null) lab.UnblockInput(2, stream);
+        RestartOldMaster(lab, guard: false, 1);
+        AssertNothingLost(lab, writer, faultAt, $"{rule}, n2's Redis hung");
     }
 }

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace RedisHaActors.Tests.Lab;
 
 /// <summary>
-/// Faults: kill -9 (node, Redis, keepalived), SIGSTOP, switch-port isolation, link down, VRRP-only
+/// Faults: kill -9 (node, Redis, keepalived), SIGSTOP (node, Redis), switch-port isolation, link down, VRRP-only
 /// and other iptables blocks, one slowed TCP stream. Each reversible one is undone by its pair and, if still in place, by
 /// <see cref="UndoFaults"/> on dispose (the rules would die with the namespaces anyway, but a frozen
 /// process must be thawed before it can be killed).
@@ -17,6 +17,7 @@ public sealed partial class NamespaceLab
     private readonly HashSet<int> _linksDown = new();
     private readonly List<(int Node, string[] Match)> _inputBlocks = new();
     private readonly HashSet<int> _throttled = new();
+    private readonly HashSet<int> _redisPaused = new();
 
     /// <summary>kill -9 of node's redis-ha process (no priority-0 advert, the VIP stays until its lease lapses).</summary>
     public void KillNode(int node) => _nodes[node].Kill(entireProcessTree: true);
@@ -59,6 +60,20 @@ public sealed partial class NamespaceLab
         if (children.Length > 0) Run("kill", ["-KILL", .. children.Select(c => c.ToString())], check: false);
         if (!p.HasExited) p.Kill(entireProcessTree: true);
         p.WaitForExit(5000);
+    }
+
+    /// <summary>SIGSTOP node's redis-server (lab.sh's lab_redis_pause): a hung Redis, connections accepted, no reply.</summary>
+    public void PauseRedis(int node)
+    {
+        _redisPaused.Add(node);
+        Lab("lab_redis_pause", Prefix, node.ToString(CultureInfo.InvariantCulture), OutDir);
+    }
+
+    /// <summary>SIGCONT node's redis-server (undoes <see cref="PauseRedis"/>).</summary>
+    public void ResumeRedis(int node)
+    {
+        Lab("lab_redis_resume", Prefix, node.ToString(CultureInfo.InvariantCulture), OutDir);
+        _redisPaused.Remove(node);
     }
 
     /// <summary>SIGSTOP node's redis-ha process (returns once the kernel shows it stopped).</summary>
@@ -166,13 +181,15 @@ public sealed partial class NamespaceLab
     }
 
     /// <summary>
-    /// Undoes every fault still in place (thaw, rejoin, link up, unblock, unthrottle); best effort, never throws.
+    /// Undoes every fault still in place (thaw, resume, rejoin, link up, unblock, unthrottle); best effort, never throws.
     /// Called first thing in <see cref="Dispose"/>.
     /// </summary>
     private void UndoFaults()
     {
         foreach (var node in _frozen.Keys.ToArray())
             try { Thaw(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
+        foreach (var node in _redisPaused.ToArray())
+            try { ResumeRedis(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
         foreach (var node in _isolated.ToArray())
             try { Rejoin(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
         foreach (var node in _linksDown.ToArray())
