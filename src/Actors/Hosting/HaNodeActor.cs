@@ -440,6 +440,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
     /// <summary>Re-evaluates <see cref="DataPreference"/>; true when it changed (and VRRP was told).</summary>
     private bool UpdateDataPreference()
     {
+        // An unanswered check tells nothing about the local Redis' data: a rule that held the node back holds until one
+        // answers (lifted, a backup whose master-down timer ran out long ago is elected within the check's fall window).
+        if (_s.Facts is null && _s.Defer is not null) return false;
         // A forced promotion lifts the rules an operator may override (max-loss among them) until it ends.
         var forced = _s.Forced is not null;
         var defer = DataPreference.Defer(_s.Facts, _s.DataPeers, _s.Remembered, _s.Vrrp == VrrpState.Master, forced)

@@ -273,6 +273,9 @@ public sealed class RoleFlipActor : ReceiveActor
     /// <summary>Tells the node when <see cref="LossBound"/> starts or stops refusing an automatic promotion (logged there).</summary>
     private void CheckLossBound()
     {
+        // An unanswered check tells nothing about the replica's offset: the last verdict holds (lifted, a backup whose
+        // master-down timer ran out long ago would be elected within the check's fall window, and promote past the bound).
+        if (_s.Local is null && _s.Directive.Role != DesiredRole.Master) return;
         var refusal = _s.Directive.Role == DesiredRole.Master ? null : LossBound.Refusal(_settings.MaxLoss, _s.LastKnownMasterOffset, _s.Local);
         if (refusal == _s.LossRefusal) return;
         _s = _s with { LossRefusal = refusal };

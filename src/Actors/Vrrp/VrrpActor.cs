@@ -50,6 +50,7 @@ public sealed class VrrpActor : ReceiveActor
     private long _vipFailures;
     private readonly Dictionary<VrrpState, long> _transitions = new();
     private VrrpStateChange? _lastTransition;
+    private string? _ineligibleCause;
 
     /// <summary>Creates the actor; I/O is opened in <see cref="PreStart"/>.</summary>
     /// <param name="settings">VRRP settings.</param>
@@ -76,7 +77,12 @@ public sealed class VrrpActor : ReceiveActor
         Receive<DatagramReceived>(Handle);
         Receive<AdvertSourcesChanged>(Handle);
         Receive<DeadlineReached>(_ => Apply(new TimerElapsed()));
-        Receive<HealthChanged>(Apply);
+        Receive<HealthChanged>(h =>
+        {
+            // Kept for status: a node held back says why there too, not only in its log.
+            _ineligibleCause = h.Eligible ? null : h.Cause;
+            Apply(h);
+        });
         Receive<QuorumVerdict>(Apply);
         Receive<ClusterMastersSeen>(Apply);
         Receive<ClusterMasterGone>(Apply);
@@ -225,7 +231,7 @@ public sealed class VrrpActor : ReceiveActor
     private void Handle(GetVrrpStatus _) =>
         Sender.Tell(new VrrpStatus(_state.State, _state.Priority, _state.CanTakeOver, _state.MasterAddress,
             _advertsSent, new Dictionary<DropReason, long>(_drops), _lastTransition, new Dictionary<VrrpState, long>(_transitions), _vipFailures,
-            _machine?.MasterHeardAgo(_state, _clock.Now)));
+            _machine?.MasterHeardAgo(_state, _clock.Now), _ineligibleCause));
 
     private void Handle(VirtualAddressesFailed m)
     {

@@ -49,9 +49,12 @@ public sealed record GetVrrpStatus
 /// <param name="VipFailures">VIP operations (add, renew, release) that failed since start.</param>
 /// <param name="MasterHeardAgo">BACKUP: how long ago a live master last advertised, while within Master_Down_Interval
 /// (<see cref="VrrpStateMachine.MasterHeardAgo"/>); null when no live master is heard.</param>
+/// <param name="IneligibleCause">Why the last health verdict made the node ineligible (its Redis check, or a rule that holds
+/// it back such as a replica that never completed a sync); null while that verdict is eligible. A missing quorum is the
+/// cluster's line, not this.</param>
 public sealed record VrrpStatus(VrrpState State, byte Priority, bool Eligible, IPAddress? Master, long AdvertsSent, IReadOnlyDictionary<DropReason, long> Drops,
     VrrpStateChange? LastTransition = null, IReadOnlyDictionary<VrrpState, long>? Transitions = null, long VipFailures = 0,
-    TimeSpan? MasterHeardAgo = null);
+    TimeSpan? MasterHeardAgo = null, string? IneligibleCause = null);
 
 /// <summary>One VRRP state change, as shown by the status endpoint.</summary>
 /// <param name="From">State left.</param>

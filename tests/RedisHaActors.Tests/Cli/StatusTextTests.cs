@@ -79,4 +79,15 @@ public sealed class StatusTextTests
         var healthy = StatusText.Format(new NodeStatus("n1", Now, 5, "eth0", 51, 200, [], vrrp with { VipFailures = 0 }, null, flip), Now);
         Assert.DoesNotContain("VIP operations", healthy);
     }
+
+    [Fact]
+    public void A_node_that_is_not_eligible_says_why()
+    {
+        var vrrp = new RedisHaActors.Vrrp.VrrpStatus(RedisHaActors.Vrrp.VrrpState.Backup, 190, false, null, 0,
+            new Dictionary<RedisHaActors.Vrrp.DropReason, long>(), IneligibleCause: "not eligible: its Redis has not completed a sync");
+        var text = StatusText.Format(new NodeStatus("n2", Now, 5, "eth0", 51, 190, ["192.0.2.100/24"], vrrp, null, null), Now);
+        Assert.Contains("priority 190 (configured 190), not eligible; vip 192.0.2.100/24 not held\n        not eligible: its Redis has not completed a sync\n", text);
+        var eligible = StatusText.Format(new NodeStatus("n2", Now, 5, "eth0", 51, 190, [], vrrp with { Eligible = true, IneligibleCause = null }, null, null), Now);
+        Assert.DoesNotContain("not eligible", eligible);
+    }
 }

@@ -337,16 +337,12 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
             output.WriteLine($"case 1: acked {acked}, longest outage {outage} ms, READONLY {readOnly}, lost {lost}, log: {estimate.Value}");
             Assert.True(estimate.Success, "n2 logs the promotion without the old master and its loss estimate\n" + log2);
             // Asynchronous replication: a write acked in the last moment may not have reached n2. The estimate
-            // (the old master's offset as last observed, about once a second, minus n2's) is compared with
-            // the loss: each lost SET is at least MinSetBytes of replication stream, and the writes acked
-            // after the last observation (one observation period at the writer's 100 writes/s, up to
-            // MaxSetBytes each) are the most it can have missed.
-            const int MinSetBytes = 30, MaxSetBytes = 60, WritesPerObservationPeriod = 120;
+            // (the old master's offset as last observed, about once a second, minus n2's) is compared with the loss.
             var estimated = long.Parse(estimate.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            output.WriteLine($"case 1: lost {lost} writes (at least {lost * MinSetBytes} bytes), estimated loss {estimated} bytes");
+            output.WriteLine($"case 1: lost {lost} writes (at least {lost * VipWriter.MinSetBytes} bytes), estimated loss {estimated} bytes");
             new FaultFigure("case1-node-and-redis-killed", "guard-off") { Lost = lost, Acked = acked, OutageMs = outage }.CountedSince(lab, mark).Print(output);
-            Assert.True(lost * MinSetBytes <= estimated + WritesPerObservationPeriod * MaxSetBytes,
-                $"{lost} acked writes lost (at least {lost * MinSetBytes} bytes): beyond the estimate of {estimated} bytes " +
+            Assert.True(VipWriter.WithinEstimate(lost, estimated),
+                $"{lost} acked writes lost (at least {lost * VipWriter.MinSetBytes} bytes): beyond the estimate of {estimated} bytes " +
                 $"plus one observation period of writes\n{log2}");
             // And none at all where the log promised none.
             Assert.True(lost == 0 || estimated > 0, $"{lost} acked writes lost with an estimate of 0 bytes\n{log2}");

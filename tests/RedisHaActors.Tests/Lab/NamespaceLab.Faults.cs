@@ -4,8 +4,8 @@ using System.Globalization;
 namespace RedisHaActors.Tests.Lab;
 
 /// <summary>
-/// Faults: kill -9 (node, Redis, keepalived), SIGSTOP, switch-port isolation, link down, VRRP-only
-/// and other iptables blocks. Each reversible one is undone by its pair and, if still in place, by
+/// Faults: kill -9 (node, Redis, keepalived), SIGSTOP (node, Redis), switch-port isolation, link down, VRRP-only
+/// and other iptables blocks, one slowed TCP stream. Each reversible one is undone by its pair and, if still in place, by
 /// <see cref="UndoFaults"/> on dispose (the rules would die with the namespaces anyway, but a frozen
 /// process must be thawed before it can be killed).
 /// </summary>
@@ -16,6 +16,8 @@ public sealed partial class NamespaceLab
     private readonly HashSet<int> _isolated = new();
     private readonly HashSet<int> _linksDown = new();
     private readonly List<(int Node, string[] Match)> _inputBlocks = new();
+    private readonly HashSet<int> _throttled = new();
+    private readonly HashSet<int> _redisPaused = new();
 
     /// <summary>kill -9 of node's redis-ha process (no priority-0 advert, the VIP stays until its lease lapses).</summary>
     public void KillNode(int node) => _nodes[node].Kill(entireProcessTree: true);
@@ -58,6 +60,20 @@ public sealed partial class NamespaceLab
         if (children.Length > 0) Run("kill", ["-KILL", .. children.Select(c => c.ToString())], check: false);
         if (!p.HasExited) p.Kill(entireProcessTree: true);
         p.WaitForExit(5000);
+    }
+
+    /// <summary>SIGSTOP node's redis-server (lab.sh's lab_redis_pause): a hung Redis, connections accepted, no reply.</summary>
+    public void PauseRedis(int node)
+    {
+        _redisPaused.Add(node);
+        Lab("lab_redis_pause", Prefix, node.ToString(CultureInfo.InvariantCulture), OutDir);
+    }
+
+    /// <summary>SIGCONT node's redis-server (undoes <see cref="PauseRedis"/>).</summary>
+    public void ResumeRedis(int node)
+    {
+        Lab("lab_redis_resume", Prefix, node.ToString(CultureInfo.InvariantCulture), OutDir);
+        _redisPaused.Remove(node);
     }
 
     /// <summary>SIGSTOP node's redis-ha process (returns once the kernel shows it stopped).</summary>
@@ -139,13 +155,41 @@ public sealed partial class NamespaceLab
     }
 
     /// <summary>
-    /// Undoes every fault still in place (thaw, rejoin, link up, unblock); best effort, never throws.
+    /// Slows one TCP stream leaving node's eth0 to <paramref name="kbit"/> kbit/s, everything else unlimited (tc htb: the
+    /// stream, matched by destination address and both ports, in a class of its own): a long transfer on a slow path
+    /// that leaves VRRP, the cluster and every other connection of the node as they were. One per node.
+    /// </summary>
+    public void Throttle(int node, string destination, int sourcePort, int destinationPort, int kbit)
+    {
+        _throttled.Add(node);
+        string[] tc = ["-n", Ns(node)];
+        Run("tc", [.. tc, "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "10"]);
+        Run("tc", [.. tc, "class", "add", "dev", "eth0", "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit", "quantum", "60000"]);
+        Run("tc", [.. tc, "class", "add", "dev", "eth0", "parent", "1:", "classid", "1:20", "htb",
+            "rate", $"{kbit.ToString(CultureInfo.InvariantCulture)}kbit", "quantum", "1514"]);
+        Run("tc", [.. tc, "filter", "add", "dev", "eth0", "parent", "1:", "protocol", "ip", "prio", "1", "u32",
+            "match", "ip", "dst", $"{destination}/32",
+            "match", "ip", "sport", sourcePort.ToString(CultureInfo.InvariantCulture), "0xffff",
+            "match", "ip", "dport", destinationPort.ToString(CultureInfo.InvariantCulture), "0xffff", "flowid", "1:20"]);
+    }
+
+    /// <summary>Removes <see cref="Throttle"/>'s shaping from node's eth0; fine when there is none.</summary>
+    public void Unthrottle(int node)
+    {
+        Run("tc", ["-n", Ns(node), "qdisc", "del", "dev", "eth0", "root"], check: false);
+        _throttled.Remove(node);
+    }
+
+    /// <summary>
+    /// Undoes every fault still in place (thaw, resume, rejoin, link up, unblock, unthrottle); best effort, never throws.
     /// Called first thing in <see cref="Dispose"/>.
     /// </summary>
     private void UndoFaults()
     {
         foreach (var node in _frozen.Keys.ToArray())
             try { Thaw(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
+        foreach (var node in _redisPaused.ToArray())
+            try { ResumeRedis(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
         foreach (var node in _isolated.ToArray())
             try { Rejoin(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
         foreach (var node in _linksDown.ToArray())
@@ -154,5 +198,7 @@ public sealed partial class NamespaceLab
             try { UnblockVrrp(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
         foreach (var (node, match) in _inputBlocks.ToArray())
             try { UnblockInput(node, match); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
+        foreach (var node in _throttled.ToArray())
+            try { Unthrottle(node); } catch (Exception e) when (e is InvalidOperationException or TimeoutException) { }
     }
 }

@@ -90,6 +90,21 @@ public sealed class VipWriter : IDisposable
         return (doc.RootElement.GetProperty("acked").GetInt32(), doc.RootElement.GetProperty("lost").GetInt32());
     }
 
+    /// <summary>Bytes of replication stream one of this writer's SETs takes, at least and at most.</summary>
+    public const int MinSetBytes = 30, MaxSetBytes = 60;
+
+    /// <summary>The writer's SETs in one of a replica's observations of its master (about once a second; 100 writes/s and a margin).</summary>
+    public const int WritesPerObservationPeriod = 120;
+
+    /// <summary>
+    /// Whether <paramref name="lost"/> acked writes are within a loss estimate of <paramref name="estimatedBytes"/> (the
+    /// master's offset as a replica last observed it minus the replica's): each lost SET is at least
+    /// <see cref="MinSetBytes"/> of stream, and the writes acked after the last observation (one observation period, up to
+    /// <see cref="MaxSetBytes"/> each) are the most the estimate can have missed.
+    /// </summary>
+    public static bool WithinEstimate(long lost, long estimatedBytes) =>
+        lost * MinSetBytes <= estimatedBytes + (long)WritesPerObservationPeriod * MaxSetBytes;
+
     public void Dispose()
     {
         try

@@ -69,6 +69,34 @@ public sealed class RoleFlipActorTests : TestKit
     }
 
     [Fact]
+    public void A_max_loss_refusal_holds_while_the_local_check_goes_unanswered()
+    {
+        // The replica is 9,600 bytes behind its master; max-loss is 1,000. Then its own Redis stalls: an unanswered check
+        // tells nothing about its offset, so the refusal must not lift (a lab run promoted it, the VIP's master-down
+        // timer having run out long before, within the check's fall window).
+        var old = _redis.Get("192.0.2.1");
+        old.Facts = FakeRedisNode.Master(10_000);
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        IgnoreMessages(m => m is not LossBoundChanged);
+        var flip = ChildActorOf(RoleFlipActor.Props(ActorTestSettings.Redis() with { MaxLoss = 1000 }, _local, _redis, "192.0.2.2", _clock, null));
+        flip.Tell(Following(Old));
+        AwaitAssert(() =>
+        {
+            Observe(flip);
+            Assert.Contains("estimated loss 9600 bytes is above max-loss 1000 bytes", ExpectMsg<LossBoundChanged>(TimeSpan.FromMilliseconds(200)).Refusal);
+        }, TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(50));
+
+        for (var i = 0; i < 3; i++) flip.Tell(new LocalRedisObserved(new RedisProbe(false, null, "no answer within 200 ms"), true));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        // It answers again, still behind: nothing changed. Caught up: the refusal lifts.
+        Observe(flip);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        _local.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 10_000);
+        Observe(flip);
+        Assert.Null(ExpectMsg<LossBoundChanged>().Refusal);
+    }
+
+    [Fact]
     public void Promotion_waits_for_the_old_masters_offset_then_promotes_and_repoints_the_old_master()
     {
         var old = _redis.Get("192.0.2.1");

@@ -67,6 +67,19 @@ public sealed class VrrpActorTests : TestKit
     }
 
     [Fact]
+    public void A_node_held_back_says_why_in_its_status_until_it_is_eligible_again()
+    {
+        var (vrrp, _, _) = Start();
+        const string why = "not eligible: its Redis has not completed a sync with 192.0.2.2:6379 since it started (master_link_down_since_seconds:-1)";
+        vrrp.Tell(new HealthChanged(200, false, why));
+        var held = Status(vrrp);
+        Assert.False(held.Eligible);
+        Assert.Equal(why, held.IneligibleCause);
+        vrrp.Tell(new HealthChanged(200, true, "redis check OK"));
+        Assert.Null(Status(vrrp).IneligibleCause);
+    }
+
+    [Fact]
     public void Backup_hearing_a_higher_priority_master_follows_it_and_stays_backup()
     {
         var (vrrp, transport, _) = Start(priority: 100);
