@@ -117,6 +117,8 @@ public sealed class LineageLabTests(ITestOutputHelper output)
     }
 
     /// <summary>n2 neither held the VIP nor had a master Redis; the killed n1's VIP lapsed (a lease of 2 s at most).</summary>
+    private static string Mode(bool guard) => guard ? "guard-on" : "guard-off";
+
     private static void AssertNoTakeover(List<string> states)
     {
         Assert.All(states, s => Assert.Matches(@"^VIP on \[1?\], n2's Redis slave$", s));
@@ -156,7 +158,8 @@ public sealed class LineageLabTests(ITestOutputHelper output)
     /// sampler write on both, never two writable masters. With n1 the final <paramref name="master"/>: n2's Redis never
     /// writable and n1's never a replica of n2.
     /// </summary>
-    private void AssertNothingLost(NamespaceLab lab, VipWriter writer, long faultAt, string what, int master = 1)
+    /// <param name="figure">The fault's kind and mode for its <see cref="FaultFigure"/> line, counted since <paramref name="mark"/>.</param>
+    private void AssertNothingLost(NamespaceLab lab, VipWriter writer, long faultAt, string what, FaultFigure figure, LogMark mark, int master = 1)
     {
         Thread.Sleep(1000);
         var (acked, outage, readOnly) = writer.Stop();
@@ -180,6 +183,11 @@ public sealed class LineageLabTests(ITestOutputHelper output)
             $"{what}: writer acked {acked}, longest outage {outage} ms (the kill at {faultAt} until a master was back), READONLY {readOnly}; " +
             $"acked writes lost on n1 {lost1}, on n2 {lost2}; sampler acks lost: {string.Join(", ", samplerLost.Select(l => $"{l.What} {l.Lost}"))}; " +
             $"two writable masters {dual.Sum(d => d.End - d.Start)} ms; n2's Redis took {n2Writable} sampler writes; final master n{master}"));
+        (figure with
+        {
+            TwoWritableMs = DualWritable.TotalMs(s1, s2), Lost = lost1 + lost2 + samplerLost.Sum(l => l.Lost),
+            Acked = acked + lab.AcceptedAttempts(1).Count + lab.AcceptedAttempts(2).Count, OutageMs = outage,
+        }).CountedSince(lab, mark).Print(output);
         Assert.True(acked > 100, $"the writer got {acked} acks");
         Assert.True(lost1 == 0 && lost2 == 0, $"acked writes lost: {lost1} on n1, {lost2} on n2");
         Assert.All(samplerLost, l => Assert.True(l.Lost == 0, $"{l.What}: {l.Lost} acks lost"));
@@ -225,6 +233,7 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         var readBytes = Replication(lab, 2, "master_sync_read_bytes");
 
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         var logBefore = lab.NodeLog(2).Length;
         lab.KillNodeAndRedis(1);
         // The killed process's kernel still sends what its socket had queued (megabytes, at the slowed rate that could
@@ -248,7 +257,8 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         Assert.True(missingOnN2 > 100, $"n2 lacked only {missingOnN2} acked writes: the test did not cut a first sync short");
 
         var master = RestartOldMaster(lab, guard, PreloadKeys, fencedRestart);
-        AssertNothingLost(lab, writer, faultAt, $"first sync cut, guard {(guard ? "on" : "off")}, n1's Redis back {(fencedRestart ? "read-only" : "a master")}", master);
+        AssertNothingLost(lab, writer, faultAt, $"first sync cut, guard {(guard ? "on" : "off")}, n1's Redis back {(fencedRestart ? "read-only" : "a master")}",
+            new FaultFigure($"first-sync-cut-by-master-death{(fencedRestart ? "" : "-unfenced-return")}", Mode(guard)), mark, master);
     }
 
     [Theory]
@@ -271,6 +281,7 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         var stream = FallBehind(lab);
 
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         lab.KillNodeAndRedis(1);
         var states = Watch(lab, Window);
         var why = lab.NodeLog(2)[logBefore..];
@@ -293,7 +304,7 @@ public sealed class LineageLabTests(ITestOutputHelper output)
 
         lab.UnblockInput(2, stream);
         RestartOldMaster(lab, guard, 1);
-        AssertNothingLost(lab, writer, faultAt, $"max-loss, guard {(guard ? "on" : "off")}");
+        AssertNothingLost(lab, writer, faultAt, $"max-loss, guard {(guard ? "on" : "off")}", new FaultFigure("replica-behind-max-loss", Mode(guard)), mark);
     }
 
     [Theory]
@@ -320,6 +331,7 @@ public sealed class LineageLabTests(ITestOutputHelper output)
         lab.StartSampler(2);
         Thread.Sleep(500);
         var faultAt = NamespaceLab.NowMs();
+        var mark = lab.LogMark();
         var logBefore = lab.NodeLog(2).Length;
         lab.KillNodeAndRedis(1);
         lab.WaitUntil(() => lab.VipHolders().Length == 0, Limit, "the killed n1's VIP lease lapsed");
@@ -339,6 +351,6 @@ public sealed class LineageLabTests(ITestOutputHelper output)
 
         if (stream is not null) lab.UnblockInput(2, stream);
         RestartOldMaster(lab, guard: false, 1);
-        AssertNothingLost(lab, writer, faultAt, $"{rule}, n2's Redis hung");
+        AssertNothingLost(lab, writer, faultAt, $"{rule}, n2's Redis hung", new FaultFigure($"{rule}-held-through-own-redis-hang", Mode(false)), mark);
     }
 }
