@@ -111,7 +111,12 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
             Assert.True(lost.Count == 0, $"writes acknowledged by the old master and missing on the new one: {string.Join(",", lost)}");
         }
         else
+        {
             Assert.Empty(dual);
+            // A cut-off master's Redis acknowledges writes only until its self-fence refuses them.
+            var lostOnN1 = FaultFigure.SamplerMissing(lab, 1);
+            Assert.True(FaultFigure.LostAfterFence(s1, lostOnN1, faultAt) == 0, $"n1's Redis acknowledged writes after its fence window that were lost: {string.Join(",", lostOnN1)}");
+        }
         if (fault == "vrrp-block")
         {
             // Alive in the cluster: the backup warns and does not take over.

@@ -60,14 +60,26 @@ public sealed record FaultFigure(string Kind, string Mode)
 
     /// <summary>The samplers' acknowledged writes on <paramref name="nodes"/> and those missing on the final master's Redis
     /// (the single VIP holder, waited for: a node may be preempting back right now); each sampler writes its own node's Redis.</summary>
-    public static (int Lost, int Acked) SamplerLoss(NamespaceLab lab, params int[] nodes)
+    public static (int Lost, int Acked) SamplerLoss(NamespaceLab lab, params int[] nodes) =>
+        (nodes.Sum(n => SamplerMissing(lab, n).Count), nodes.Sum(n => lab.AcceptedAttempts(n).Count));
+
+    /// <summary>How many of a sampler's <paramref name="lost"/> attempts (<c>ProbeKeys.Missing</c>) were made later than the
+    /// self-fence window after <paramref name="faultMs"/> (<c>MasterFence.SelfFenceTime</c> plus 1 s of sampler timing): a
+    /// cut-off master's Redis may acknowledge writes until its fence refuses them, never after.</summary>
+    public static int LostAfterFence(IReadOnlyList<LabWriter.Analysis.Sample> samples, IReadOnlyList<long> lost, long faultMs)
+    {
+        var bound = faultMs + (long)(RedisHaActors.Redis.MasterFence.SelfFenceTime.TotalMilliseconds + 1000);
+        return lost.Count(n => samples[(int)n - 1].Ms > bound);
+    }
+
+    /// <summary>The sampler of <paramref name="node"/>'s acknowledged writes missing on the single VIP holder's Redis.</summary>
+    public static IReadOnlyList<long> SamplerMissing(NamespaceLab lab, int node)
     {
         var master = 0;
         lab.WaitUntil(() => lab.VipHolders() is [var only] && (master = only) > 0, TimeSpan.FromSeconds(30), "one VIP holder to count lost writes on");
-        var present = lab.RedisCli(master, "keys", "sample-n*")
+        var present = lab.RedisCli(master, "keys", NamespaceLab.SamplePrefix(node) + ":*")
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
-        return (nodes.Sum(n => LabWriter.Analysis.ProbeKeys.Missing(lab.SamplerLog(n), NamespaceLab.SamplePrefix(n), present).Count),
-                nodes.Sum(n => lab.AcceptedAttempts(n).Count));
+        return LabWriter.Analysis.ProbeKeys.Missing(lab.SamplerLog(node), NamespaceLab.SamplePrefix(node), present);
     }
 
     /// <summary>The figure with <see cref="RoleChanges"/> and <see cref="VipMoves"/> counted in the logs since <paramref name="mark"/>.</summary>

@@ -52,6 +52,9 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         Assert.True(s1.Count > 100 && s2.Count > 100, $"samplers ran ({s1.Count}, {s2.Count} samples)");
         Assert.Empty(dual);
         Assert.NotNull(takeover);
+        // What the frozen, cut-off n1's Redis acknowledged and n2 never got: only within its self-fence window.
+        var lostOnN1 = FaultFigure.SamplerMissing(lab, 1);
+        Assert.True(FaultFigure.LostAfterFence(s1, lostOnN1, faultAt) == 0, $"n1's Redis acknowledged writes after its fence window that were lost: {string.Join(",", lostOnN1)}");
     }
 
     [Fact]
@@ -101,9 +104,8 @@ public sealed class FenceLabTests(ITestOutputHelper output)
         // Redis acknowledged before it refused writes by itself. A write acknowledged later and lost means the
         // older history won after the heal (both data nodes are downed and restart; the one back first must not
         // be elected before it knows the other's replication ids).
-        var bound = faultAt + (long)(RedisHaActors.Redis.MasterFence.SelfFenceTime.TotalMilliseconds + 1000);
-        var late1 = lost1.Count(n => s1[(int)n - 1].Ms > bound);
-        var late2 = lost2.Count(n => s2[(int)n - 1].Ms > bound);
+        var late1 = FaultFigure.LostAfterFence(s1, lost1, faultAt);
+        var late2 = FaultFigure.LostAfterFence(s2, lost2, faultAt);
         output.WriteLine($"acked writes lost after the fence window: n1 {late1} of {lost1.Count}, n2 {late2} of {lost2.Count}");
         new FaultFigure("data-nodes-cut-heal", "guard-on")
         {
