@@ -24,6 +24,9 @@ public sealed class ClusterTlsTests : IDisposable
     /// <summary>How long a refused node keeps trying before the test looks: several of Akka's join retries (2 s).</summary>
     private static readonly TimeSpan RogueTries = TimeSpan.FromSeconds(7);
 
+    /// <summary>How long a node keeps dialing a failing peer: a few reopenings of the 1 s gate (cluster.conf).</summary>
+    private static readonly TimeSpan Dialing = TimeSpan.FromSeconds(4);
+
     private readonly TestCertificates _set = new("redis-ha set CA");
     private readonly TestCertificates _other = new("another CA");
     private readonly List<ActorSystem> _systems = [];
@@ -67,6 +70,50 @@ public sealed class ClusterTlsTests : IDisposable
         Assert.Single(first.State.Members);
         Assert.Equal(MemberStatus.Up, first.SelfMember.Status);
         Assert.False(a.WhenTerminated.IsCompleted);
+    }
+
+    /// <summary>
+    /// Issue 12: the node dials something at a cluster address that fails the handshake (a voter's address taken by an
+    /// impostor with another CA's certificate, a voter with an expired certificate, a listener that closes at once or
+    /// answers in plain text). The dialing node refuses (or is refused), counts and logs it, and keeps running: the
+    /// failed handshake is a failed association (the address is gated and retried), never a stop of the actor system.
+    /// Afterwards a member of the set still joins it.
+    /// </summary>
+    [Theory]
+    [InlineData("another CA")]
+    [InlineData("expired")]
+    [InlineData("closes")]
+    [InlineData("plain text")]
+    public void A_node_whose_outbound_handshake_fails_keeps_running_and_still_forms_its_cluster(string peerKind)
+    {
+        using var peer = peerKind switch
+        {
+            "another CA" => new FakeClusterPeer(_other.Issue("n2")),
+            "expired" => new FakeClusterPeer(_set.Issue("n2", notAfter: DateTimeOffset.UtcNow.AddMinutes(-1))),
+            "closes" => new FakeClusterPeer(FakeClusterPeer.Behaviour.Close),
+            _ => new FakeClusterPeer(FakeClusterPeer.Behaviour.PlainText),
+        };
+        var (a, aTrust) = StartTls(_set.Trust, _set.Issue("n1"));
+        var target = new Address(ClusterTlsSettings.TlsProtocol, ClusterGuardSettings.SystemName, "127.0.0.1", peer.Port);
+        // A message to a gated address goes to dead letters: keep sending, so that every reopened gate is dialed again.
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Dialing)
+        {
+            a.ActorSelection(new RootActorPath(target) / "system" / "probe").Tell(new Identify(1));
+            Thread.Sleep(200);
+        }
+        var stopped = CoordinatedShutdown.Get(a).ShutdownReason;
+        Assert.True(stopped is null, $"the node's actor system was stopped: {stopped} (exit code {stopped?.ExitCode})");
+        Assert.False(a.WhenTerminated.IsCompleted, "the node's actor system still runs");
+        Assert.True(peer.Connections >= 2, $"the node dialed the peer again after a failed handshake ({peer.Connections} connections)");
+        if (peerKind is "another CA" or "expired")
+            Assert.True(aTrust.Refused > 0, "the peer's certificate was refused and counted by the node that dialed it");
+
+        var first = AkkaCluster.Get(a);
+        first.Join(first.SelfAddress);
+        var (b, _) = StartTls(_set.Trust, _set.Issue("n3"));
+        AkkaCluster.Get(b).Join(first.SelfAddress);
+        AwaitUp(a, 2, "a member of the set joined the node after its failed handshakes");
     }
 
     [Fact]
