@@ -2,19 +2,18 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor.Setup;
 using Akka.Event;
-using Akka.Remote.Transport.DotNetty;
 using RedisHaActors.Configuration;
 using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Cluster;
 
 /// <summary>
-/// Mutual TLS on the cluster transport: this node's certificate for Akka.Remote's DotNetty TLS, and the check of
+/// Mutual TLS on the cluster transport (<see cref="ClusterTlsTransport"/>): this node's certificate, and the check of
 /// every peer's certificate in both directions (the node connecting and the node accepting): issued by the set's
 /// CA (<see cref="CertificateIssuer"/>), or the connection is refused before any Akka message (join, gossip,
-/// leave, down) is read. Refusals are counted (<see cref="Refused"/>) and logged, at most once a minute per peer
-/// host. A peer that sends no certificate, or speaks plain TCP, is refused by the handshake itself (Akka logs it).
-/// Thread-safe: DotNetty calls <see cref="Validate"/> on its I/O threads.
+/// leave, down) is read or sent. Refusals are counted (<see cref="Refused"/>) and logged, at most once a minute per
+/// peer host. A peer that sends no certificate, or speaks plain TCP, fails the handshake (<see cref="HandshakeFailed"/>).
+/// Thread-safe: the transport calls <see cref="Validate"/> from concurrent handshakes.
 /// </summary>
 public sealed class ClusterTrust
 {
@@ -49,7 +48,7 @@ public sealed class ClusterTrust
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>
-    /// DotNetty's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
+    /// The transport's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
     /// policy errors of the system's own check are ignored (that check trusts the system store and compares the
     /// name with the address connected to, neither of which applies to a set's per-node certificates).
     /// </summary>
@@ -65,16 +64,26 @@ public sealed class ClusterTrust
     }
 
     /// <summary>
-    /// The setups that turn TLS on in the actor system: Akka's (certificate, mutual authentication, this
-    /// validator, no name check) and <see cref="ClusterTrustSetup"/>, through which the guard reads the count.
-    /// Akka also needs <c>akka.remote.dot-netty.tcp.enable-ssl = on</c> (<see cref="ClusterConfig"/>).
+    /// A handshake that failed for another reason than <see cref="Validate"/>'s refusal (the peer refused this node's
+    /// certificate, spoke no TLS, closed or timed out): logged at most once a minute per peer host, not counted as a
+    /// refused certificate. The connection is dropped and, when this node dialed, the address is retried later.
     /// </summary>
-    public IReadOnlyList<Setup> Setups() =>
-    [
-        new DotNettySslSetup(Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
-            customValidator: (c, ch, peer, e, log) => Validate(c, ch, peer, e, log)),
-        new ClusterTrustSetup(this),
-    ];
+    /// <param name="remotePeer">The peer ("akka.ssl.tcp://redis-ha@192.0.2.9:4053" or "192.0.2.9:41234").</param>
+    /// <param name="outbound">Whether this node dialed.</param>
+    /// <param name="reason">Why, in a few words.</param>
+    /// <param name="log">Where the line goes.</param>
+    public void HandshakeFailed(string remotePeer, bool outbound, string reason, ILoggingAdapter log)
+    {
+        if (ShouldLog(HostOf(remotePeer), DateTime.UtcNow))
+            log.Warning("cluster TLS: handshake {0} {1} failed: {2}; the connection is dropped, nothing else changes; logged once a minute per host",
+                outbound ? "to" : "from", remotePeer, reason);
+    }
+
+    /// <summary>
+    /// The setup that turns TLS on in the actor system: <see cref="ClusterTrustSetup"/>, which carries this trust to the
+    /// cluster transport (<see cref="ClusterTlsTransport"/>, named by <see cref="ClusterConfig"/>) and to the guard's count.
+    /// </summary>
+    public IReadOnlyList<Setup> Setups() => [new ClusterTrustSetup(this)];
 
     private bool ShouldLog(string host, DateTime now)
     {

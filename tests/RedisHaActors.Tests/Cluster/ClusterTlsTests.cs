@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
 using RedisHaActors.Cluster;
 using RedisHaActors.Configuration;
 using RedisHaActors.Tests.Fakes;
@@ -96,10 +97,11 @@ public sealed class ClusterTlsTests : IDisposable
         var (a, aTrust) = StartTls(_set.Trust, _set.Issue("n1"));
         var target = new Address(ClusterTlsSettings.TlsProtocol, ClusterGuardSettings.SystemName, "127.0.0.1", peer.Port);
         // A message to a gated address goes to dead letters: keep sending, so that every reopened gate is dialed again.
+        // (A plain message: an Identify from no sender makes Akka's dead letters throw, which stops its remoting.)
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < Dialing)
         {
-            a.ActorSelection(new RootActorPath(target) / "system" / "probe").Tell(new Identify(1));
+            a.ActorSelection(new RootActorPath(target) / "system" / "probe").Tell("dial");
             Thread.Sleep(200);
         }
         var stopped = CoordinatedShutdown.Get(a).ShutdownReason;
@@ -114,6 +116,28 @@ public sealed class ClusterTlsTests : IDisposable
         var (b, _) = StartTls(_set.Trust, _set.Issue("n3"));
         AkkaCluster.Get(b).Join(first.SelfAddress);
         AwaitUp(a, 2, "a member of the set joined the node after its failed handshakes");
+    }
+
+    /// <summary>
+    /// The wire stays Akka's: a node of the previous version (Akka's DotNetty transport with TLS, the same CA check as its
+    /// validator) and a node on <see cref="ClusterTlsTransport"/> form one cluster, whichever joins whom (a rolling upgrade).
+    /// </summary>
+    [Fact]
+    public void A_node_on_Akkas_own_TLS_transport_and_one_on_this_transport_form_a_cluster()
+    {
+        var (a, _) = StartTls(_set.Trust, _set.Issue("n1"));
+        var previous = new ClusterTrust(_set.Trust, _set.Issue("n2"));
+        var dotNetty = new DotNettySslSetup(previous.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+            validateCertificateHostname: false, customValidator: (c, ch, peer, e, log) => previous.Validate(c, ch, peer, e, log));
+        var config = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = on")
+            .WithFallback(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum), NodeFile()));
+        var b = Start(config, [dotNetty, new ClusterTrustSetup(previous)]);
+        Assert.Equal(ClusterTlsSettings.TlsProtocol, AkkaCluster.Get(b).SelfAddress.Protocol);
+        var first = AkkaCluster.Get(b);
+        first.Join(first.SelfAddress);
+        AkkaCluster.Get(a).Join(first.SelfAddress);
+        AwaitUp(a, 2, "the node on this transport joined the node on Akka's");
+        AwaitUp(b, 2, "the node on Akka's transport sees it Up");
     }
 
     [Fact]
