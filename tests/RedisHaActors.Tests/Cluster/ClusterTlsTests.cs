@@ -140,6 +140,36 @@ public sealed class ClusterTlsTests : IDisposable
         AwaitUp(b, 2, "the node on Akka's transport sees it Up");
     }
 
+    /// <summary>
+    /// What the coordinator does when the cluster downs its node: the actor system stops and a new one starts in the same
+    /// process on the same port. The transport's shutdown releases the port and its connections, so the new incarnation
+    /// binds it at once and rejoins.
+    /// </summary>
+    [Fact]
+    public async Task A_node_restarted_in_process_binds_its_port_again_at_once_and_rejoins()
+    {
+        var (a, _) = StartTls(_set.Trust, _set.Issue("n1"));
+        var first = AkkaCluster.Get(a);
+        first.Join(first.SelfAddress);
+        var certificate = _set.Issue("n2");
+        var (b, _) = StartTls(_set.Trust, certificate);
+        var port = AkkaCluster.Get(b).SelfAddress.Port!.Value;
+        AkkaCluster.Get(b).Join(first.SelfAddress);
+        AwaitUp(a, 2, "n2 joined");
+
+        await b.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+        var (again, _) = StartTls(_set.Trust, certificate, port);
+        Assert.Equal(port, AkkaCluster.Get(again).SelfAddress.Port);
+        AkkaCluster.Get(again).Join(first.SelfAddress);
+        var clock = Stopwatch.StartNew();
+        while (!first.State.Members.Any(m => m.Address.Equals(AkkaCluster.Get(again).SelfAddress) && m.UniqueAddress.Uid == AkkaCluster.Get(again).SelfUniqueAddress.Uid
+                                             && m.Status == MemberStatus.Up))
+        {
+            if (clock.Elapsed > JoinWait) Assert.Fail($"the new incarnation did not become Up within {JoinWait.TotalSeconds} s; members {string.Join(", ", first.State.Members)}");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public void The_issuer_check_refuses_another_CA_and_an_expired_certificate_and_accepts_the_sets()
     {
@@ -151,11 +181,11 @@ public sealed class ClusterTlsTests : IDisposable
         Assert.Contains("expired", RedisHaActors.Primitives.CertificateIssuer.Refusal(expired, _set.Trust, now));
     }
 
-    private (ActorSystem System, ClusterTrust Trust) StartTls(X509Certificate2Collection authority, X509Certificate2 certificate)
+    private (ActorSystem System, ClusterTrust Trust) StartTls(X509Certificate2Collection authority, X509Certificate2 certificate, int port = 0)
     {
         var tls = new ClusterTlsSettings(true, "/ca.crt", "/node.crt", "/node.key");
         var trust = new ClusterTrust(authority, certificate);
-        var system = Start(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum, tls), NodeFile()), trust.Setups());
+        var system = Start(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", port, TwoVoterMode.Quorum, tls), NodeFile()), trust.Setups());
         return (system, trust);
     }
 
