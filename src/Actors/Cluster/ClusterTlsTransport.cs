@@ -45,7 +45,9 @@ public sealed class ClusterTlsTransport : Transport
     private readonly SslStreamCertificateContext _certificate;
     private readonly TaskCompletionSource<IAssociationEventListener> _listenerPromise = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<TlsAssociationHandle, byte> _open = new();
+    // By reference: Akka's handles are equal when their addresses are, and two connections to one peer can be open at once
+    // (a new association while the previous one still flushes); each must be closed on shutdown.
+    private readonly ConcurrentDictionary<TlsAssociationHandle, byte> _open = new(ReferenceEqualityComparer.Instance);
     private Socket? _listener;
     private Address? _localAddress;
     private int _handshaking;
