@@ -36,6 +36,12 @@ public sealed class ClusterTlsTransport : Transport
     /// <summary>Inbound handshakes in progress at most; a connection beyond them is closed at once.</summary>
     public const int MaxPendingHandshakes = 64;
 
+    /// <summary>
+    /// TLS versions offered and accepted, both directions: 1.2 (what a node of the previous version on an older system may
+    /// speak) and 1.3; never an older one, whatever the system's defaults allow.
+    /// </summary>
+    public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+
     /// <summary>The <c>transport-class</c> value that names this type.</summary>
     public static string TransportClass { get; } = $"{typeof(ClusterTlsTransport).FullName}, {typeof(ClusterTlsTransport).Assembly.GetName().Name}";
 
@@ -220,23 +226,8 @@ public sealed class ClusterTlsTransport : Transport
         timeout.CancelAfter(_settings.ConnectionTimeout);
         try
         {
-            if (targetHost is null)
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                {
-                    ServerCertificateContext = _certificate,
-                    ClientCertificateRequired = true,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    RemoteCertificateValidationCallback = check,
-                }, timeout.Token).ConfigureAwait(false);
-            else
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    // Sent as SNI for a name; the peer's names are not checked (ClusterTrust: the CA alone decides).
-                    TargetHost = targetHost,
-                    ClientCertificateContext = _certificate,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    RemoteCertificateValidationCallback = check,
-                }, timeout.Token).ConfigureAwait(false);
+            if (targetHost is null) await tls.AuthenticateAsServerAsync(ServerOptions(check), timeout.Token).ConfigureAwait(false);
+            else await tls.AuthenticateAsClientAsync(ClientOptions(targetHost, check), timeout.Token).ConfigureAwait(false);
             return (tls, "");
         }
         catch (Exception e) when (IsHandshakeFailure(e))
@@ -248,6 +239,27 @@ public sealed class ClusterTlsTransport : Transport
             return (null, why);
         }
     }
+
+    /// <summary>The handshake as server (a peer dialed this node): its certificate required, checked by <paramref name="check"/>.</summary>
+    internal SslServerAuthenticationOptions ServerOptions(RemoteCertificateValidationCallback check) => new()
+    {
+        ServerCertificateContext = _certificate,
+        ClientCertificateRequired = true,
+        EnabledSslProtocols = Protocols,
+        CertificateChainPolicy = _trust.ChainPolicy(),
+        RemoteCertificateValidationCallback = check,
+    };
+
+    /// <summary>The handshake as client (this node dialed <paramref name="targetHost"/>), the peer's certificate checked by <paramref name="check"/>.</summary>
+    internal SslClientAuthenticationOptions ClientOptions(string targetHost, RemoteCertificateValidationCallback check) => new()
+    {
+        // Sent as SNI for a name; the peer's names are not checked (ClusterTrust: the CA alone decides).
+        TargetHost = targetHost,
+        ClientCertificateContext = _certificate,
+        EnabledSslProtocols = Protocols,
+        CertificateChainPolicy = _trust.ChainPolicy(),
+        RemoteCertificateValidationCallback = check,
+    };
 
     private TlsAssociationHandle Open(Address local, Address remote, SslStream tls, Socket socket)
     {

@@ -49,8 +49,8 @@ public sealed class ClusterTrust
 
     /// <summary>
     /// The transport's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
-    /// policy errors of the system's own check are ignored (that check trusts the system store and compares the
-    /// name with the address connected to, neither of which applies to a set's per-node certificates).
+    /// policy errors of the handshake's own check are ignored (that check compares the name with the address connected
+    /// to, which does not apply to a set's per-node certificates); the chain is built again here, at the current time.
     /// </summary>
     public bool Validate(X509Certificate2? certificate, X509Chain? chain, string remotePeer, SslPolicyErrors errors, ILoggingAdapter log)
     {
@@ -62,6 +62,13 @@ public sealed class ClusterTrust
                 remotePeer, refusal, count);
         return false;
     }
+
+    /// <summary>
+    /// The chain policy of the TLS handshake's own chain build (which runs before <see cref="Validate"/>): the set's CA as
+    /// the only root and nothing fetched, so a peer's certificate naming an issuer or revocation URL never makes this node
+    /// dial out and wait (<see cref="CertificateIssuer.Policy"/>).
+    /// </summary>
+    public X509ChainPolicy ChainPolicy() => CertificateIssuer.Policy(_authority);
 
     /// <summary>
     /// A handshake that failed for another reason than <see cref="Validate"/>'s refusal (the peer refused this node's

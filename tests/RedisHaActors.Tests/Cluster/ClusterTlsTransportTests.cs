@@ -1,5 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Actor.Setup;
@@ -26,7 +31,7 @@ public sealed class ClusterTlsTransportTests : IDisposable
     public async Task Shutdown_closes_every_connection_even_two_to_the_same_address()
     {
         using var peer = new FakeClusterPeer(_set.Issue("n2"));
-        var (transport, _) = await Listening(_set.Issue("n1"));
+        var transport = (await Listening(_set.Issue("n1"))).Transport;
         var target = new Address(ClusterTlsTransport.Scheme, "redis-ha", "127.0.0.1", peer.Port);
         var first = await transport.Associate(target);
         // A new association while the previous one still flushes: Akka's handles compare equal by their addresses.
@@ -42,18 +47,76 @@ public sealed class ClusterTlsTransportTests : IDisposable
         Assert.True(Closed(second).IsCompleted, "the second connection to the same address was closed by the shutdown");
     }
 
-    /// <summary>A listening transport with <paramref name="certificate"/> (trusting the set's CA) whose inbound connections go to the returned events.</summary>
-    private async Task<(ClusterTlsTransport Transport, Events Inbound)> Listening(X509Certificate2 certificate, string section = "")
+    /// <summary>
+    /// An unauthenticated host dials the node with a certificate whose issuer it does not send but names by URL (authority
+    /// information access). The handshake's chain build must not fetch it: that would make the node dial where the peer
+    /// says and block a thread for up to 15 s per connection. The certificate is refused at once.
+    /// </summary>
+    [Fact]
+    public async Task A_certificate_naming_its_issuer_by_URL_is_refused_without_fetching_it()
     {
-        var transport = Transport(certificate, section);
-        var (_, promise) = await transport.Listen();
-        var inbound = new Events();
-        promise.SetResult(inbound);
-        return (transport, inbound);
+        var victim = await Listening(_set.Issue("n1"));
+        using var silent = new SilentHttpServer();
+        using var attacker = CertificateNamingItsIssuerAt($"http://127.0.0.1:{silent.Port}/issuer.crt");
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, victim.Address!.Port!.Value);
+        await using var tls = new SslStream(client.GetStream());
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            // TLS 1.2: the server checks the client's certificate inside the handshake.
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "n1",
+                ClientCertificateContext = SslStreamCertificateContext.Create(attacker, null, offline: true),
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                EnabledSslProtocols = SslProtocols.Tls12,
+            }).WaitAsync(TimeSpan.FromSeconds(20));
+            await tls.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            // Refused: what should happen.
+        }
+        Assert.Equal(0, silent.Connections);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the refusal took {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(1, victim.Trust.Refused);
     }
 
-    /// <summary>A transport as Akka creates it, in an actor system of its own; <paramref name="section"/> adds keys to <c>akka.remote.dot-netty.tcp</c>.</summary>
-    private ClusterTlsTransport Transport(X509Certificate2 certificate, string section = "", X509Certificate2Collection? authority = null)
+    [Fact]
+    public void Both_directions_offer_TLS_1_2_and_1_3_only_and_build_chains_on_the_sets_CA_alone_without_fetching()
+    {
+        var transport = Transport(_set.Issue("n1")).Transport;
+        RemoteCertificateValidationCallback check = (_, _, _, _) => true;
+        var server = transport.ServerOptions(check);
+        var client = transport.ClientOptions("192.0.2.2", check);
+        foreach (var (protocols, policy) in new[] { (server.EnabledSslProtocols, server.CertificateChainPolicy), (client.EnabledSslProtocols, client.CertificateChainPolicy) })
+        {
+            Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, protocols);
+            Assert.NotNull(policy);
+            Assert.True(policy.DisableCertificateDownloads);
+            Assert.Equal(X509RevocationMode.NoCheck, policy.RevocationMode);
+            Assert.Equal(X509ChainTrustMode.CustomRootTrust, policy.TrustMode);
+            Assert.Equal(_set.Authority.Thumbprint, Assert.Single(policy.CustomTrustStore).Thumbprint);
+        }
+        Assert.True(server.ClientCertificateRequired);
+    }
+
+    /// <summary>A listening transport with <paramref name="certificate"/> whose inbound associations go to <see cref="Node.Inbound"/>.</summary>
+    private async Task<Node> Listening(X509Certificate2 certificate, string section = "", X509Certificate2Collection? authority = null)
+    {
+        var node = Transport(certificate, section, authority);
+        var (address, promise) = await node.Transport.Listen();
+        promise.SetResult(node.Inbound);
+        return node with { Address = address };
+    }
+
+    /// <summary>
+    /// A transport as Akka creates it, in an actor system of its own, trusting <paramref name="authority"/> (default the
+    /// set's CA); <paramref name="section"/> adds keys to <c>akka.remote.dot-netty.tcp</c>.
+    /// </summary>
+    private Node Transport(X509Certificate2 certificate, string section = "", X509Certificate2Collection? authority = null)
     {
         var config = ConfigurationFactory.ParseString($$"""
             akka.loglevel = DEBUG
@@ -65,7 +128,9 @@ public sealed class ClusterTlsTransportTests : IDisposable
         var trust = new ClusterTrust(authority ?? _set.Trust, certificate);
         var system = ActorSystem.Create("redis-ha", ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config)).And(new ClusterTrustSetup(trust)));
         lock (_systems) _systems.Add(system);
-        return new ClusterTlsTransport(system, config.GetConfig("akka.remote.dot-netty.tcp"));
+        var log = new ConcurrentQueue<string>();
+        system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new LogLines(log))), typeof(LogEvent));
+        return new Node(new ClusterTlsTransport(system, config.GetConfig("akka.remote.dot-netty.tcp")), trust, new Events(), log, null);
     }
 
     private static Task Closed(AssociationHandle handle) => ((TlsAssociationHandle)handle).Closed;
@@ -82,6 +147,73 @@ public sealed class ClusterTlsTransportTests : IDisposable
         public int Count<T>() => _seen.OfType<T>().Count();
 
         public T? First<T>() => _seen.OfType<T>().FirstOrDefault();
+    }
+
+    /// <summary>
+    /// A certificate (with its key) issued by an intermediate CA that is not sent with it but named at
+    /// <paramref name="issuerUrl"/>, as a chain builder that downloads would fetch it.
+    /// </summary>
+    private static X509Certificate2 CertificateNamingItsIssuerAt(string issuerUrl)
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=attacker root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var issuerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var issuerRequest = new CertificateRequest("CN=attacker intermediate", issuerKey, HashAlgorithmName.SHA256);
+        issuerRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var issuer = issuerRequest.Create(root, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3]).CopyWithPrivateKey(issuerKey);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=attacker", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [issuerUrl]));
+        using var issued = request.Create(issuer, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), [4, 5, 6]);
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>Counts the connections made to it on 127.0.0.1 and never answers; Dispose closes them all.</summary>
+    private sealed class SilentHttpServer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly ConcurrentQueue<Socket> _held = new();
+        private readonly Task _loop;
+
+        public SilentHttpServer()
+        {
+            _listener.Start();
+            _loop = Task.Run(async () =>
+            {
+                try
+                {
+                    while (true) _held.Enqueue(await _listener.AcceptSocketAsync().ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    // Stopped.
+                }
+            });
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public int Connections => _held.Count;
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            _loop.Wait(TimeSpan.FromSeconds(5));
+            foreach (var socket in _held) socket.Dispose();
+        }
+    }
+
+    /// <summary>A transport under test; <see cref="Address"/> once it listens; <see cref="Log"/> its actor system's log lines.</summary>
+    private sealed record Node(ClusterTlsTransport Transport, ClusterTrust Trust, Events Inbound, ConcurrentQueue<string> Log, Address? Address)
+    {
+        public int Lines(string containing) => Log.Count(l => l.Contains(containing, StringComparison.Ordinal));
+    }
+
+    private sealed class LogLines : ReceiveActor
+    {
+        public LogLines(ConcurrentQueue<string> lines) => Receive<LogEvent>(e => lines.Enqueue($"{e.LogLevel()} {e.Message}"));
     }
 
     public void Dispose()
