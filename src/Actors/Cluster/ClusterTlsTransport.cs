@@ -107,7 +107,8 @@ public sealed class ClusterTlsTransport : Transport
     }
 
     /// <summary>
-    /// Connects to <paramref name="remoteAddress"/> and runs the TLS handshake. Any failure (refused, timed out, the
+    /// Connects to <paramref name="remoteAddress"/> and runs the TLS handshake, both within one <c>connection-timeout</c>
+    /// (Akka's own wait for the association is that long: a connection that took longer would reach nobody). Any failure (refused, timed out, the
     /// peer's certificate refused, ours refused, not TLS) is an <see cref="InvalidAssociationException"/>: Akka gates the
     /// address and retries it later; the actor system is never stopped for it.
     /// </summary>
@@ -118,22 +119,22 @@ public sealed class ClusterTlsTransport : Transport
         var local = _localAddress ?? throw new InvalidOperationException("the cluster transport is not listening");
         if (remoteAddress.Host is not { } host || remoteAddress.Port is not { } port)
             throw new InvalidAssociationException($"no host and port in {remoteAddress}");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        timeout.CancelAfter(_settings.ConnectionTimeout);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(_settings.ConnectionTimeout);
         Socket? socket = null;
         try
         {
-            var ip = await ResolveAsync(host, timeout.Token).ConfigureAwait(false);
+            var ip = await ResolveAsync(host, deadline.Token).ConfigureAwait(false);
             socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(new IPEndPoint(ip, port), deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket?.Dispose();
             throw new InvalidAssociationException(e is SocketException ? $"{e.Message} {remoteAddress}" : $"no connection to {remoteAddress} within {_settings.ConnectionTimeout.TotalSeconds} s");
         }
-        var (tls, failure) = await HandshakeAsync(socket, remoteAddress.ToString(), targetHost: host).ConfigureAwait(false);
+        var (tls, failure) = await HandshakeAsync(socket, remoteAddress.ToString(), targetHost: host, deadline.Token).ConfigureAwait(false);
         if (tls is null) throw new InvalidAssociationException($"TLS handshake with {remoteAddress} failed: {failure}");
         return Open(local, remoteAddress, tls, socket);
     }
@@ -200,7 +201,9 @@ public sealed class ClusterTlsTransport : Transport
                 socket.Dispose();
                 return;
             }
-            var (tls, _) = await HandshakeAsync(socket, remote.ToString(), targetHost: null).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            deadline.CancelAfter(_settings.ConnectionTimeout);
+            var (tls, _) = await HandshakeAsync(socket, remote.ToString(), targetHost: null, deadline.Token).ConfigureAwait(false);
             if (tls is null) return;
             var address = new Address(Scheme, System.Name, HostOf(remote.Address), remote.Port);
             associations.Notify(new InboundAssociation(Open(_localAddress!, address, tls, socket)));
@@ -213,28 +216,27 @@ public sealed class ClusterTlsTransport : Transport
 
     /// <summary>
     /// The TLS handshake on a connected socket, as client when <paramref name="targetHost"/> is given (this node dialed),
-    /// else as server; bounded by <c>connection-timeout</c>. The authenticated stream, or null and why not: a refused
+    /// else as server; until <paramref name="deadline"/> (cancelled at the time limit, or by the transport's shutdown). The
+    /// authenticated stream, or null and why not: a refused
     /// certificate is counted and logged by <see cref="ClusterTrust.Validate"/>, any other failure logged here. The
     /// socket is closed on failure.
     /// </summary>
-    private async Task<(SslStream? Tls, string Failure)> HandshakeAsync(Socket socket, string peer, string? targetHost)
+    private async Task<(SslStream? Tls, string Failure)> HandshakeAsync(Socket socket, string peer, string? targetHost, CancellationToken deadline)
     {
         var refused = false;
         RemoteCertificateValidationCallback check = (_, certificate, chain, errors) => !(refused = Refuses(certificate, chain, peer, errors));
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        timeout.CancelAfter(_settings.ConnectionTimeout);
         try
         {
-            if (targetHost is null) await tls.AuthenticateAsServerAsync(ServerOptions(check), timeout.Token).ConfigureAwait(false);
-            else await tls.AuthenticateAsClientAsync(ClientOptions(targetHost, check), timeout.Token).ConfigureAwait(false);
+            if (targetHost is null) await tls.AuthenticateAsServerAsync(ServerOptions(check), deadline).ConfigureAwait(false);
+            else await tls.AuthenticateAsClientAsync(ClientOptions(targetHost, check), deadline).ConfigureAwait(false);
             return (tls, "");
         }
         catch (Exception e) when (IsHandshakeFailure(e))
         {
             await tls.DisposeAsync().ConfigureAwait(false);
             if (refused) return (null, "its certificate was refused");
-            var why = Describe(e, timeout.IsCancellationRequested);
+            var why = Describe(e, deadline.IsCancellationRequested);
             if (!_stopping.IsCancellationRequested) _trust.HandshakeFailed(peer, outbound: targetHost is not null, why, _log);
             return (null, why);
         }
@@ -282,7 +284,7 @@ public sealed class ClusterTlsTransport : Transport
 
     private static string Describe(Exception e, bool timedOut)
     {
-        if (timedOut && e is OperationCanceledException) return "no handshake within connection-timeout";
+        if (timedOut && e is OperationCanceledException) return "no handshake within the time limit (connection-timeout)";
         var messages = new List<string>();
         for (var x = e; x is not null && messages.Count < 3; x = x.InnerException)
             if (!messages.Contains(x.Message, StringComparer.Ordinal)) messages.Add(x.Message);

@@ -13,7 +13,8 @@ namespace RedisHaActors.Cluster;
 /// One authenticated connection of <see cref="ClusterTlsTransport"/> (the TLS handshake is over, the peer's certificate
 /// passed <see cref="ClusterTrust"/>): frames (<see cref="ClusterFrames"/>) to and from Akka's protocol layer. Writes are
 /// queued and sent by one loop, so a slow peer never blocks the actor that writes; reading starts once Akka has
-/// registered its listener. The connection ends when Akka disassociates it (queued frames are sent first, within
+/// registered its listener (a connection Akka has not claimed within <c>connection-timeout</c> is closed: its
+/// association gave up). The connection ends when Akka disassociates it (queued frames are sent first, within
 /// <c>flush-wait-on-shutdown</c>, then the TLS session and the sending side are closed), when the peer closes or breaks
 /// the framing, or when the transport shuts down; Akka's listener is then told <see cref="Disassociated"/>.
 /// Thread-safe.
@@ -106,7 +107,15 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         IHandleEventListener listener;
         try
         {
-            listener = await ReadHandlerSource.Task.WaitAsync(_abort.Token).ConfigureAwait(false);
+            // Akka claims a connection at once, unless the association it was made for gave up first (its handshake
+            // timer, connection-timeout too, can fire while the connection is being made): then nobody ever will.
+            listener = await ReadHandlerSource.Task.WaitAsync(_settings.ConnectionTimeout, _abort.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _log.Debug("cluster TLS: connection with {0} closed: not claimed by Akka within connection-timeout (its association gave up)", RemoteAddress);
+            Abort();
+            return;
         }
         catch (OperationCanceledException)
         {

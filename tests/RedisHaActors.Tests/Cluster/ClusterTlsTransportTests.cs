@@ -48,6 +48,49 @@ public sealed class ClusterTlsTransportTests : IDisposable
     }
 
     /// <summary>
+    /// Akka's wait for an outbound association (its handshake timer, connection-timeout) can end before the transport's
+    /// Associate returns; the connection then reaches a stopped actor and nobody ever claims it or disassociates it. It
+    /// is closed once connection-timeout (3 s here) has passed unclaimed, not kept open as long as the peer is.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_Akka_never_claims_is_closed_after_connection_timeout()
+    {
+        using var peer = new FakeClusterPeer(_set.Issue("n2")); // keeps a connection 10 s
+        var transport = (await Listening(_set.Issue("n1"))).Transport;
+        var handle = await transport.Associate(new Address(ClusterTlsTransport.Scheme, "redis-ha", "127.0.0.1", peer.Port));
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAny(Closed(handle), Task.Delay(TimeSpan.FromSeconds(8)));
+        Assert.True(Closed(handle).IsCompleted, "the unclaimed connection is still open");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>
+    /// One connection-timeout (2 s here) covers the TCP connect and the TLS handshake together: a peer slow to accept
+    /// (its accept queue full: the kernel drops the first SYN, the second gets through a second later) and then silent
+    /// fails the association 2 s after it began, not 1 s + 2 s.
+    /// </summary>
+    [Fact]
+    public async Task Associate_has_one_deadline_for_the_connect_and_the_handshake()
+    {
+        var transport = (await Listening(_set.Issue("n1"), "connection-timeout = 2s")).Transport;
+        using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        slow.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        slow.Listen(0);
+        var port = ((IPEndPoint)slow.LocalEndPoint!).Port;
+        using var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await filler.ConnectAsync(IPAddress.Loopback, port);
+
+        var clock = Stopwatch.StartNew();
+        var associating = transport.Associate(new Address(ClusterTlsTransport.Scheme, "redis-ha", "127.0.0.1", port));
+        await Task.Delay(200);
+        // Room in the queue for the retried SYN; the connection is never accepted, so the handshake gets no answer.
+        using var accepted = await slow.AcceptAsync();
+        var e = await Assert.ThrowsAsync<InvalidAssociationException>(() => associating.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("no handshake within", e.Message);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(2.6));
+    }
+
+    /// <summary>
     /// An unauthenticated host dials the node with a certificate whose issuer it does not send but names by URL (authority
     /// information access). The handshake's chain build must not fetch it: that would make the node dial where the peer
     /// says and block a thread for up to 15 s per connection. The certificate is refused at once.
