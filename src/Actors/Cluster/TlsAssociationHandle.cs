@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Akka.Actor;
@@ -41,6 +42,7 @@ internal sealed class TlsAssociationHandle : AssociationHandle
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queued;
     private int _closing;
+    private string? _failure;
 
     /// <summary>Wraps an authenticated connection; <see cref="Start"/> starts its loops.</summary>
     /// <param name="localAddress">This node's transport address.</param>
@@ -66,8 +68,10 @@ internal sealed class TlsAssociationHandle : AssociationHandle
     {
         var reading = Task.Run(ReadLoop);
         var writing = Task.Run(WriteLoop);
-        Task.WhenAll(reading, writing).ContinueWith(_ =>
+        Task.WhenAll(reading, writing).ContinueWith(loops =>
         {
+            // Only Akka's listener can still throw here (its Disassociated, after the connection was cut).
+            if (loops.Exception is { } e) _log.Error(e.GetBaseException(), "cluster TLS: connection with {0}: Akka's listener failed", RemoteAddress);
             _tls.Dispose();
             _closed.TrySetResult();
         }, TaskScheduler.Default);
@@ -121,7 +125,6 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         {
             return;
         }
-        string? broken = null;
         var header = new byte[ClusterFrames.HeaderBytes];
         try
         {
@@ -131,8 +134,8 @@ internal sealed class TlsAssociationHandle : AssociationHandle
                 var (length, refusal) = ClusterFrames.Length(header, _settings.LittleEndian, _settings.MaximumFrameSize);
                 if (refusal is not null)
                 {
-                    broken = refusal;
-                    break;
+                    Failed(refusal);
+                    return;
                 }
                 if (length == 0) continue;
                 var payload = new byte[length];
@@ -145,14 +148,22 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         {
             // The peer closed the connection.
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e)
         {
-            if (e is IOException or SocketException && Volatile.Read(ref _closing) == 0) broken = e.Message;
+            Failed(e);
         }
-        if (broken is not null)
-            _log.Warning("cluster TLS: connection with {0} closed: {1}", RemoteAddress, broken);
-        listener.Notify(new Disassociated(DisassociateInfo.Unknown));
-        Abort();
+        finally
+        {
+            // Whatever ended the loop, Akka is told once and the connection is cut (the write loop ends with it).
+            try
+            {
+                listener.Notify(new Disassociated(DisassociateInfo.Unknown));
+            }
+            finally
+            {
+                Abort();
+            }
+        }
     }
 
     private async Task WriteLoop()
@@ -176,12 +187,33 @@ internal sealed class TlsAssociationHandle : AssociationHandle
             await _tls.ShutdownAsync().WaitAsync(_abort.Token).ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e)
         {
-            if (e is IOException or SocketException && Volatile.Read(ref _closing) == 0)
-                _log.Warning("cluster TLS: connection with {0} closed: {1}", RemoteAddress, e.Message);
+            Failed(e);
             // Broken or cut: the read loop ends too and tells Akka.
             Abort();
         }
+    }
+
+    /// <summary>
+    /// A loop ended on <paramref name="e"/>. What a connection's end throws (an I/O error or reset; or a cancellation or
+    /// disposal, when this side cut it) is a broken connection unless this side was closing it; anything else is a
+    /// fault of this code, logged as an error with its stack; either way the connection is closed.
+    /// </summary>
+    private void Failed(Exception e)
+    {
+        if (e is IOException or SocketException or AuthenticationException) Failed(e.Message);
+        else if (e is not (OperationCanceledException or ObjectDisposedException))
+        {
+            _log.Error(e, "cluster TLS: connection with {0} failed unexpectedly; closing it", RemoteAddress);
+            Failed(e.Message);
+        }
+    }
+
+    /// <summary>The connection broke for <paramref name="why"/>: logged once, the first reason, unless this side was closing it.</summary>
+    private void Failed(string why)
+    {
+        if (Volatile.Read(ref _closing) == 0 && Interlocked.CompareExchange(ref _failure, why, null) is null)
+            _log.Warning("cluster TLS: connection with {0} closed: {1}", RemoteAddress, why);
     }
 }

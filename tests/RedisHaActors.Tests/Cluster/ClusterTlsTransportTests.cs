@@ -11,6 +11,7 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport;
+using Google.Protobuf;
 using RedisHaActors.Cluster;
 using RedisHaActors.Tests.Fakes;
 
@@ -88,6 +89,31 @@ public sealed class ClusterTlsTransportTests : IDisposable
         var e = await Assert.ThrowsAsync<InvalidAssociationException>(() => associating.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("no handshake within", e.Message);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(2.6));
+    }
+
+    /// <summary>
+    /// Whatever ends a connection's loops, even an exception nobody expected (here Akka's listener throws on a frame), Akka
+    /// is told Disassociated exactly once, the fault is logged as an error and the connection is closed on both sides.
+    /// </summary>
+    [Fact]
+    public async Task An_unexpected_fault_in_a_connection_tells_Akka_once_and_closes_it()
+    {
+        var a = await Listening(_set.Issue("n1"));
+        var b = await Listening(_set.Issue("n2"));
+        var outbound = await b.Transport.Associate(a.Address!);
+        var bEvents = new Events();
+        outbound.ReadHandlerSource.SetResult(bEvents);
+        var inbound = await Eventually(() => a.Inbound.First<InboundAssociation>()?.Association, "the inbound association reached Akka");
+        var throwing = new Events(throwOnPayload: true);
+        inbound.ReadHandlerSource.SetResult(throwing);
+
+        Assert.True(outbound.Write(ByteString.CopyFrom(1, 2, 3)));
+        await Task.WhenAny(Task.WhenAll(Closed(inbound), Closed(outbound)), Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.True(Closed(inbound).IsCompleted, "the connection whose listener threw is closed");
+        Assert.True(Closed(outbound).IsCompleted, "the peer's side is closed too");
+        Assert.Equal(1, throwing.Count<Disassociated>());
+        Assert.Equal(1, bEvents.Count<Disassociated>());
+        await Eventually(() => a.Lines("failed unexpectedly") == 1 ? "" : null, "the fault logged as an error");
     }
 
     /// <summary>
@@ -178,12 +204,32 @@ public sealed class ClusterTlsTransportTests : IDisposable
 
     private static Task Closed(AssociationHandle handle) => ((TlsAssociationHandle)handle).Closed;
 
-    /// <summary>What Akka would be told: a connection's events, or a transport's inbound associations.</summary>
-    private sealed class Events : IHandleEventListener, IAssociationEventListener
+    /// <summary>Polls <paramref name="value"/> (every 50 ms, for up to 5 s) until it is not null.</summary>
+    private static async Task<T> Eventually<T>(Func<T?> value, string what)
+        where T : class
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            if (value() is { } v) return v;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"not within 5 s: {what}");
+    }
+
+    /// <summary>
+    /// What Akka would be told: a connection's events, or a transport's inbound associations. With
+    /// <paramref name="throwOnPayload"/> it throws on every frame (a listener with a bug).
+    /// </summary>
+    private sealed class Events(bool throwOnPayload = false) : IHandleEventListener, IAssociationEventListener
     {
         private readonly ConcurrentQueue<object> _seen = new();
 
-        public void Notify(IHandleEvent ev) => _seen.Enqueue(ev);
+        public void Notify(IHandleEvent ev)
+        {
+            _seen.Enqueue(ev);
+            if (throwOnPayload && ev is InboundPayload) throw new InvalidOperationException("a listener with a bug");
+        }
 
         public void Notify(IAssociationEvent ev) => _seen.Enqueue(ev);
 
