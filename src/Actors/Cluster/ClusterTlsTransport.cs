@@ -129,10 +129,11 @@ public sealed class ClusterTlsTransport : Transport
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             await socket.ConnectAsync(new IPEndPoint(ip, port), deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e)
         {
             socket?.Dispose();
-            throw new InvalidAssociationException(e is SocketException ? $"{e.Message} {remoteAddress}" : $"no connection to {remoteAddress} within {_settings.ConnectionTimeout.TotalSeconds} s");
+            if (e is not (SocketException or OperationCanceledException)) _log.Error(e, "cluster TLS: connecting to {0} failed unexpectedly", remoteAddress);
+            throw new InvalidAssociationException(e is OperationCanceledException ? $"no connection to {remoteAddress} within {_settings.ConnectionTimeout.TotalSeconds} s" : $"{e.Message} {remoteAddress}");
         }
         var (tls, failure) = await HandshakeAsync(socket, remoteAddress.ToString(), targetHost: host, deadline.Token).ConfigureAwait(false);
         if (tls is null) throw new InvalidAssociationException($"TLS handshake with {remoteAddress} failed: {failure}");
@@ -218,8 +219,8 @@ public sealed class ClusterTlsTransport : Transport
     /// The TLS handshake on a connected socket, as client when <paramref name="targetHost"/> is given (this node dialed),
     /// else as server; until <paramref name="deadline"/> (cancelled at the time limit, or by the transport's shutdown). The
     /// authenticated stream, or null and why not: a refused
-    /// certificate is counted and logged by <see cref="ClusterTrust.Validate"/>, any other failure logged here. The
-    /// socket is closed on failure.
+    /// certificate is counted and logged by <see cref="ClusterTrust.Validate"/>, any other failure logged here (an
+    /// unexpected exception as an error). The socket is closed on any failure.
     /// </summary>
     private async Task<(SslStream? Tls, string Failure)> HandshakeAsync(Socket socket, string peer, string? targetHost, CancellationToken deadline)
     {
@@ -239,6 +240,13 @@ public sealed class ClusterTlsTransport : Transport
             var why = Describe(e, deadline.IsCancellationRequested);
             if (!_stopping.IsCancellationRequested) _trust.HandshakeFailed(peer, outbound: targetHost is not null, why, _log);
             return (null, why);
+        }
+        catch (Exception e)
+        {
+            // A fault of this node (its certificate check threw, ...), not the peer's: the connection is dropped all the same.
+            await tls.DisposeAsync().ConfigureAwait(false);
+            _log.Error(e, "cluster TLS: handshake {0} {1} failed unexpectedly; the connection is dropped", targetHost is null ? "from" : "to", peer);
+            return (null, $"failed unexpectedly: {e.Message}");
         }
     }
 

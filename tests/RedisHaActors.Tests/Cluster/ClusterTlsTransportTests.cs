@@ -117,6 +117,47 @@ public sealed class ClusterTlsTransportTests : IDisposable
     }
 
     /// <summary>
+    /// A handshake that throws what no handshake should (here this node's own check: its CA certificate was disposed, a
+    /// programming error) drops the connection at once in either direction: the dialing peer is not left waiting, the
+    /// association fails as any failed handshake does, and the fault is logged as an error.
+    /// </summary>
+    [Fact]
+    public async Task A_handshake_that_throws_unexpectedly_drops_its_connection_and_fails_the_association()
+    {
+        var broken = _set.Trust;
+        broken[0].Dispose();
+        var node = await Listening(_set.Issue("n1"), authority: broken);
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, node.Address!.Port!.Value);
+        await using var tls = new SslStream(client.GetStream());
+        var dropped = Task.Run(async () =>
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "n1",
+                ClientCertificateContext = SslStreamCertificateContext.Create(_set.Issue("n2"), null, offline: true),
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            return await tls.ReadAsync(new byte[1]);
+        });
+        try
+        {
+            Assert.Equal(0, await dropped.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            // Dropped during the handshake: as good.
+        }
+
+        using var peer = new FakeClusterPeer(_set.Issue("n2"));
+        await Assert.ThrowsAsync<InvalidAssociationException>(() => node.Transport.Associate(new Address(ClusterTlsTransport.Scheme, "redis-ha", "127.0.0.1", peer.Port)));
+        await Eventually(() => node.Lines("handshake from 127.0.0.1") == 1 && node.Lines("handshake to ") == 1 ? "" : null,
+            "both faults logged");
+        Assert.Equal(2, node.Lines("failed unexpectedly"));
+    }
+
+    /// <summary>
     /// An unauthenticated host dials the node with a certificate whose issuer it does not send but names by URL (authority
     /// information access). The handshake's chain build must not fetch it: that would make the node dial where the peer
     /// says and block a thread for up to 15 s per connection. The certificate is refused at once.
@@ -188,8 +229,7 @@ public sealed class ClusterTlsTransportTests : IDisposable
     private Node Transport(X509Certificate2 certificate, string section = "", X509Certificate2Collection? authority = null)
     {
         var config = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = DEBUG
-            akka.stdout-loglevel = WARNING
+            akka.loglevel = WARNING
             akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, connection-timeout = 3s
               {{section}}
             }
