@@ -26,15 +26,22 @@ namespace RedisHaActors.Cluster;
 /// is counted and logged (<see cref="ClusterTrust"/>), and nothing else changes. The trust check itself is the same.
 /// </para>
 /// Inbound connections are handed to Akka only once their handshake succeeded; at most
-/// <see cref="MaxPendingHandshakes"/> run at once, each bounded by <c>connection-timeout</c>.
+/// <see cref="MaxPendingHandshakes"/> run at once and <see cref="MaxPendingHandshakesPerHost"/> from one host, each bounded by
+/// <see cref="ClusterTransportSettings.InboundHandshakeTimeout"/>.
 /// </summary>
 public sealed class ClusterTlsTransport : Transport
 {
     /// <summary>The transport's scheme; Akka prefixes <c>akka.</c> (<see cref="Configuration.ClusterTlsSettings.TlsProtocol"/>).</summary>
     public const string Scheme = "ssl.tcp";
 
-    /// <summary>Inbound handshakes in progress at most; a connection beyond them is closed at once.</summary>
+    /// <summary>Inbound handshakes in progress at most; a connection beyond them is closed at once (<see cref="HandshakeSlots"/>).</summary>
     public const int MaxPendingHandshakes = 64;
+
+    /// <summary>
+    /// Inbound handshakes in progress at most from one source address: a set's node dials a peer once or twice at a time,
+    /// so one host cannot hold every slot.
+    /// </summary>
+    public const int MaxPendingHandshakesPerHost = 8;
 
     /// <summary>
     /// TLS versions offered and accepted, both directions: 1.2 (what a node of the previous version on an older system may
@@ -54,9 +61,9 @@ public sealed class ClusterTlsTransport : Transport
     // By reference: Akka's handles are equal when their addresses are, and two connections to one peer can be open at once
     // (a new association while the previous one still flushes); each must be closed on shutdown.
     private readonly ConcurrentDictionary<TlsAssociationHandle, byte> _open = new(ReferenceEqualityComparer.Instance);
+    private readonly HandshakeSlots _slots = new(MaxPendingHandshakes, MaxPendingHandshakesPerHost);
     private Socket? _listener;
     private Address? _localAddress;
-    private int _handshaking;
 
     /// <summary>Created by Akka.Remote for the section that names it (<c>akka.remote.dot-netty.tcp</c>).</summary>
     /// <param name="system">The actor system; its setup must carry <see cref="ClusterTrustSetup"/>.</param>
@@ -174,27 +181,26 @@ public sealed class ClusterTlsTransport : Transport
                 await Task.Delay(100, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
-            if (Interlocked.Increment(ref _handshaking) > MaxPendingHandshakes)
+            // Known from the accept itself (no system call).
+            var remote = (IPEndPoint)socket.RemoteEndPoint!;
+            if (_slots.TryTake(remote.Address) is { } full)
             {
-                Interlocked.Decrement(ref _handshaking);
-                _trust.HandshakeFailed(socket.RemoteEndPoint?.ToString() ?? "?", outbound: false, $"more than {MaxPendingHandshakes} handshakes in progress", _log);
+                _trust.HandshakeFailed(remote.ToString(), outbound: false, full, _log);
                 socket.Dispose();
                 continue;
             }
-            Detach(AcceptOne(socket, associations), "a cluster connection's handshake");
+            Detach(AcceptOne(socket, remote, associations), "a cluster connection's handshake");
         }
     }
 
-    private async Task AcceptOne(Socket socket, IAssociationEventListener associations)
+    private async Task AcceptOne(Socket socket, IPEndPoint remote, IAssociationEventListener associations)
     {
         try
         {
-            IPEndPoint remote;
             try
             {
                 socket.NoDelay = true;
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-                remote = (IPEndPoint)socket.RemoteEndPoint!;
             }
             catch (SocketException)
             {
@@ -203,7 +209,7 @@ public sealed class ClusterTlsTransport : Transport
                 return;
             }
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            deadline.CancelAfter(_settings.ConnectionTimeout);
+            deadline.CancelAfter(_settings.InboundHandshakeTimeout);
             var (tls, _) = await HandshakeAsync(socket, remote.ToString(), targetHost: null, deadline.Token).ConfigureAwait(false);
             if (tls is null) return;
             var address = new Address(Scheme, System.Name, HostOf(remote.Address), remote.Port);
@@ -211,7 +217,7 @@ public sealed class ClusterTlsTransport : Transport
         }
         finally
         {
-            Interlocked.Decrement(ref _handshaking);
+            _slots.Release(remote.Address);
         }
     }
 
@@ -292,7 +298,7 @@ public sealed class ClusterTlsTransport : Transport
 
     private static string Describe(Exception e, bool timedOut)
     {
-        if (timedOut && e is OperationCanceledException) return "no handshake within the time limit (connection-timeout)";
+        if (timedOut && e is OperationCanceledException) return "no handshake within its time limit";
         var messages = new List<string>();
         for (var x = e; x is not null && messages.Count < 3; x = x.InnerException)
             if (!messages.Contains(x.Message, StringComparer.Ordinal)) messages.Add(x.Message);

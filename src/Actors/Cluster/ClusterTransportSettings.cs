@@ -15,12 +15,24 @@ namespace RedisHaActors.Cluster;
 /// <param name="Port">Port to listen on, 0..65535 (0 = any free port).</param>
 /// <param name="PublicPort">Port of this node's cluster address; null = the bound port.</param>
 /// <param name="MaximumFrameSize">Largest frame payload, bytes, at least 32000 (Akka's minimum).</param>
-/// <param name="ConnectionTimeout">Longest TCP connect plus TLS handshake, either direction.</param>
+/// <param name="ConnectionTimeout">Longest TCP connect plus TLS handshake of an outbound connection, and longest wait for Akka
+/// to claim a connection; inbound handshakes get <see cref="InboundHandshakeTimeout"/>.</param>
 /// <param name="LittleEndian">Byte order of the frame lengths (<see cref="ClusterFrames"/>).</param>
 /// <param name="FlushWait">Longest wait for queued frames on a closing connection (<c>akka.remote.flush-wait-on-shutdown</c>).</param>
 public sealed record ClusterTransportSettings(string Hostname, string PublicHostname, int Port, int? PublicPort, int MaximumFrameSize,
     TimeSpan ConnectionTimeout, bool LittleEndian, TimeSpan FlushWait)
 {
+    /// <summary>Longest inbound handshake whatever <c>connection-timeout</c> says (<see cref="InboundHandshakeTimeout"/>).</summary>
+    public static readonly TimeSpan MaxInboundHandshake = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest handshake of a connection a peer opened: <see cref="ConnectionTimeout"/>, at most
+    /// <see cref="MaxInboundHandshake"/>. A set's node completes it in milliseconds; a host that connects and stays
+    /// silent holds one of the few handshake slots (<see cref="HandshakeSlots"/>) no longer than this, while
+    /// connection-timeout may be long for outbound connects over a slow link.
+    /// </summary>
+    public TimeSpan InboundHandshakeTimeout => ConnectionTimeout < MaxInboundHandshake ? ConnectionTimeout : MaxInboundHandshake;
+
     /// <summary>Akka's least <c>maximum-frame-size</c>, bytes.</summary>
     public const int MinimumFrameSize = 32000;
 

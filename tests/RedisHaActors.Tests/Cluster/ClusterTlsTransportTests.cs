@@ -158,6 +158,48 @@ public sealed class ClusterTlsTransportTests : IDisposable
     }
 
     /// <summary>
+    /// One host that opens connections and never starts a handshake holds at most 8 handshake slots: its ninth connection
+    /// is closed at once (and logged), the first eight are still waiting.
+    /// </summary>
+    [Fact]
+    public async Task One_host_holds_at_most_eight_inbound_handshakes_at_once()
+    {
+        var node = await Listening(_set.Issue("n1"));
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 9; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                silent.Add(socket);
+                await socket.ConnectAsync(IPAddress.Loopback, node.Address!.Port!.Value);
+            }
+            Assert.True(await ClosedByPeer(silent[8], TimeSpan.FromSeconds(1.5)), "the ninth connection from one host is closed at once");
+            Assert.All(silent.Take(8), s => Assert.False(s.Poll(0, SelectMode.SelectRead), "a connection within the share is still waiting for its handshake"));
+            await Eventually(() => node.Lines("more than 8 handshakes in progress from 127.0.0.1") == 1 ? "" : null, "the refusal logged");
+        }
+        finally
+        {
+            foreach (var socket in silent) socket.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A host that connects and never starts a handshake holds its slot at most 5 s, even with a connection-timeout of
+    /// 15 s (which bounds this node's own outbound connects).
+    /// </summary>
+    [Fact]
+    public async Task An_inbound_handshake_gets_at_most_5_s_whatever_the_connection_timeout()
+    {
+        var node = await Listening(_set.Issue("n1"), "connection-timeout = 15s");
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(IPAddress.Loopback, node.Address!.Port!.Value);
+        var clock = Stopwatch.StartNew();
+        Assert.True(await ClosedByPeer(silent, TimeSpan.FromSeconds(8)), "the silent connection is closed");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4.5), TimeSpan.FromSeconds(6.5));
+    }
+
+    /// <summary>
     /// An unauthenticated host dials the node with a certificate whose issuer it does not send but names by URL (authority
     /// information access). The handshake's chain build must not fetch it: that would make the node dial where the peer
     /// says and block a thread for up to 15 s per connection. The certificate is refused at once.
@@ -243,6 +285,23 @@ public sealed class ClusterTlsTransportTests : IDisposable
     }
 
     private static Task Closed(AssociationHandle handle) => ((TlsAssociationHandle)handle).Closed;
+
+    /// <summary>Whether the other side closes or resets <paramref name="socket"/> within <paramref name="within"/> (it sends nothing).</summary>
+    private static async Task<bool> ClosedByPeer(Socket socket, TimeSpan within)
+    {
+        try
+        {
+            return await socket.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(within) == 0;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Polls <paramref name="value"/> (every 50 ms, for up to 5 s) until it is not null.</summary>
     private static async Task<T> Eventually<T>(Func<T?> value, string what)
