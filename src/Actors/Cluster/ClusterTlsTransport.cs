@@ -9,6 +9,7 @@ using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote;
 using Akka.Remote.Transport;
+using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Cluster;
 
@@ -62,6 +63,8 @@ public sealed class ClusterTlsTransport : Transport
     // (a new association while the previous one still flushes); each must be closed on shutdown.
     private readonly ConcurrentDictionary<TlsAssociationHandle, byte> _open = new(ReferenceEqualityComparer.Instance);
     private readonly HandshakeSlots _slots = new(MaxPendingHandshakes, MaxPendingHandshakesPerHost);
+    private readonly LogGate<string> _closedLines = new(ClusterTrust.LogEvery, ClusterTrust.MaxRemembered);
+    private readonly LogGate<SocketError> _acceptErrors = new(ClusterTrust.LogEvery, capacity: 64);
     private Socket? _listener;
     private Address? _localAddress;
 
@@ -144,7 +147,7 @@ public sealed class ClusterTlsTransport : Transport
         }
         var (tls, failure) = await HandshakeAsync(socket, remoteAddress.ToString(), targetHost: host, deadline.Token).ConfigureAwait(false);
         if (tls is null) throw new InvalidAssociationException($"TLS handshake with {remoteAddress} failed: {failure}");
-        return Open(local, remoteAddress, tls, socket);
+        return Open(local, remoteAddress, tls, socket, outbound: true);
     }
 
     /// <summary>Stops accepting, closes every connection (queued frames get <c>flush-wait-on-shutdown</c>); true when all closed in time.</summary>
@@ -176,8 +179,9 @@ public sealed class ClusterTlsTransport : Transport
             catch (SocketException e)
             {
                 if (_stopping.IsCancellationRequested) return;
-                // Out of descriptors or the like: say so and go on accepting, without spinning.
-                _log.Warning("cluster TLS: accepting a connection failed: {0}", e.Message);
+                // Out of descriptors or the like: say so (once a minute per error) and go on accepting, without spinning.
+                if (_acceptErrors.Due(e.SocketErrorCode))
+                    _log.Warning("cluster TLS: accepting a connection failed: {0}; logged once a minute per error", e.Message);
                 await Task.Delay(100, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
@@ -213,7 +217,7 @@ public sealed class ClusterTlsTransport : Transport
             var (tls, _) = await HandshakeAsync(socket, remote.ToString(), targetHost: null, deadline.Token).ConfigureAwait(false);
             if (tls is null) return;
             var address = new Address(Scheme, System.Name, HostOf(remote.Address), remote.Port);
-            associations.Notify(new InboundAssociation(Open(_localAddress!, address, tls, socket)));
+            associations.Notify(new InboundAssociation(Open(_localAddress!, address, tls, socket, outbound: false)));
         }
         finally
         {
@@ -277,14 +281,35 @@ public sealed class ClusterTlsTransport : Transport
         RemoteCertificateValidationCallback = check,
     };
 
-    private TlsAssociationHandle Open(Address local, Address remote, SslStream tls, Socket socket)
+    private TlsAssociationHandle Open(Address local, Address remote, SslStream tls, Socket socket, bool outbound)
     {
         var handle = new TlsAssociationHandle(local, remote, tls, socket, _settings, _log);
         _open[handle] = 0;
-        _ = handle.Closed.ContinueWith(_ => _open.TryRemove(handle, out byte _), TaskScheduler.Default);
+        _ = handle.Closed.ContinueWith(closed =>
+        {
+            _open.TryRemove(handle, out byte _);
+            Report(handle, closed.Result, outbound);
+        }, TaskScheduler.Default);
         handle.Start();
         if (_stopping.IsCancellationRequested) handle.Abort();
         return handle;
+    }
+
+    /// <summary>
+    /// Says how a connection ended when the peer ended it (nothing when this node did: Akka, shutdown). A connection this
+    /// node dialed that ends before the peer's first frame is a failed handshake: with TLS 1.3 the dialing side's handshake
+    /// is over before the peer has checked its certificate, so a peer that refuses it closes just after. Otherwise a
+    /// broken connection is logged, at most once a minute per peer host; one closed in order is not.
+    /// </summary>
+    private void Report(TlsAssociationHandle handle, TlsAssociationHandle.Ending ending, bool outbound)
+    {
+        if (ending.ClosedHere || _stopping.IsCancellationRequested) return;
+        var peer = handle.RemoteAddress.ToString();
+        if (outbound && !ending.PeerSpoke)
+            _trust.HandshakeFailed(peer, outbound: true,
+                $"the connection ended before the peer's first message ({ending.Failure ?? "closed by the peer"}); the peer may refuse this node's certificate", _log);
+        else if (ending.Failure is { } failure && _closedLines.Due(handle.RemoteAddress.Host ?? peer))
+            _log.Warning("cluster TLS: connection with {0} closed: {1}; logged once a minute per host", peer, failure);
     }
 
     /// <summary>True when <see cref="ClusterTrust.Validate"/> refuses the peer's certificate (it counts and logs that).</summary>

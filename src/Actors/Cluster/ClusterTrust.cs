@@ -20,10 +20,11 @@ public sealed class ClusterTrust
     /// <summary>Least time between two log lines about the same peer host.</summary>
     public static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
-    private const int MaxRemembered = 1024;
+    /// <summary>Peer hosts remembered for <see cref="LogEvery"/>; beyond them a new host's lines are not logged (still counted).</summary>
+    internal const int MaxRemembered = 1024;
 
     private readonly X509Certificate2Collection _authority;
-    private readonly Dictionary<string, DateTime> _lastLogged = new(StringComparer.Ordinal);
+    private readonly LogGate<string> _logged = new(LogEvery, MaxRemembered);
     private long _refused;
 
     /// <summary>Loads the CA and this node's certificate named by <paramref name="settings"/> (TLS on).</summary>
@@ -57,7 +58,7 @@ public sealed class ClusterTrust
         var refusal = CertificateIssuer.Refusal(certificate, _authority, DateTime.UtcNow);
         if (refusal is null) return true;
         var count = Interlocked.Increment(ref _refused);
-        if (ShouldLog(HostOf(remotePeer), DateTime.UtcNow))
+        if (_logged.Due(HostOf(remotePeer)))
             log.Warning("cluster TLS: refused {0}: {1}; counted as cluster refused tls ({2} so far), logged once a minute per host",
                 remotePeer, refusal, count);
         return false;
@@ -81,7 +82,7 @@ public sealed class ClusterTrust
     /// <param name="log">Where the line goes.</param>
     public void HandshakeFailed(string remotePeer, bool outbound, string reason, ILoggingAdapter log)
     {
-        if (ShouldLog(HostOf(remotePeer), DateTime.UtcNow))
+        if (_logged.Due(HostOf(remotePeer)))
             log.Warning("cluster TLS: handshake {0} {1} failed: {2}; the connection is dropped, nothing else changes; logged once a minute per host",
                 outbound ? "to" : "from", remotePeer, reason);
     }
@@ -91,17 +92,6 @@ public sealed class ClusterTrust
     /// cluster transport (<see cref="ClusterTlsTransport"/>, named by <see cref="ClusterConfig"/>) and to the guard's count.
     /// </summary>
     public IReadOnlyList<Setup> Setups() => [new ClusterTrustSetup(this)];
-
-    private bool ShouldLog(string host, DateTime now)
-    {
-        lock (_lastLogged)
-        {
-            if (_lastLogged.TryGetValue(host, out var last) && now - last < LogEvery) return false;
-            if (_lastLogged.Count >= MaxRemembered) _lastLogged.Clear();
-            _lastLogged[host] = now;
-            return true;
-        }
-    }
 
     /// <summary>"akka.ssl.tcp://redis-ha@192.0.2.9:4053" or "192.0.2.9:41234" -> "192.0.2.9".</summary>
     internal static string HostOf(string remotePeer)

@@ -39,10 +39,13 @@ internal sealed class TlsAssociationHandle : AssociationHandle
 
     // Not disposed: Disassociate may arm it after the loops ended, and a cancelled or fired source holds nothing.
     private readonly CancellationTokenSource _abort = new();
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Ending> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queued;
     private int _closing;
+    private int _closedHere;
     private string? _failure;
+    private bool _peerSpoke;
+    private Ending _ending;
 
     /// <summary>Wraps an authenticated connection; <see cref="Start"/> starts its loops.</summary>
     /// <param name="localAddress">This node's transport address.</param>
@@ -50,7 +53,7 @@ internal sealed class TlsAssociationHandle : AssociationHandle
     /// <param name="tls">The authenticated stream; owned (and disposed) by the handle with <paramref name="socket"/>.</param>
     /// <param name="socket">The stream's socket, for the half-close.</param>
     /// <param name="settings">The transport's settings.</param>
-    /// <param name="log">Where a broken connection is logged.</param>
+    /// <param name="log">Where a fault of this code is logged (how the connection ended is <see cref="Closed"/>'s result).</param>
     public TlsAssociationHandle(Address localAddress, Address remoteAddress, SslStream tls, Socket socket, ClusterTransportSettings settings, ILoggingAdapter log)
         : base(localAddress, remoteAddress)
     {
@@ -60,8 +63,8 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         _log = log;
     }
 
-    /// <summary>Completes once both loops have ended and the connection is disposed.</summary>
-    public Task Closed => _closed.Task;
+    /// <summary>Completes once both loops have ended and the connection is disposed, with how it ended.</summary>
+    public Task<Ending> Closed => _closed.Task;
 
     /// <summary>Starts reading (once Akka registers its listener) and writing.</summary>
     public void Start()
@@ -73,7 +76,7 @@ internal sealed class TlsAssociationHandle : AssociationHandle
             // Only Akka's listener can still throw here (its Disassociated, after the connection was cut).
             if (loops.Exception is { } e) _log.Error(e.GetBaseException(), "cluster TLS: connection with {0}: Akka's listener failed", RemoteAddress);
             _tls.Dispose();
-            _closed.TrySetResult();
+            _closed.TrySetResult(_ending);
         }, TaskScheduler.Default);
     }
 
@@ -93,18 +96,29 @@ internal sealed class TlsAssociationHandle : AssociationHandle
     public override void Disassociate()
 #pragma warning restore CS0672
     {
+        Volatile.Write(ref _closedHere, 1);
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         _outbound.Writer.TryComplete();
         _abort.CancelAfter(_settings.FlushWait);
     }
 
-    /// <summary>Cuts the connection at once (transport shutdown, broken connection).</summary>
+    /// <summary>Cuts the connection at once, for this node's own reasons (the transport shuts down).</summary>
     public void Abort()
+    {
+        Volatile.Write(ref _closedHere, 1);
+        Cut();
+    }
+
+    /// <summary>Cuts the connection at once: refuses writes, stops delivering frames, ends both loops.</summary>
+    private void Cut()
     {
         Volatile.Write(ref _closing, 1);
         _outbound.Writer.TryComplete();
         _abort.Cancel();
     }
+
+    /// <summary>How the connection ended, as far as known when the read loop ends.</summary>
+    private Ending Ended() => new(Volatile.Read(ref _failure), _peerSpoke, Volatile.Read(ref _closedHere) != 0);
 
     private async Task ReadLoop()
     {
@@ -119,10 +133,13 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         {
             _log.Debug("cluster TLS: connection with {0} closed: not claimed by Akka within connection-timeout (its association gave up)", RemoteAddress);
             Abort();
+            _ending = Ended();
             return;
         }
         catch (OperationCanceledException)
         {
+            // Cut before Akka claimed it.
+            _ending = Ended();
             return;
         }
         var header = new byte[ClusterFrames.HeaderBytes];
@@ -140,6 +157,7 @@ internal sealed class TlsAssociationHandle : AssociationHandle
                 if (length == 0) continue;
                 var payload = new byte[length];
                 await _tls.ReadExactlyAsync(payload, _abort.Token).ConfigureAwait(false);
+                _peerSpoke = true;
                 // After a disassociation the peer's last frames are read (so it is not reset) but no longer delivered.
                 if (Volatile.Read(ref _closing) == 0) listener.Notify(new InboundPayload(UnsafeByteOperations.UnsafeWrap(payload)));
             }
@@ -155,13 +173,14 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         finally
         {
             // Whatever ended the loop, Akka is told once and the connection is cut (the write loop ends with it).
+            _ending = Ended();
             try
             {
                 listener.Notify(new Disassociated(DisassociateInfo.Unknown));
             }
             finally
             {
-                Abort();
+                Cut();
             }
         }
     }
@@ -191,14 +210,14 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         {
             Failed(e);
             // Broken or cut: the read loop ends too and tells Akka.
-            Abort();
+            Cut();
         }
     }
 
     /// <summary>
     /// A loop ended on <paramref name="e"/>. What a connection's end throws (an I/O error or reset; or a cancellation or
     /// disposal, when this side cut it) is a broken connection unless this side was closing it; anything else is a
-    /// fault of this code, logged as an error with its stack; either way the connection is closed.
+    /// fault of this code, logged here as an error with its stack; either way the connection is closed.
     /// </summary>
     private void Failed(Exception e)
     {
@@ -210,10 +229,15 @@ internal sealed class TlsAssociationHandle : AssociationHandle
         }
     }
 
-    /// <summary>The connection broke for <paramref name="why"/>: logged once, the first reason, unless this side was closing it.</summary>
+    /// <summary>The connection broke for <paramref name="why"/>: kept (the first reason) unless this side was closing it.</summary>
     private void Failed(string why)
     {
-        if (Volatile.Read(ref _closing) == 0 && Interlocked.CompareExchange(ref _failure, why, null) is null)
-            _log.Warning("cluster TLS: connection with {0} closed: {1}", RemoteAddress, why);
+        if (Volatile.Read(ref _closing) == 0) Interlocked.CompareExchange(ref _failure, why, null);
     }
+
+    /// <summary>How a connection ended.</summary>
+    /// <param name="Failure">Why it broke (an I/O error, a refused frame), the first reason; null when it was closed in order.</param>
+    /// <param name="PeerSpoke">Whether a frame from the peer arrived first.</param>
+    /// <param name="ClosedHere">Whether this node ended it (Akka disassociated it, the transport cut it, nobody claimed it).</param>
+    public readonly record struct Ending(string? Failure, bool PeerSpoke, bool ClosedHere);
 }

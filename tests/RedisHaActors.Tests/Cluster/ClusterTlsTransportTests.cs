@@ -200,6 +200,52 @@ public sealed class ClusterTlsTransportTests : IDisposable
     }
 
     /// <summary>
+    /// With TLS 1.3 the dialing side's handshake is over before the peer has checked its certificate: a node whose
+    /// certificate the peer refuses sees its association succeed, then the connection close before any frame. That is a
+    /// failed handshake and is logged as one (once a minute per host), not as a closed connection or not at all.
+    /// </summary>
+    [Fact]
+    public async Task An_outbound_connection_closed_before_the_peers_first_frame_is_logged_as_a_failed_handshake()
+    {
+        var victim = await Listening(_set.Issue("n1"));
+        var refused = await Listening(_other.Issue("n2")); // trusts the set's CA, its own certificate from another CA
+        var handle = await refused.Transport.Associate(victim.Address!);
+        var events = new Events();
+        handle.ReadHandlerSource.SetResult(events);
+        handle.Write(ByteString.CopyFrom(new byte[10]));
+
+        await Task.WhenAny(Closed(handle), Task.Delay(TimeSpan.FromSeconds(5)));
+        Assert.True(Closed(handle).IsCompleted, "the refused connection is closed");
+        Assert.Equal(1, events.Count<Disassociated>());
+        Assert.Equal(1, victim.Trust.Refused);
+        await Eventually(() => refused.Lines($"handshake to {victim.Address} failed: the connection ended before the peer's first message") == 1 ? "" : null,
+            "the refusal logged by the node that dialed");
+        Assert.Equal(0, refused.Lines("connection with"));
+    }
+
+    /// <summary>Broken connections (here: a peer sending a frame over maximum-frame-size) are logged once a minute per peer host.</summary>
+    [Fact]
+    public async Task Broken_connections_with_one_host_are_logged_once_a_minute()
+    {
+        var node = await Listening(_set.Issue("n1"));
+        var peer = await Listening(_set.Issue("n2"));
+        for (var i = 1; i <= 2; i++)
+        {
+            var outbound = await peer.Transport.Associate(node.Address!);
+            outbound.ReadHandlerSource.SetResult(new Events());
+            var inbound = await Eventually(() => node.Inbound.Count<InboundAssociation>() == i ? node.Inbound.Last<InboundAssociation>()?.Association : null,
+                $"inbound association {i}");
+            inbound.ReadHandlerSource.SetResult(new Events());
+            outbound.Write(ByteString.CopyFrom(new byte[200_000]));
+            await Task.WhenAny(Closed(inbound), Task.Delay(TimeSpan.FromSeconds(5)));
+            Assert.True(Closed(inbound).IsCompleted, $"connection {i} closed for its oversized frame");
+        }
+        await Task.Delay(200);
+        Assert.Equal(1, node.Lines("connection with ssl.tcp://redis-ha@127.0.0.1:"));
+        Assert.Equal(1, node.Lines("over maximum-frame-size"));
+    }
+
+    /// <summary>
     /// An unauthenticated host dials the node with a certificate whose issuer it does not send but names by URL (authority
     /// information access). The handshake's chain build must not fetch it: that would make the node dial where the peer
     /// says and block a thread for up to 15 s per connection. The certificate is refused at once.
@@ -335,6 +381,8 @@ public sealed class ClusterTlsTransportTests : IDisposable
         public int Count<T>() => _seen.OfType<T>().Count();
 
         public T? First<T>() => _seen.OfType<T>().FirstOrDefault();
+
+        public T? Last<T>() => _seen.OfType<T>().LastOrDefault();
     }
 
     /// <summary>
