@@ -5,7 +5,8 @@ namespace RedisHaActors.Cluster;
 /// <summary>
 /// Akka.Remote's frames on the cluster port, as its DotNetty transport writes them (so a node of this version and one
 /// of the previous speak to each other): a 4-byte length, then that many bytes of payload. The length counts the
-/// payload only and is in the byte order of <c>akka.remote.dot-netty.tcp.byte-order</c> (little-endian by default). Pure.
+/// payload only and is in the byte order of <c>akka.remote.dot-netty.tcp.byte-order</c> (little-endian by default); the
+/// limit <c>maximum-frame-size</c> counts the length too, as Akka's decoder does. Pure.
 /// </summary>
 public static class ClusterFrames
 {
@@ -26,18 +27,19 @@ public static class ClusterFrames
 
     /// <summary>
     /// The payload length a frame's <paramref name="header"/> announces, or why the frame is refused: a negative length,
-    /// or one above <paramref name="maximum"/> (what Akka's decoder refuses too; the connection is then closed).
+    /// or a frame (length and payload) above <paramref name="maximum"/>, what Akka's decoder refuses too (the connection
+    /// is then closed).
     /// </summary>
     /// <param name="header">The frame's first <see cref="HeaderBytes"/> bytes.</param>
     /// <param name="littleEndian">The byte order of the length.</param>
-    /// <param name="maximum">Largest payload accepted, bytes (<c>maximum-frame-size</c>).</param>
+    /// <param name="maximum">Largest frame accepted, its length included, bytes (<c>maximum-frame-size</c>), at least <see cref="HeaderBytes"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="header"/> is shorter than <see cref="HeaderBytes"/>.</exception>
     public static (int Length, string? Refusal) Length(ReadOnlySpan<byte> header, bool littleEndian, int maximum)
     {
         if (header.Length < HeaderBytes) throw new ArgumentException($"a frame header has {HeaderBytes} bytes", nameof(header));
         var length = littleEndian ? BinaryPrimitives.ReadInt32LittleEndian(header) : BinaryPrimitives.ReadInt32BigEndian(header);
         if (length < 0) return (0, $"a frame announces a negative length ({length})");
-        if (length > maximum) return (0, $"a frame of {length} bytes is over maximum-frame-size ({maximum} bytes)");
+        if (length > maximum - HeaderBytes) return (0, $"a frame of {length} bytes (and its {HeaderBytes}-byte length) is over maximum-frame-size ({maximum} bytes)");
         return (length, null);
     }
 }

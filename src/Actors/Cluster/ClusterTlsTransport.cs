@@ -82,7 +82,8 @@ public sealed class ClusterTlsTransport : Transport
         _log = Logging.GetLogger(system, typeof(ClusterTlsTransport));
         _certificate = SslStreamCertificateContext.Create(_trust.Certificate, additionalCertificates: null, offline: true);
         SchemeIdentifier = Scheme;
-        MaximumPayloadBytes = _settings.MaximumFrameSize;
+        // What a peer accepts (ClusterFrames.Length): Akka drops a larger message at the sender, the connection stays.
+        MaximumPayloadBytes = _settings.MaximumFrameSize - ClusterFrames.HeaderBytes;
     }
 
     /// <inheritdoc />
@@ -100,7 +101,7 @@ public sealed class ClusterTlsTransport : Transport
             // A restarted node binds again at once despite connections of its previous run in TIME_WAIT.
             if (!OperatingSystem.IsWindows()) listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             listener.Bind(endpoint);
-            listener.Listen(512);
+            listener.Listen(_settings.Backlog);
         }
         catch (SocketException e)
         {
@@ -112,7 +113,7 @@ public sealed class ClusterTlsTransport : Transport
         var host = _settings.PublicHostname.Length > 0 ? HostOf(_settings.PublicHostname) : HostOf(bound.Address);
         _localAddress = new Address(Scheme, System.Name, host, _settings.PublicPort ?? bound.Port);
         _ = _listenerPromise.Task.ContinueWith(t => Detach(AcceptLoop(listener, t.Result), "accepting cluster connections"),
-            TaskContinuationOptions.OnlyOnRanToCompletion);
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         return (_localAddress, _listenerPromise);
     }
 

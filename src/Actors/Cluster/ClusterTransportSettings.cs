@@ -6,7 +6,8 @@ namespace RedisHaActors.Cluster;
 /// <summary>
 /// The settings of <see cref="ClusterTlsTransport"/>, read from Akka's own section <c>akka.remote.dot-netty.tcp</c> (the
 /// section the transport is configured under), so a node file keeps the keys it has: <c>hostname</c>, <c>port</c>,
-/// <c>public-hostname</c>, <c>public-port</c>, <c>maximum-frame-size</c>, <c>connection-timeout</c>, <c>byte-order</c>.
+/// <c>public-hostname</c>, <c>public-port</c>, <c>maximum-frame-size</c>, <c>connection-timeout</c>, <c>byte-order</c>,
+/// <c>backlog</c>.
 /// Their defaults are Akka's (its reference configuration under the section). Keys of that section about DotNetty itself
 /// (worker pools, batching, buffer sizes) have no meaning here and are ignored.
 /// </summary>
@@ -14,13 +15,14 @@ namespace RedisHaActors.Cluster;
 /// <param name="PublicHostname">Host of this node's cluster address; defaults to <paramref name="Hostname"/>.</param>
 /// <param name="Port">Port to listen on, 0..65535 (0 = any free port).</param>
 /// <param name="PublicPort">Port of this node's cluster address; null = the bound port.</param>
-/// <param name="MaximumFrameSize">Largest frame payload, bytes, at least 32000 (Akka's minimum).</param>
+/// <param name="MaximumFrameSize">Largest frame, its 4-byte length included (as Akka counts it), bytes, at least 32000 (Akka's minimum).</param>
 /// <param name="ConnectionTimeout">Longest TCP connect plus TLS handshake of an outbound connection, and longest wait for Akka
 /// to claim a connection; inbound handshakes get <see cref="InboundHandshakeTimeout"/>.</param>
 /// <param name="LittleEndian">Byte order of the frame lengths (<see cref="ClusterFrames"/>).</param>
 /// <param name="FlushWait">Longest wait for queued frames on a closing connection (<c>akka.remote.flush-wait-on-shutdown</c>).</param>
+/// <param name="Backlog">Connections the kernel queues for accepting, at least 1 (the system caps it, <c>net.core.somaxconn</c>).</param>
 public sealed record ClusterTransportSettings(string Hostname, string PublicHostname, int Port, int? PublicPort, int MaximumFrameSize,
-    TimeSpan ConnectionTimeout, bool LittleEndian, TimeSpan FlushWait)
+    TimeSpan ConnectionTimeout, bool LittleEndian, TimeSpan FlushWait, int Backlog)
 {
     /// <summary>Longest inbound handshake whatever <c>connection-timeout</c> says (<see cref="InboundHandshakeTimeout"/>).</summary>
     public static readonly TimeSpan MaxInboundHandshake = TimeSpan.FromSeconds(5);
@@ -50,13 +52,15 @@ public sealed record ClusterTransportSettings(string Hostname, string PublicHost
         var order = (section.GetString("byte-order", "little-endian") ?? "little-endian").ToLowerInvariant();
         if (port is < 0 or > 65535) throw Bad("port", port.ToString(CultureInfo.InvariantCulture), "0..65535");
         if (publicPort is < 0 or > 65535) throw Bad("public-port", publicPort.ToString(CultureInfo.InvariantCulture), "0..65535");
-        if (frame is < MinimumFrameSize or > int.MaxValue - ClusterFrames.HeaderBytes)
+        if (frame is < MinimumFrameSize or > int.MaxValue)
             throw Bad("maximum-frame-size", frame.ToString(CultureInfo.InvariantCulture), $"{MinimumFrameSize} bytes or more");
         if (order is not ("little-endian" or "big-endian")) throw Bad("byte-order", order, "little-endian, big-endian");
         var timeout = section.GetTimeSpan("connection-timeout", TimeSpan.FromSeconds(15));
         if (timeout <= TimeSpan.Zero) throw Bad("connection-timeout", timeout.ToString(), "more than 0");
+        var backlog = section.GetInt("backlog", 4096);
+        if (backlog < 1) throw Bad("backlog", backlog.ToString(CultureInfo.InvariantCulture), "1 or more");
         return new ClusterTransportSettings(hostname, publicHostname.Length > 0 ? publicHostname : hostname, port, publicPort > 0 ? publicPort : null,
-            (int)frame, timeout, order == "little-endian", system.GetTimeSpan("akka.remote.flush-wait-on-shutdown", TimeSpan.FromSeconds(2)));
+            (int)frame, timeout, order == "little-endian", system.GetTimeSpan("akka.remote.flush-wait-on-shutdown", TimeSpan.FromSeconds(2)), backlog);
     }
 
     private static ConfigurationException Bad(string key, string value, string allowed) =>

@@ -1,3 +1,6 @@
+using DotNetty.Buffers;
+using DotNetty.Codecs;
+using DotNetty.Transport.Channels.Embedded;
 using RedisHaActors.Cluster;
 
 namespace RedisHaActors.Tests.Cluster;
@@ -23,13 +26,41 @@ public sealed class ClusterFramesTests
     }
 
     [Fact]
-    public void A_length_over_the_maximum_or_negative_is_refused_with_the_reason()
+    public void A_frame_over_the_maximum_or_a_negative_length_is_refused_with_the_reason()
     {
-        var (_, over) = ClusterFrames.Length(ClusterFrames.Encode(new byte[128001], littleEndian: true), littleEndian: true, maximum: 128000);
-        Assert.Equal("a frame of 128001 bytes is over maximum-frame-size (128000 bytes)", over);
+        var (_, over) = ClusterFrames.Length(ClusterFrames.Encode(new byte[127997], littleEndian: true), littleEndian: true, maximum: 128000);
+        Assert.Equal("a frame of 127997 bytes (and its 4-byte length) is over maximum-frame-size (128000 bytes)", over);
         var (_, negative) = ClusterFrames.Length([0xff, 0xff, 0xff, 0xff], littleEndian: true, maximum: 128000);
         Assert.Equal("a frame announces a negative length (-1)", negative);
-        Assert.Equal((128000, (string?)null), ClusterFrames.Length(ClusterFrames.Encode(new byte[128000], true), true, 128000));
+        Assert.Equal((127996, (string?)null), ClusterFrames.Length(ClusterFrames.Encode(new byte[127996], true), true, 128000));
+        Assert.NotNull(ClusterFrames.Length([0xff, 0xff, 0xff, 0x7f], littleEndian: true, maximum: int.MaxValue).Refusal);
+    }
+
+    /// <summary>
+    /// maximum-frame-size counts the 4-byte length as Akka's DotNetty transport does (its decoder, built as Akka builds it),
+    /// so both refuse the same frames: a node of the previous version never gets a frame it refuses, nor sends one refused here.
+    /// </summary>
+    [Theory]
+    [InlineData(127996, true)]
+    [InlineData(127997, false)]
+    [InlineData(32000 - 4, true)]
+    public void The_maximum_counts_the_length_as_Akkas_own_decoder_does(int payload, bool accepted)
+    {
+        const int maximum = 128000;
+        var decoder = new EmbeddedChannel(new LengthFieldBasedFrameDecoder(DotNetty.Buffers.ByteOrder.LittleEndian, maximum, 0, 4, 0, 4, true));
+        var frame = ClusterFrames.Encode(new byte[payload], littleEndian: true);
+        var akka = true;
+        try
+        {
+            decoder.WriteInbound(Unpooled.WrappedBuffer(frame));
+            Assert.Equal(payload, decoder.ReadInbound<IByteBuffer>().ReadableBytes);
+        }
+        catch (TooLongFrameException)
+        {
+            akka = false;
+        }
+        Assert.Equal(accepted, akka);
+        Assert.Equal(accepted, ClusterFrames.Length(frame, littleEndian: true, maximum).Refusal is null);
     }
 
     [Fact]

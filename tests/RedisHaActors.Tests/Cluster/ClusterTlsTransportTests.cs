@@ -301,6 +301,13 @@ public sealed class ClusterTlsTransportTests : IDisposable
         Assert.True(server.ClientCertificateRequired);
     }
 
+    /// <summary>Akka drops a message larger than a peer accepts at the sender (the connection stays): the frame limit less its length.</summary>
+    [Fact]
+    public void Akka_is_told_the_largest_payload_a_peer_accepts()
+    {
+        Assert.Equal(256000 - 4, Transport(_set.Issue("n1"), "maximum-frame-size = 256000b").Transport.MaximumPayloadBytes);
+    }
+
     /// <summary>A listening transport with <paramref name="certificate"/> whose inbound associations go to <see cref="Node.Inbound"/>.</summary>
     private async Task<Node> Listening(X509Certificate2 certificate, string section = "", X509Certificate2Collection? authority = null)
     {
