@@ -301,6 +301,36 @@ public sealed class ClusterTlsTransportTests : IDisposable
         Assert.True(server.ClientCertificateRequired);
     }
 
+    /// <summary>A peer at an IPv6 literal address (Akka writes it in brackets, <c>[::1]</c>) is dialed and authenticated.</summary>
+    [Fact]
+    public async Task A_peer_at_an_IPv6_literal_address_is_dialed_and_authenticated()
+    {
+        using var listener = new TcpListener(IPAddress.IPv6Loopback, 0);
+        listener.Start();
+        var certificate = _set.Issue("n2");
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateRequired = true,
+                RemoteCertificateValidationCallback = (_, c, _, _) => c is not null,
+            });
+            // Until the client closes.
+            while (await tls.ReadAsync(new byte[64]) > 0)
+            {
+            }
+        });
+        var transport = (await Listening(_set.Issue("n1"))).Transport;
+        var handle = await transport.Associate(Address.Parse($"akka.ssl.tcp://redis-ha@[::1]:{((IPEndPoint)listener.LocalEndpoint).Port}"));
+        Assert.Equal("[::1]", handle.RemoteAddress.Host);
+        handle.ReadHandlerSource.SetResult(new Events());
+        handle.Disassociate("the test is over", NoLogger.Instance);
+        await server.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>Akka drops a message larger than a peer accepts at the sender (the connection stays): the frame limit less its length.</summary>
     [Fact]
     public void Akka_is_told_the_largest_payload_a_peer_accepts()
