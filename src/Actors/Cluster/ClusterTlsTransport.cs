@@ -26,6 +26,7 @@ namespace RedisHaActors.Cluster;
 /// direction is what a refused connection is: the association fails (Akka gates the address and retries it), the refusal
 /// is counted and logged (<see cref="ClusterTrust"/>), and nothing else changes. The trust check itself is the same.
 /// </para>
+/// Certificates are checked offline (<see cref="ClusterTrust.ChainPolicy"/>), TLS 1.2 and 1.3 only (<see cref="Protocols"/>).
 /// Inbound connections are handed to Akka only once their handshake succeeded; at most
 /// <see cref="MaxPendingHandshakes"/> run at once and <see cref="MaxPendingHandshakesPerHost"/> from one host, each bounded by
 /// <see cref="ClusterTransportSettings.InboundHandshakeTimeout"/>.
@@ -119,9 +120,10 @@ public sealed class ClusterTlsTransport : Transport
 
     /// <summary>
     /// Connects to <paramref name="remoteAddress"/> and runs the TLS handshake, both within one <c>connection-timeout</c>
-    /// (Akka's own wait for the association is that long: a connection that took longer would reach nobody). Any failure (refused, timed out, the
-    /// peer's certificate refused, ours refused, not TLS) is an <see cref="InvalidAssociationException"/>: Akka gates the
-    /// address and retries it later; the actor system is never stopped for it.
+    /// (Akka's own wait for the association is that long: a connection that took longer would reach nobody). Any failure
+    /// (refused, timed out, the peer's certificate refused, ours refused, not TLS) is an
+    /// <see cref="InvalidAssociationException"/>: Akka gates the address and retries it later; the actor system is never
+    /// stopped for it.
     /// </summary>
     /// <exception cref="InvalidAssociationException">The connection or its handshake failed.</exception>
     /// <exception cref="InvalidOperationException">The transport is not listening.</exception>
@@ -229,15 +231,25 @@ public sealed class ClusterTlsTransport : Transport
     /// <summary>
     /// The TLS handshake on a connected socket, as client when <paramref name="targetHost"/> is given (this node dialed),
     /// else as server; until <paramref name="deadline"/> (cancelled at the time limit, or by the transport's shutdown). The
-    /// authenticated stream, or null and why not: a refused
-    /// certificate is counted and logged by <see cref="ClusterTrust.Validate"/>, any other failure logged here (an
-    /// unexpected exception as an error). The socket is closed on any failure.
+    /// authenticated stream, or null and why not: a refused certificate is counted and logged by
+    /// <see cref="ClusterTrust.Validate"/>, any other failure logged here (an unexpected exception as an error). The
+    /// socket is closed on any failure.
     /// </summary>
     private async Task<(SslStream? Tls, string Failure)> HandshakeAsync(Socket socket, string peer, string? targetHost, CancellationToken deadline)
     {
         var refused = false;
         RemoteCertificateValidationCallback check = (_, certificate, chain, errors) => !(refused = Refuses(certificate, chain, peer, errors));
-        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        SslStream tls;
+        try
+        {
+            tls = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        }
+        catch (IOException e)
+        {
+            // No longer connected (reset by the peer).
+            socket.Dispose();
+            return (null, e.Message);
+        }
         try
         {
             if (targetHost is null) await tls.AuthenticateAsServerAsync(ServerOptions(check), deadline).ConfigureAwait(false);
@@ -248,7 +260,9 @@ public sealed class ClusterTlsTransport : Transport
         {
             await tls.DisposeAsync().ConfigureAwait(false);
             if (refused) return (null, "its certificate was refused");
-            var why = Describe(e, deadline.IsCancellationRequested);
+            var why = Describe(e, deadline.IsCancellationRequested && !_stopping.IsCancellationRequested
+                ? targetHost is null ? $"{_settings.InboundHandshakeTimeout.TotalSeconds} s" : $"connection-timeout ({_settings.ConnectionTimeout.TotalSeconds} s, with the connect)"
+                : null);
             if (!_stopping.IsCancellationRequested) _trust.HandshakeFailed(peer, outbound: targetHost is not null, why, _log);
             return (null, why);
         }
@@ -322,9 +336,10 @@ public sealed class ClusterTlsTransport : Transport
     private static bool IsHandshakeFailure(Exception e) =>
         e is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException;
 
-    private static string Describe(Exception e, bool timedOut)
+    /// <summary>Why a handshake failed, in a line: <paramref name="timedOutAfter"/> (the limit, when it expired) or the exception's messages.</summary>
+    private static string Describe(Exception e, string? timedOutAfter)
     {
-        if (timedOut && e is OperationCanceledException) return "no handshake within its time limit";
+        if (timedOutAfter is not null && e is OperationCanceledException) return $"no handshake within {timedOutAfter}";
         var messages = new List<string>();
         for (var x = e; x is not null && messages.Count < 3; x = x.InnerException)
             if (!messages.Contains(x.Message, StringComparer.Ordinal)) messages.Add(x.Message);

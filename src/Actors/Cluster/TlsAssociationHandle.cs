@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Net.Security;
-using System.Security.Authentication;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
