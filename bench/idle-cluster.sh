@@ -17,7 +17,8 @@ WARMUP=${IDLE_WARMUP:-20}
 P=rhc$$
 T=$(mktemp -d /tmp/idle-cluster.XXXXXX)
 source lab/lab.sh
-NODE_DLL=$ROOT/src/Coordinator/bin/Release/net10.0/redis-ha.dll
+# IDLE_NODE_DLL: another build's redis-ha.dll, to compare builds (default: this tree's).
+NODE_DLL=${IDLE_NODE_DLL:-$ROOT/src/Coordinator/bin/Release/net10.0/redis-ha.dll}
 cleanup() {
     pkill -f "run --config $T/" 2>/dev/null; sleep 1; pkill -9 -f "run --config $T/" 2>/dev/null
     lab_down "$P" >/dev/null 2>&1; rm -rf "$T"

@@ -151,10 +151,9 @@ internal static class Commands
             if (ct.IsCancellationRequested) return 0;
             if (reason is { ExitCode: not 0 } failed && RemovalCause(reason) is null)
             {
-                // Akka stopped the node for a failure of its own, e.g. an outbound TLS handshake that failed (a peer
-                // whose certificate we refuse, or one that refused ours: exit code 79): exit with that code, so the
-                // service manager restarts the node and shows why.
-                Console.Error.WriteLine($"redis-ha: Akka stopped the node ({failed.GetType().Name}{(failed.GetType().Name.StartsWith("Tls", StringComparison.Ordinal) ? ": a TLS handshake with a peer failed, see the log above" : "")}); exit code {failed.ExitCode}");
+                // Akka stopped the node for a failure of its own and gave a non-zero exit code: exit with that code,
+                // so the service manager restarts the node and shows why.
+                Console.Error.WriteLine($"redis-ha: Akka stopped the node ({failed.GetType().Name}, see the log above); exit code {failed.ExitCode}");
                 return failed.ExitCode;
             }
             if (RemovalCause(reason) is not { } cause) return 0;

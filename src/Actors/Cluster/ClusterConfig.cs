@@ -39,11 +39,12 @@ public static class ClusterConfig
               cluster.seed-nodes = []
             }
             """);
-        // TLS: Akka's switch here; the certificate and the CA check come as setup (ClusterTrust.Setups).
-        if (settings.Tls.Enabled)
-            computed = computed.WithFallback(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = on"));
-        else
-            computed = computed.WithFallback(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = off"));
+        // TLS: our transport in Akka's section (its keys stay where they are; a failed handshake is a failed association,
+        // where Akka's own TLS stops the node: ClusterTlsTransport); the certificate and the CA check come as setup
+        // (ClusterTrust.Setups). Without TLS, Akka's DotNetty transport in plain TCP.
+        computed = computed.WithFallback(ConfigurationFactory.ParseString(settings.Tls.Enabled
+            ? $"akka.remote.dot-netty.tcp.transport-class = {Quote(ClusterTlsTransport.TransportClass)}"
+            : "akka.remote.dot-netty.tcp.enable-ssl = off"));
         // Two voters in availability mode: every SBR strategy downs the survivor of a dead peer in
         // some case (keep-majority keeps the lower address, static-quorum 1 downs all at size 2),
         // releasing its VIP while it restarts. There the guard downs an unreachable peer itself

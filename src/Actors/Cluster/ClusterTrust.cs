@@ -2,29 +2,29 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor.Setup;
 using Akka.Event;
-using Akka.Remote.Transport.DotNetty;
 using RedisHaActors.Configuration;
 using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Cluster;
 
 /// <summary>
-/// Mutual TLS on the cluster transport: this node's certificate for Akka.Remote's DotNetty TLS, and the check of
+/// Mutual TLS on the cluster transport (<see cref="ClusterTlsTransport"/>): this node's certificate, and the check of
 /// every peer's certificate in both directions (the node connecting and the node accepting): issued by the set's
 /// CA (<see cref="CertificateIssuer"/>), or the connection is refused before any Akka message (join, gossip,
-/// leave, down) is read. Refusals are counted (<see cref="Refused"/>) and logged, at most once a minute per peer
-/// host. A peer that sends no certificate, or speaks plain TCP, is refused by the handshake itself (Akka logs it).
-/// Thread-safe: DotNetty calls <see cref="Validate"/> on its I/O threads.
+/// leave, down) is read or sent. Refusals are counted (<see cref="Refused"/>) and logged, at most once a minute per
+/// peer host. A peer that sends no certificate, or speaks plain TCP, fails the handshake (<see cref="HandshakeFailed"/>).
+/// Thread-safe: the transport calls <see cref="Validate"/> from concurrent handshakes.
 /// </summary>
 public sealed class ClusterTrust
 {
     /// <summary>Least time between two log lines about the same peer host.</summary>
     public static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
-    private const int MaxRemembered = 1024;
+    /// <summary>Peer hosts remembered for <see cref="LogEvery"/>; beyond them a new host's lines are not logged (still counted).</summary>
+    internal const int MaxRemembered = 1024;
 
     private readonly X509Certificate2Collection _authority;
-    private readonly Dictionary<string, DateTime> _lastLogged = new(StringComparer.Ordinal);
+    private readonly LogGate<string> _logged = new(LogEvery, MaxRemembered);
     private long _refused;
 
     /// <summary>Loads the CA and this node's certificate named by <paramref name="settings"/> (TLS on).</summary>
@@ -49,43 +49,49 @@ public sealed class ClusterTrust
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>
-    /// DotNetty's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
-    /// policy errors of the system's own check are ignored (that check trusts the system store and compares the
-    /// name with the address connected to, neither of which applies to a set's per-node certificates).
+    /// The transport's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
+    /// policy errors of the handshake's own check are ignored (that check compares the name with the address connected
+    /// to, which does not apply to a set's per-node certificates); the chain is built again here, at the current time.
     /// </summary>
     public bool Validate(X509Certificate2? certificate, X509Chain? chain, string remotePeer, SslPolicyErrors errors, ILoggingAdapter log)
     {
         var refusal = CertificateIssuer.Refusal(certificate, _authority, DateTime.UtcNow);
         if (refusal is null) return true;
         var count = Interlocked.Increment(ref _refused);
-        if (ShouldLog(HostOf(remotePeer), DateTime.UtcNow))
+        if (_logged.Due(HostOf(remotePeer)))
             log.Warning("cluster TLS: refused {0}: {1}; counted as cluster refused tls ({2} so far), logged once a minute per host",
                 remotePeer, refusal, count);
         return false;
     }
 
     /// <summary>
-    /// The setups that turn TLS on in the actor system: Akka's (certificate, mutual authentication, this
-    /// validator, no name check) and <see cref="ClusterTrustSetup"/>, through which the guard reads the count.
-    /// Akka also needs <c>akka.remote.dot-netty.tcp.enable-ssl = on</c> (<see cref="ClusterConfig"/>).
+    /// The chain policy of the TLS handshake's own chain build (which runs before <see cref="Validate"/>): the set's CA as
+    /// the only root and nothing fetched, so a peer's certificate naming an issuer or revocation URL never makes this node
+    /// dial out and wait (<see cref="CertificateIssuer.Policy"/>).
     /// </summary>
-    public IReadOnlyList<Setup> Setups() =>
-    [
-        new DotNettySslSetup(Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
-            customValidator: (c, ch, peer, e, log) => Validate(c, ch, peer, e, log)),
-        new ClusterTrustSetup(this),
-    ];
+    public X509ChainPolicy ChainPolicy() => CertificateIssuer.Policy(_authority);
 
-    private bool ShouldLog(string host, DateTime now)
+    /// <summary>
+    /// A handshake that failed for another reason than <see cref="Validate"/>'s refusal (the peer refused this node's
+    /// certificate, spoke no TLS, closed or timed out): logged at most once a minute per peer host, not counted as a
+    /// refused certificate. The connection is dropped and, when this node dialed, the address is retried later.
+    /// </summary>
+    /// <param name="remotePeer">The peer ("akka.ssl.tcp://redis-ha@192.0.2.9:4053" or "192.0.2.9:41234").</param>
+    /// <param name="outbound">Whether this node dialed.</param>
+    /// <param name="reason">Why, in a few words.</param>
+    /// <param name="log">Where the line goes.</param>
+    public void HandshakeFailed(string remotePeer, bool outbound, string reason, ILoggingAdapter log)
     {
-        lock (_lastLogged)
-        {
-            if (_lastLogged.TryGetValue(host, out var last) && now - last < LogEvery) return false;
-            if (_lastLogged.Count >= MaxRemembered) _lastLogged.Clear();
-            _lastLogged[host] = now;
-            return true;
-        }
+        if (_logged.Due(HostOf(remotePeer)))
+            log.Warning("cluster TLS: handshake {0} {1} failed: {2}; the connection is dropped, nothing else changes; logged once a minute per host",
+                outbound ? "to" : "from", remotePeer, reason);
     }
+
+    /// <summary>
+    /// The setup that turns TLS on in the actor system: <see cref="ClusterTrustSetup"/>, which carries this trust to the
+    /// cluster transport (<see cref="ClusterTlsTransport"/>, named by <see cref="ClusterConfig"/>) and to the guard's count.
+    /// </summary>
+    public IReadOnlyList<Setup> Setups() => [new ClusterTrustSetup(this)];
 
     /// <summary>"akka.ssl.tcp://redis-ha@192.0.2.9:4053" or "192.0.2.9:41234" -> "192.0.2.9".</summary>
     internal static string HostOf(string remotePeer)

@@ -54,11 +54,16 @@ public sealed class HostLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMess
         logger.Log(level, e.Cause, "{Message}", message);
     }
 
-    /// <summary>"akka://redis-ha/user/ha-node/vrrp" -> "redis-ha.vrrp"; Akka internals keep their class name.</summary>
+    /// <summary>
+    /// "akka://redis-ha/user/ha-node/vrrp" -> "redis-ha.vrrp"; a class of ours outside the actor tree (the cluster
+    /// transport) -> "redis-ha.cluster-tls-transport"; Akka internals keep their class name.
+    /// </summary>
     internal static string Category(string source, Type? logClass)
     {
         var marker = "/user/";
         var i = source.IndexOf(marker, StringComparison.Ordinal);
+        if (i < 0 && logClass?.Namespace?.StartsWith("RedisHaActors", StringComparison.Ordinal) == true)
+            return "redis-ha." + string.Concat(logClass.Name.Select((c, k) => char.IsUpper(c) ? (k > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
         if (i < 0) return logClass?.Namespace?.StartsWith("Akka", StringComparison.Ordinal) == true ? logClass.FullName ?? "akka" : "akka";
         var path = source[(i + marker.Length)..];
         var last = path.Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? path;

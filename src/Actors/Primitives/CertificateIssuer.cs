@@ -10,6 +10,24 @@ namespace RedisHaActors.Primitives;
 public static class CertificateIssuer
 {
     /// <summary>
+    /// How a chain is built: <paramref name="authority"/> as the only roots, nothing fetched (neither revocation nor the
+    /// issuers a certificate names by URL: a peer's certificate must not make this node dial out and wait), at the current
+    /// time. A new policy each call (a chain owns and changes its policy).
+    /// </summary>
+    /// <param name="authority">The trusted CA certificates.</param>
+    public static X509ChainPolicy Policy(X509Certificate2Collection authority)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.AddRange(authority);
+        return policy;
+    }
+
+    /// <summary>
     /// Null when <paramref name="certificate"/> chains to a certificate of <paramref name="authority"/> and is
     /// valid at <paramref name="utcNow"/>; otherwise why not, in a few words ("no certificate", "not issued by
     /// the set's CA: ...", "expired or not yet valid").
@@ -20,12 +38,8 @@ public static class CertificateIssuer
     public static string? Refusal(X509Certificate2? certificate, X509Certificate2Collection authority, DateTime utcNow)
     {
         if (certificate is null) return "no certificate";
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var chain = new X509Chain { ChainPolicy = Policy(authority) };
         chain.ChainPolicy.VerificationTime = utcNow;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
         if (chain.Build(certificate)) return null;
         var flags = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
         if ((flags & (X509ChainStatusFlags.NotTimeValid | X509ChainStatusFlags.NotTimeNested)) != 0 && (flags & X509ChainStatusFlags.UntrustedRoot) == 0

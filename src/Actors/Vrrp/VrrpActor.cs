@@ -42,8 +42,10 @@ public sealed class VrrpActor : ReceiveActor
     private readonly VrrpWireOptions _wire;
     private readonly IReadOnlyList<IPAddress> _destinations;
     private readonly IReadOnlyList<IPAddress> _addresses;
-    private readonly Dictionary<IPAddress, TimeSpan> _addressWarnings = new();
-    private readonly Dictionary<IPAddress, TimeSpan> _sourceWarnings = new();
+    // At most once a minute per source; the tables are bounded, so a flood of forged sources cannot grow them (beyond
+    // MaxWarnedSources recent sources, further ones are only counted).
+    private readonly LogGate<IPAddress> _addressWarnings = new(TimeSpan.FromMinutes(1), MaxWarnedSources);
+    private readonly LogGate<IPAddress> _sourceWarnings = new(TimeSpan.FromMinutes(1), MaxWarnedSources);
     private AdvertSources _sources;
     private long _advertsSent;
     private long _sendFailures;
@@ -279,25 +281,9 @@ public sealed class VrrpActor : ReceiveActor
     private void WarnUnknownSource(ReceivedAdvertisement packet)
     {
         // Not a configured or gossiped peer: a spoofer, or a peer whose address is not known yet.
-        if (!WarningDue(_sourceWarnings, packet.Source)) return;
+        if (!_sourceWarnings.Due(packet.Source, _clock.Now)) return;
         _log.Warning($"dropping VRRP adverts from {packet.Source} (vrid {_settings.VirtualRouterId}, priority {packet.Advertisement.Priority}): " +
                      $"not a known peer (accepting {_sources}); counted as unknown_source, logged once a minute per source");
-    }
-
-    /// <summary>At most once a minute per source; the table is bounded, so a flood of forged sources
-    /// cannot grow it (beyond <see cref="MaxWarnedSources"/> recent sources, further ones are only counted).</summary>
-    private bool WarningDue(Dictionary<IPAddress, TimeSpan> warned, IPAddress source)
-    {
-        var now = _clock.Now;
-        if (warned.TryGetValue(source, out var last) && now - last < TimeSpan.FromMinutes(1)) return false;
-        if (warned.Count >= MaxWarnedSources)
-        {
-            foreach (var old in warned.Where(kv => now - kv.Value >= TimeSpan.FromMinutes(1)).Select(kv => kv.Key).ToArray())
-                warned.Remove(old);
-            if (warned.Count >= MaxWarnedSources) return false;
-        }
-        warned[source] = now;
-        return true;
     }
 
     /// <summary>Sources remembered for the once-a-minute warnings, per kind.</summary>
@@ -307,7 +293,7 @@ public sealed class VrrpActor : ReceiveActor
     {
         // Another router on our VRID, or a peer with a different VIP list: both would run as
         // masters side by side, so say so loudly, but at most once a minute per source.
-        if (!WarningDue(_addressWarnings, packet.Source)) return;
+        if (!_addressWarnings.Due(packet.Source, _clock.Now)) return;
         _log.Warning($"dropping adverts from {packet.Source} (vrid {_settings.VirtualRouterId}, priority {packet.Advertisement.Priority}): " +
                      $"their addresses [{string.Join(", ", packet.Advertisement.Addresses)}] differ from ours [{string.Join(", ", _addresses)}]; " +
                      "fix the VIP lists or set redis-ha.vrrp.skip-check-adv-addr = on");

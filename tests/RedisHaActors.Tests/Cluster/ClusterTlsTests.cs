@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Remote.Transport.DotNetty;
 using RedisHaActors.Cluster;
 using RedisHaActors.Configuration;
 using RedisHaActors.Tests.Fakes;
@@ -23,6 +24,9 @@ public sealed class ClusterTlsTests : IDisposable
 
     /// <summary>How long a refused node keeps trying before the test looks: several of Akka's join retries (2 s).</summary>
     private static readonly TimeSpan RogueTries = TimeSpan.FromSeconds(7);
+
+    /// <summary>How long a node keeps dialing a failing peer: a few reopenings of the 1 s gate (cluster.conf).</summary>
+    private static readonly TimeSpan Dialing = TimeSpan.FromSeconds(4);
 
     private readonly TestCertificates _set = new("redis-ha set CA");
     private readonly TestCertificates _other = new("another CA");
@@ -69,6 +73,103 @@ public sealed class ClusterTlsTests : IDisposable
         Assert.False(a.WhenTerminated.IsCompleted);
     }
 
+    /// <summary>
+    /// Issue 12: the node dials something at a cluster address that fails the handshake (a voter's address taken by an
+    /// impostor with another CA's certificate, a voter with an expired certificate, a listener that closes at once or
+    /// answers in plain text). The dialing node refuses (or is refused), counts and logs it, and keeps running: the
+    /// failed handshake is a failed association (the address is gated and retried), never a stop of the actor system.
+    /// Afterwards a member of the set still joins it.
+    /// </summary>
+    [Theory]
+    [InlineData("another CA")]
+    [InlineData("expired")]
+    [InlineData("closes")]
+    [InlineData("plain text")]
+    public void A_node_whose_outbound_handshake_fails_keeps_running_and_still_forms_its_cluster(string peerKind)
+    {
+        using var peer = peerKind switch
+        {
+            "another CA" => new FakeClusterPeer(_other.Issue("n2")),
+            "expired" => new FakeClusterPeer(_set.Issue("n2", notAfter: DateTimeOffset.UtcNow.AddMinutes(-1))),
+            "closes" => new FakeClusterPeer(FakeClusterPeer.Behaviour.Close),
+            _ => new FakeClusterPeer(FakeClusterPeer.Behaviour.PlainText),
+        };
+        var (a, aTrust) = StartTls(_set.Trust, _set.Issue("n1"));
+        var target = new Address(ClusterTlsSettings.TlsProtocol, ClusterGuardSettings.SystemName, "127.0.0.1", peer.Port);
+        // A message to a gated address goes to dead letters: keep sending, so that every reopened gate is dialed again.
+        // (A plain message: an Identify from no sender makes Akka's dead letters throw, which stops its remoting.)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Dialing)
+        {
+            a.ActorSelection(new RootActorPath(target) / "system" / "probe").Tell("dial");
+            Thread.Sleep(200);
+        }
+        var stopped = CoordinatedShutdown.Get(a).ShutdownReason;
+        Assert.True(stopped is null, $"the node's actor system was stopped: {stopped} (exit code {stopped?.ExitCode})");
+        Assert.False(a.WhenTerminated.IsCompleted, "the node's actor system still runs");
+        Assert.True(peer.Connections >= 2, $"the node dialed the peer again after a failed handshake ({peer.Connections} connections)");
+        if (peerKind is "another CA" or "expired")
+            Assert.True(aTrust.Refused > 0, "the peer's certificate was refused and counted by the node that dialed it");
+
+        var first = AkkaCluster.Get(a);
+        first.Join(first.SelfAddress);
+        var (b, _) = StartTls(_set.Trust, _set.Issue("n3"));
+        AkkaCluster.Get(b).Join(first.SelfAddress);
+        AwaitUp(a, 2, "a member of the set joined the node after its failed handshakes");
+    }
+
+    /// <summary>
+    /// The wire stays Akka's: a node of the previous version (Akka's DotNetty transport with TLS, the same CA check as its
+    /// validator) and a node on <see cref="ClusterTlsTransport"/> form one cluster, whichever joins whom (a rolling upgrade).
+    /// </summary>
+    [Fact]
+    public void A_node_on_Akkas_own_TLS_transport_and_one_on_this_transport_form_a_cluster()
+    {
+        var (a, _) = StartTls(_set.Trust, _set.Issue("n1"));
+        var previous = new ClusterTrust(_set.Trust, _set.Issue("n2"));
+        var dotNetty = new DotNettySslSetup(previous.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+            validateCertificateHostname: false, customValidator: (c, ch, peer, e, log) => previous.Validate(c, ch, peer, e, log));
+        var config = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = on")
+            .WithFallback(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum), NodeFile()));
+        var b = Start(config, [dotNetty, new ClusterTrustSetup(previous)]);
+        Assert.Equal(ClusterTlsSettings.TlsProtocol, AkkaCluster.Get(b).SelfAddress.Protocol);
+        var first = AkkaCluster.Get(b);
+        first.Join(first.SelfAddress);
+        AkkaCluster.Get(a).Join(first.SelfAddress);
+        AwaitUp(a, 2, "the node on this transport joined the node on Akka's");
+        AwaitUp(b, 2, "the node on Akka's transport sees it Up");
+    }
+
+    /// <summary>
+    /// What the coordinator does when the cluster downs its node: the actor system stops and a new one starts in the same
+    /// process on the same port. The transport's shutdown releases the port and its connections, so the new incarnation
+    /// binds it at once and rejoins.
+    /// </summary>
+    [Fact]
+    public async Task A_node_restarted_in_process_binds_its_port_again_at_once_and_rejoins()
+    {
+        var (a, _) = StartTls(_set.Trust, _set.Issue("n1"));
+        var first = AkkaCluster.Get(a);
+        first.Join(first.SelfAddress);
+        var certificate = _set.Issue("n2");
+        var (b, _) = StartTls(_set.Trust, certificate);
+        var port = AkkaCluster.Get(b).SelfAddress.Port!.Value;
+        AkkaCluster.Get(b).Join(first.SelfAddress);
+        AwaitUp(a, 2, "n2 joined");
+
+        await b.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+        var (again, _) = StartTls(_set.Trust, certificate, port);
+        Assert.Equal(port, AkkaCluster.Get(again).SelfAddress.Port);
+        AkkaCluster.Get(again).Join(first.SelfAddress);
+        var clock = Stopwatch.StartNew();
+        while (!first.State.Members.Any(m => m.Address.Equals(AkkaCluster.Get(again).SelfAddress) && m.UniqueAddress.Uid == AkkaCluster.Get(again).SelfUniqueAddress.Uid
+                                             && m.Status == MemberStatus.Up))
+        {
+            if (clock.Elapsed > JoinWait) Assert.Fail($"the new incarnation did not become Up within {JoinWait.TotalSeconds} s; members {string.Join(", ", first.State.Members)}");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public void The_issuer_check_refuses_another_CA_and_an_expired_certificate_and_accepts_the_sets()
     {
@@ -80,11 +181,11 @@ public sealed class ClusterTlsTests : IDisposable
         Assert.Contains("expired", RedisHaActors.Primitives.CertificateIssuer.Refusal(expired, _set.Trust, now));
     }
 
-    private (ActorSystem System, ClusterTrust Trust) StartTls(X509Certificate2Collection authority, X509Certificate2 certificate)
+    private (ActorSystem System, ClusterTrust Trust) StartTls(X509Certificate2Collection authority, X509Certificate2 certificate, int port = 0)
     {
         var tls = new ClusterTlsSettings(true, "/ca.crt", "/node.crt", "/node.key");
         var trust = new ClusterTrust(authority, certificate);
-        var system = Start(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", 0, TwoVoterMode.Quorum, tls), NodeFile()), trust.Setups());
+        var system = Start(ClusterConfig.For(new ClusterGuardSettings([], "127.0.0.1", port, TwoVoterMode.Quorum, tls), NodeFile()), trust.Setups());
         return (system, trust);
     }
 
