@@ -23,12 +23,9 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 say() { echo "faults: $*" >&2; }
 die() { say "$*"; exit 2; }
-[[ $EUID -eq 0 ]] || die "needs root (network namespaces)"
 # shellcheck source=bench/packages.sh
 source "$ROOT/bench/packages.sh"
-ensure_packages || die "installing the lab's packages failed"
-command -v iptables >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables >/dev/null || die "apt-get install iptables failed"; }
-command -v dotnet >/dev/null || die "dotnet not found (install the .NET 10 SDK)"
+ensure_lab_test_host
 
 tests=(
     LeastPrivilegeLabTests.A_least_privilege_user

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Shared by bench/idle.sh and bench/takeover.sh (sourced; uses their say()): the Debian packages
-# the benches need, installed once.
+# Shared by the benches (sourced; uses their say() and die()): the Debian packages they need,
+# installed once, and what a bench that runs the lab tests needs besides.
 #
 # Packages (apt-get update at most once). A freshly installed package may start its daemon in the
 # root namespace: stop exactly that one (root netns, its service user), nothing else.
@@ -29,4 +29,11 @@ ensure_packages() {
     apt-get install -y -qq "${need[@]}" >/dev/null
     ((had_redis)) || stop_package_daemon redis-server redis
     ((had_ka)) || stop_package_daemon keepalived root
+}
+# For a bench that runs lab tests with dotnet test: root, the lab's packages, iptables, the SDK.
+ensure_lab_test_host() {
+    [[ $EUID -eq 0 ]] || die "needs root (network namespaces)"
+    ensure_packages || die "installing the lab's packages failed"
+    command -v iptables >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables >/dev/null || die "apt-get install iptables failed"; }
+    command -v dotnet >/dev/null || die "dotnet not found (install the .NET 10 SDK)"
 }

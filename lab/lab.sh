@@ -21,6 +21,10 @@ LAB_CLIENT_HOST=250
 LAB_VIP_DEFAULT=192.0.2.100
 LAB_REDIS_PORT=6379
 LAB_AKKA_PORT=4053
+# The Redis build the lab runs: LAB_REDIS_BIN is a directory holding redis-server and redis-cli
+# (another version, e.g. a Redis 6.2 build for bench/redis-versions.sh); unset, those on PATH.
+LAB_REDIS_SERVER=${LAB_REDIS_BIN:+$LAB_REDIS_BIN/}redis-server
+LAB_REDIS_CLI=${LAB_REDIS_BIN:+$LAB_REDIS_BIN/}redis-cli
 # Upper bound for one redis-cli call (redis-cli 7.0 has no connect/read timeout of its own;
 # against a SIGSTOPped server it would hang forever).
 LAB_CLI_TIMEOUT=${LAB_CLI_TIMEOUT:-5}
@@ -272,14 +276,14 @@ lab_redis_start() (
     addr="$LAB_NET.$i"
     pidf="$out/redis-n$i.pid"
     rm -f "$pidf"
-    ip netns exec "$ns" redis-server --port "$LAB_REDIS_PORT" --bind 0.0.0.0 \
+    ip netns exec "$ns" "$LAB_REDIS_SERVER" --port "$LAB_REDIS_PORT" --bind 0.0.0.0 \
         --save "" --appendonly no --protected-mode no \
         --daemonize yes --pidfile "$pidf" --logfile "$out/redis-n$i.log" --dir "$out/redis-n$i" \
         "$@"
     # 50 x (<= 1 s probe + 0.1 s), but also a 5 s wall-clock cap.
     local deadline=$((SECONDS + 5)) tries
     for ((tries = 0; tries < 50 && SECONDS <= deadline; tries++)); do
-        if [[ $(ip netns exec "$ns" timeout -k 1 1 redis-cli -h "$addr" -p "$LAB_REDIS_PORT" ping 2>/dev/null) =~ ^(PONG|NOAUTH) ]]; then
+        if [[ $(ip netns exec "$ns" timeout -k 1 1 "$LAB_REDIS_CLI" -h "$addr" -p "$LAB_REDIS_PORT" ping 2>/dev/null) =~ ^(PONG|NOAUTH) ]]; then
             exit 0
         fi
         sleep 0.1
@@ -342,7 +346,7 @@ lab_redis_cli() (
     local ns
     ns=$(lab_ns "${1:-}" "${2:-}")
     shift 2
-    ip netns exec "$ns" timeout -k 1 "$LAB_CLI_TIMEOUT" redis-cli -h 127.0.0.1 -p "$LAB_REDIS_PORT" "$@"
+    ip netns exec "$ns" timeout -k 1 "$LAB_CLI_TIMEOUT" "$LAB_REDIS_CLI" -h 127.0.0.1 -p "$LAB_REDIS_PORT" "$@"
 )
 
 # lab_vip_holders PREFIX N [VIP] : space-separated indexes of nodes whose eth0 holds VIP

@@ -61,7 +61,7 @@ public sealed record RestartWatch(ReplicationFacts? Last, string? HeldReason, Ti
         return (next, restarted, null);
     }
 
-    // run_id is new on every start. Redis before 7 gives no run_id here (one INFO section): a
+    // run_id is new on every start (INFO server, asked of 6.2 and 7.x alike). Without it: a
     // master with a new replication id and the offset gone back is a restart too (a promotion
     // keeps the offset; a replica's full resync from a master that was behind does not count).
     private static bool IsRestart(ReplicationFacts last, ReplicationFacts now) =>

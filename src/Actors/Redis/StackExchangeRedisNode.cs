@@ -53,10 +53,12 @@ public sealed class StackExchangeRedisNode : IRedisNode
             User = string.IsNullOrEmpty(user) ? null : user,
             Password = string.IsNullOrEmpty(password) ? null : password,
             // Never let the library pick a primary or follow topology on our behalf (nor ask for CLUSTER
-            // NODES/SLOTS, which a least-privilege user may not run).
+            // NODES/SLOTS, which a least-privilege user may not run, or SENTINEL, which a Redis does not know).
             TieBreaker = "",
             ConfigurationChannel = "",
-            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE", "PSUBSCRIBE", "CLUSTER" }, available: false),
+            CommandMap = ConnectCheckMap(ping: false),
+            // CLIENT SETINFO is Redis 7.2+; a 6.2 ACL user without it logs a denial on every connect.
+            SetClientLibrary = false,
         };
         if (tls is { Enabled: true }) UseTls(_options, tls);
     }
@@ -100,20 +102,60 @@ public sealed class StackExchangeRedisNode : IRedisNode
         return muxer.GetServer(_endPoint);
     }
 
+    // The commands the library may not send; ECHO too when its connect check is to be PING (it takes ECHO when it may).
+    private static CommandMap ConnectCheckMap(bool ping) =>
+        CommandMap.Create(new HashSet<string>(ping ? ["SUBSCRIBE", "PSUBSCRIBE", "CLUSTER", "SENTINEL", "ECHO"] : ["SUBSCRIBE", "PSUBSCRIBE", "CLUSTER", "SENTINEL"]),
+            available: false);
+
+    /// <summary>
+    /// The library drops a new connection whose connect check (ECHO, else PING) gets an error, and each is refused in
+    /// some state of a healthy Redis: ECHO by a Redis 6.2 replica without a link under replica-serve-stale-data no
+    /// (MASTERDOWN; a fenced Redis is one), PING by a Redis 7 one (MASTERDOWN) and by a master that cannot persist
+    /// (MISCONF). A connect refused so is made again with the other check. Returns whether it switched.
+    /// </summary>
+    /// <param name="failure">Why the probe failed (the library names the refused check in it).</param>
+    private async Task<bool> SwitchConnectCheckAsync(Exception failure)
+    {
+        var reason = failure + " " + _lastFailure?.Exception;
+        if (!reason.Contains("MASTERDOWN", StringComparison.Ordinal) && !reason.Contains("MISCONF", StringComparison.Ordinal)) return false;
+        await _connectLock.WaitAsync().ConfigureAwait(false);
+        ConnectionMultiplexer? refused;
+        try
+        {
+            _pingConnectCheck = !_pingConnectCheck;
+            _options.CommandMap = ConnectCheckMap(_pingConnectCheck);
+            (refused, _muxer, _lastFailure) = (_muxer, null, null);
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+        if (refused is not null) await refused.DisposeAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    private bool _pingConnectCheck;
+
     /// <inheritdoc />
     public async Task<RedisProbe> ProbeAsync(TimeSpan timeout)
     {
-        try
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
         {
-            return await ProbeCoreAsync().WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return await WithRefusal(RedisProbe.Failed($"no answer within {timeout.TotalMilliseconds:0} ms")).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            return await WithRefusal(RedisProbe.Failed(Describe(e, _lastFailure))).ConfigureAwait(false);
+            try
+            {
+                var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                return await ProbeCoreAsync().WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return await WithRefusal(RedisProbe.Failed($"no answer within {timeout.TotalMilliseconds:0} ms")).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                if (attempt == 0 && await SwitchConnectCheckAsync(e).ConfigureAwait(false)) continue;
+                return await WithRefusal(RedisProbe.Failed(Describe(e, _lastFailure))).ConfigureAwait(false);
+            }
         }
     }
 

@@ -22,10 +22,10 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     internal static void StartWitness(NamespaceLab lab) =>
         lab.StartNode(3, priority: 100, preempt: true, extra: lab.ClusterHocon(3, voters: 3, witness: true));
 
-    internal static void BootTrio(NamespaceLab lab)
+    internal static void BootTrio(NamespaceLab lab, params string[] redisArgs)
     {
-        lab.StartRedis(1);
-        lab.StartRedis(2);
+        lab.StartRedis(1, redisArgs);
+        lab.StartRedis(2, redisArgs);
         StartData(lab, 1, 200);
         StartData(lab, 2, 190);
         StartWitness(lab);
@@ -357,14 +357,16 @@ public sealed class ClusterLabTests(ITestOutputHelper output)
     [Fact]
     public void A_master_Redis_restarted_empty_within_the_fall_window_never_wipes_its_replica()
     {
+        // Diskless sync (Redis 7's default; README's requirement on 6.2): see FailoverLabTests' guard-off twin.
+        string[] redisArgs = ["--repl-diskless-sync", "yes"];
         using var lab = new NamespaceLab(3, output);
-        BootTrio(lab);
+        BootTrio(lab, redisArgs);
         lab.WaitUntil(() => lab.NodeLog(1).Contains("min-replicas-to-write 1", StringComparison.Ordinal), Limit, "replica online");
         WriteKeys(lab, 1, 30);
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "replicated");
 
         // Restarted at once, without persistence: empty and master again, faster than the check's fall window.
-        LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit);
+        LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit, redisArgs);
         Assert.Contains("restarted: run_id", lab.NodeLog(1));
     }
 

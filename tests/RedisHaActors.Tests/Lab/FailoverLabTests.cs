@@ -114,16 +114,18 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
     [InlineData(500, 5)] // the longest check interval README promises this for
     public void A_master_Redis_restarted_empty_within_the_fall_window_is_noticed_by_run_id_and_its_replica_keeps_every_key(int checkMs, int syncDelay)
     {
-        // No cluster guard: nothing but the monitor's run_id check protects the replica here.
+        // No cluster guard: nothing but the monitor's run_id check protects the replica here. Diskless sync is
+        // Redis 7's default and README's requirement on 6.2 (whose default, a sync from disk, hands the replica the
+        // empty copy within a second, before any check can fence it).
+        string[] redisArgs = ["--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", syncDelay.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         using var lab = new NamespaceLab(output: output);
-        BootPair(lab, preempt1: false, preempt2: false, $"redis-ha.redis.check {{ interval = {checkMs}ms, timeout = 200ms }}",
-            "--repl-diskless-sync-delay", syncDelay.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        BootPair(lab, preempt1: false, preempt2: false, $"redis-ha.redis.check {{ interval = {checkMs}ms, timeout = 200ms }}", redisArgs);
         for (var i = 0; i < 30; i++) Assert.Equal("OK", lab.WriteThroughVip($"k{i}", "v"));
         lab.WaitUntil(() => lab.RedisCli(2, "dbsize").Trim() == "30", Limit, "n2 has all 30 keys");
 
         // Killed and started again at once, without persistence: empty and a master again,
         // faster than the check's fall window (2 checks).
-        LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit);
+        LabScenarios.RestartMasterRedisEmpty(lab, 30, Limit, redisArgs);
         var log1 = lab.NodeLog(1);
         // Noticed on the first check that answered. "restarted empty" (the hold) follows unless
         // the restart outlasted the fall window, when the failed checks had made n1 yield already.
@@ -364,7 +366,7 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         using var lab = new NamespaceLab(output: output);
         try
         {
-            BootSyncedPair(lab, "--enable-debug-command", "yes");
+            BootSyncedPair(lab, LabBinaries.EnableDebugCommand);
             using var writer = VipWriter.Start(lab);
             Thread.Sleep(1000);
 
@@ -410,14 +412,14 @@ public sealed class FailoverLabTests(ITestOutputHelper output)
         var extra = $"redis-ha.vrrp.failover-damping = {damping}";
         if (guard)
         {
-            lab.StartRedis(1, "--enable-debug-command", "yes");
-            lab.StartRedis(2, "--enable-debug-command", "yes");
+            lab.StartRedis(1, LabBinaries.EnableDebugCommand);
+            lab.StartRedis(2, LabBinaries.EnableDebugCommand);
             lab.StartNode(1, 200, preempt: true, extra: extra + "\n" + lab.ClusterHocon(1, voters: 3, witness: false));
             lab.StartNode(3, priority: 100, preempt: true, extra: lab.ClusterHocon(3, voters: 3, witness: true));
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master", Limit, "n1 holds the VIP over the master Redis");
             lab.StartNode(2, 190, preempt: true, extra: extra + "\n" + lab.ClusterHocon(2, voters: 3, witness: false));
         }
-        else BootPair(lab, preempt1: true, preempt2: true, extra, "--enable-debug-command", "yes");
+        else BootPair(lab, preempt1: true, preempt2: true, extra, LabBinaries.EnableDebugCommand);
         lab.WaitUntil(() => lab.RedisCli(2, "info", "replication").Contains("master_link_status:up"), Limit, "n2's first sync from n1");
         using var writer = VipWriter.Start(lab);
         Thread.Sleep(1000);

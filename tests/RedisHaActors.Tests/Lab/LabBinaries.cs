@@ -9,6 +9,30 @@ public static class LabBinaries
     /// <summary>The built redis-ha.dll; throws when it is not built.</summary>
     public static string CoordinatorDll() => Built("src/Coordinator", "redis-ha.dll");
 
+    /// <summary>
+    /// The redis-server the lab and the loopback tests start: <c>$LAB_REDIS_BIN/redis-server</c> when
+    /// <c>LAB_REDIS_BIN</c> names the directory of another Redis build (bench/redis-versions.sh runs the lab against
+    /// Redis 6.2 so), else the one on PATH. lab/lab.sh reads the same variable for the Redis it starts.
+    /// </summary>
+    public static string RedisServer { get; } = RedisTool("redis-server");
+
+    /// <summary>The redis-cli that goes with <see cref="RedisServer"/>.</summary>
+    public static string RedisCli { get; } = RedisTool("redis-cli");
+
+    /// <summary>The first line of <c>redis-server --version</c> of <see cref="RedisServer"/>, e.g. "Redis server v=6.2.16 ...".</summary>
+    public static string RedisVersion => LazyVersion.Value;
+
+    private static readonly Lazy<string> LazyVersion = new(() => NamespaceLab.Run(RedisServer, ["--version"]).Split('\n')[0].Trim());
+
+    /// <summary>
+    /// redis-server arguments that allow DEBUG (SLEEP, the lab's hang): Redis 7 refuses it unless enabled, Redis 6.2
+    /// always allows it and knows no such option (it would not start with it).
+    /// </summary>
+    public static string[] EnableDebugCommand => RedisVersion.Contains(" v=6.", StringComparison.Ordinal) ? [] : ["--enable-debug-command", "yes"];
+
+    private static string RedisTool(string name) =>
+        Environment.GetEnvironmentVariable("LAB_REDIS_BIN") is { Length: > 0 } dir ? Path.Combine(dir, name) : name;
+
     /// <summary>The built labwriter.dll (lab/writer); throws when it is not built.</summary>
     public static string WriterDll() => Built("lab/writer", "labwriter.dll");
 

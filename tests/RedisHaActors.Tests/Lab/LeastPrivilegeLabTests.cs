@@ -13,7 +13,8 @@ namespace RedisHaActors.Tests.Lab;
 /// (its Redis is re-pointed with REPLICAOF even when CONFIG is refused).
 /// Replication has its own user, set in redis.conf by the operator (masteruser/masterauth). The
 /// default user stays open so that the lab's writer and redis-cli need no password.
-/// Only Redis 7.0 is tested: Debian 12 ships no 6.2.
+/// The rules are Redis 6.2 and 7.x syntax (they add subcommands, never remove one: 6.2 cannot); CI runs Debian 12's
+/// 7.0, bench/redis-versions.sh another build (6.2).
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class LeastPrivilegeLabTests(ITestOutputHelper output)

@@ -17,7 +17,7 @@ public sealed partial class NamespaceLab
     {
         try
         {
-            return Run("ip", ["netns", "exec", ClientNs, "timeout", "2", "redis-cli", "-h", LabConfig.Vip, "SET", key, value], TimeSpan.FromSeconds(5), check: false).Trim();
+            return Run("ip", ["netns", "exec", ClientNs, "timeout", "2", LabBinaries.RedisCli, "-h", LabConfig.Vip, "SET", key, value], TimeSpan.FromSeconds(5), check: false).Trim();
         }
         catch (TimeoutException)
         {

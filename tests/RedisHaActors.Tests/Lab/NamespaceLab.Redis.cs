@@ -14,7 +14,7 @@ public sealed partial class NamespaceLab
     public void StartExtraReplica(int node, int port)
     {
         var dir = Directory.CreateDirectory(Path.Combine(OutDir, $"redis-n{node}-{port}")).FullName;
-        Run("ip", ["netns", "exec", Ns(node), "redis-server", "--port", port.ToString(), "--bind", "0.0.0.0",
+        Run("ip", ["netns", "exec", Ns(node), LabBinaries.RedisServer, "--port", port.ToString(), "--bind", "0.0.0.0",
             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "yes",
             "--dir", dir, "--logfile", Path.Combine(dir, "redis.log"), "--replicaof", $"192.0.2.{node}", "6379"]);
     }

@@ -38,6 +38,8 @@ public sealed partial class NamespaceLab : IDisposable
         try
         {
             Lab("lab_up", Prefix, nodes.ToString());
+            // Which Redis ran (LAB_REDIS_BIN picks another build): a result is that version's.
+            _output?.WriteLine($"lab {Prefix}: {LabBinaries.RedisVersion}");
         }
         catch
         {

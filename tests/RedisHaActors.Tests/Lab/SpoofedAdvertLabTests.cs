@@ -38,10 +38,10 @@ public sealed class SpoofedAdvertLabTests(ITestOutputHelper output)
         // The spoofer's listener: a Redis master with a key on 192.0.2.250:6379 that logs every accepted connection.
         var spoofLog = Path.Combine(lab.OutDir, "spoofer-redis.log");
         var spoofDir = Directory.CreateDirectory(Path.Combine(lab.OutDir, "spoofer-redis")).FullName;
-        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "redis-server", "--port", "6379", "--bind", Spoofer.ToString(),
+        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", LabBinaries.RedisServer, "--port", "6379", "--bind", Spoofer.ToString(),
             "--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "yes", "--loglevel", "verbose",
             "--dir", spoofDir, "--logfile", spoofLog]);
-        lab.WaitUntil(() => NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "redis-cli", "-h", Spoofer.ToString(), "set", "stolen", "1"],
+        lab.WaitUntil(() => NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", LabBinaries.RedisCli, "-h", Spoofer.ToString(), "set", "stolen", "1"],
             check: false).Trim() == "OK", TimeSpan.FromSeconds(10), "the spoofer's Redis answers");
 
         lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]), TimeSpan.FromSeconds(30), "n1 holds the VIP");

@@ -38,7 +38,7 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
                 Directory.CreateDirectory(disk);
                 NamespaceLab.Run("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", disk]);
                 mounted = true;
-                lab.StartRedis(1, "--dir", disk, "--save", "1 1", "--stop-writes-on-bgsave-error", "yes");
+                lab.StartRedis(1, "--dir", disk, "--save", "1", "1", "--stop-writes-on-bgsave-error", "yes");
             }
             else lab.StartRedis(1);
             lab.StartRedis(2);
@@ -206,6 +206,6 @@ public sealed class WritePathLabTests(ITestOutputHelper output)
     }
 
     private static string ReadThroughVip(NamespaceLab lab, string key) =>
-        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "timeout", "2", "redis-cli", "-h", LabConfig.Vip, "GET", key],
+        NamespaceLab.Run("ip", ["netns", "exec", lab.Prefix + "c", "timeout", "2", LabBinaries.RedisCli, "-h", LabConfig.Vip, "GET", key],
             TimeSpan.FromSeconds(5), check: false).Trim();
 }

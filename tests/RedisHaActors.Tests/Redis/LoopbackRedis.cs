@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using RedisHaActors.Tests.Lab;
 
 namespace RedisHaActors.Tests.Redis;
 
@@ -19,7 +20,7 @@ public sealed class LoopbackRedis : IDisposable
     {
         Port = port;
         _dir = Directory.CreateTempSubdirectory("redis-ha-test-").FullName;
-        var psi = new ProcessStartInfo("redis-server") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(LabBinaries.RedisServer) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _dir, "--daemonize", "no" })
             psi.ArgumentList.Add(a);
         foreach (var a in extra) psi.ArgumentList.Add(a);
@@ -58,7 +59,7 @@ public sealed class LoopbackRedis : IDisposable
     /// <summary>Runs redis-cli against this server (with <paramref name="auth"/> if given).</summary>
     public string Cli(string? auth, params string[] args)
     {
-        var psi = new ProcessStartInfo("redis-cli") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(LabBinaries.RedisCli) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-p", Port.ToString() }) psi.ArgumentList.Add(a);
         if (auth is not null) { psi.ArgumentList.Add("--no-auth-warning"); psi.ArgumentList.Add("-a"); psi.ArgumentList.Add(auth); }
         foreach (var a in args) psi.ArgumentList.Add(a);
