@@ -43,7 +43,7 @@ public sealed class LineageLabTests(ITestOutputHelper output)
     [
         "--appendonly", "yes", "--appendfsync", "always",
         .. fenced ? (string[])["--replicaof", LocalFence.Host, LocalFence.Port.ToString(CultureInfo.InvariantCulture)] : [],
-        "--enable-debug-command", "local",
+        .. LabBinaries.EnableDebugCommand,
         "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", syncDelaySeconds.ToString(CultureInfo.InvariantCulture),
     ];
 
