@@ -369,5 +369,5 @@ public sealed class ClusterGuardActor : ReceiveActor, IWithTimers
         _members.Values.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal)
             .Select(m => $"{m.Address} {m.Status.ToString().ToLowerInvariant()}{(_unreachable.Contains(m.Address) ? " unreachable" : "")}")
             .ToArray(),
-        _peers, new Dictionary<GossipDrop, long>(_gossipDrops), _trust?.Refused);
+        _peers, new Dictionary<GossipDrop, long>(_gossipDrops), _trust?.Refused, _trust?.HandshakesFailed);
 }

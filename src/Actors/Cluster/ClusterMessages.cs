@@ -39,5 +39,7 @@ public sealed record GetGuardStatus
 /// <param name="Peers">Gossiped peers.</param>
 /// <param name="GossipDrops">Gossiped entries dropped since start by reason (<see cref="GossipCheck"/>); null from an older node.</param>
 /// <param name="TlsRefused">Peer certificates refused since start (<see cref="ClusterTrust"/>); null when TLS is off.</param>
+/// <param name="TlsHandshakesFailed">Other failed TLS handshakes since start (<see cref="ClusterTrust.HandshakesFailed"/>: no
+/// certificate, plain TCP, ours refused, closed, timed out); null when TLS is off.</param>
 public sealed record GuardStatus(bool Enabled, QuorumView Quorum, string SelfAddress, IReadOnlyList<string> Members, IReadOnlyList<PeerView> Peers,
-    IReadOnlyDictionary<GossipDrop, long>? GossipDrops = null, long? TlsRefused = null);
+    IReadOnlyDictionary<GossipDrop, long>? GossipDrops = null, long? TlsRefused = null, long? TlsHandshakesFailed = null);

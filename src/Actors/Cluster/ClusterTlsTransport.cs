@@ -263,7 +263,11 @@ public sealed class ClusterTlsTransport : Transport
             var why = Describe(e, deadline.IsCancellationRequested && !_stopping.IsCancellationRequested
                 ? targetHost is null ? $"{_settings.InboundHandshakeTimeout.TotalSeconds} s" : $"connection-timeout ({_settings.ConnectionTimeout.TotalSeconds} s, with the connect)"
                 : null);
-            if (!_stopping.IsCancellationRequested) _trust.HandshakeFailed(peer, outbound: targetHost is not null, why, _log);
+            if (_stopping.IsCancellationRequested) return (null, why);
+            // A peer that dialed and closed before finishing (the set's own nodes do so while the cluster forms, a port
+            // scanner too) is not a failed handshake: nothing was refused. Anything else it sent is one.
+            if (targetHost is null && ClosedByPeer(e)) _trust.HandshakeAbandoned(peer, _log);
+            else _trust.HandshakeFailed(peer, outbound: targetHost is not null, why, _log);
             return (null, why);
         }
         catch (Exception e)
@@ -333,6 +337,10 @@ public sealed class ClusterTlsTransport : Transport
             chain, peer, errors, _log);
 
     /// <summary>What a failed handshake throws: refused or broken by the peer, not TLS, closed, timed out, or cut by shutdown.</summary>
+    /// <summary>The peer closed the connection during the handshake (SslStream's "unexpected EOF or 0 bytes"), no error of its own.</summary>
+    private static bool ClosedByPeer(Exception e) =>
+        e is IOException { InnerException: null } io && io.Message.Contains("EOF", StringComparison.Ordinal);
+
     private static bool IsHandshakeFailure(Exception e) =>
         e is AuthenticationException or IOException or SocketException or OperationCanceledException or ObjectDisposedException;
 

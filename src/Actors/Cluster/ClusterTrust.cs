@@ -26,6 +26,7 @@ public sealed class ClusterTrust
     private readonly X509Certificate2Collection _authority;
     private readonly LogGate<string> _logged = new(LogEvery, MaxRemembered);
     private long _refused;
+    private long _handshakesFailed;
 
     /// <summary>Loads the CA and this node's certificate named by <paramref name="settings"/> (TLS on).</summary>
     /// <exception cref="System.Security.Cryptography.CryptographicException">A file does not parse (check-config says which).</exception>
@@ -47,6 +48,10 @@ public sealed class ClusterTrust
 
     /// <summary>Peer certificates refused since start.</summary>
     public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Handshakes that failed since start for another reason than a refused certificate (<see cref="HandshakeFailed"/>):
+    /// a peer without a certificate, speaking plain TCP, refusing ours, closing or timing out.</summary>
+    public long HandshakesFailed => Interlocked.Read(ref _handshakesFailed);
 
     /// <summary>
     /// The transport's validation callback: true when <paramref name="certificate"/> was issued by the set's CA. The
@@ -73,8 +78,8 @@ public sealed class ClusterTrust
 
     /// <summary>
     /// A handshake that failed for another reason than <see cref="Validate"/>'s refusal (the peer refused this node's
-    /// certificate, spoke no TLS, closed or timed out): logged at most once a minute per peer host, not counted as a
-    /// refused certificate. The connection is dropped and, when this node dialed, the address is retried later.
+    /// certificate, spoke no TLS, closed or timed out): counted in <see cref="HandshakesFailed"/> and logged at most once a
+    /// minute per peer host, not counted as a refused certificate. The connection is dropped and, when this node dialed, the address is retried later.
     /// </summary>
     /// <param name="remotePeer">The peer ("akka.ssl.tcp://redis-ha@192.0.2.9:4053" or "192.0.2.9:41234").</param>
     /// <param name="outbound">Whether this node dialed.</param>
@@ -82,10 +87,21 @@ public sealed class ClusterTrust
     /// <param name="log">Where the line goes.</param>
     public void HandshakeFailed(string remotePeer, bool outbound, string reason, ILoggingAdapter log)
     {
+        var count = Interlocked.Increment(ref _handshakesFailed);
         if (_logged.Due(HostOf(remotePeer)))
-            log.Warning("cluster TLS: handshake {0} {1} failed: {2}; the connection is dropped, nothing else changes; logged once a minute per host",
-                outbound ? "to" : "from", remotePeer, reason);
+            log.Warning("cluster TLS: handshake {0} {1} failed: {2}; the connection is dropped, nothing else changes; " +
+                        "counted as cluster handshakes failed ({3} so far), logged once a minute per host",
+                outbound ? "to" : "from", remotePeer, reason, count);
     }
+
+    /// <summary>
+    /// A peer that dialed this node and closed the connection during the handshake, sending no error (the set's own nodes
+    /// do so while the cluster forms): neither refused nor failed; logged at debug level only.
+    /// </summary>
+    /// <param name="remotePeer">The peer ("192.0.2.9:41234").</param>
+    /// <param name="log">Where the line goes.</param>
+    public void HandshakeAbandoned(string remotePeer, ILoggingAdapter log) =>
+        log.Debug("cluster TLS: {0} closed the connection during the handshake", remotePeer);
 
     /// <summary>
     /// The setup that turns TLS on in the actor system: <see cref="ClusterTrustSetup"/>, which carries this trust to the

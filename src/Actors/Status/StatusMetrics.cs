@@ -13,7 +13,7 @@ namespace RedisHaActors.Status;
 /// <c>redis_ha_vrrp_drops_total{reason}</c>, <c>redis_ha_vrrp_transitions_total{to}</c>,
 /// <c>redis_ha_redis_healthy</c>, <c>redis_ha_redis_role</c> (0 unknown, 1 master, 2 replica),
 /// <c>redis_ha_redis_master_repl_offset</c> (bytes), <c>redis_ha_cluster_gossip_dropped_total{reason}</c>,
-/// <c>redis_ha_cluster_tls_refused_total</c>, <c>redis_ha_paused</c> (maintenance mode), <c>redis_ha_config_pending_restart</c>
+/// <c>redis_ha_cluster_tls_refused_total</c>, <c>redis_ha_cluster_tls_handshakes_failed_total</c>, <c>redis_ha_paused</c> (maintenance mode), <c>redis_ha_config_pending_restart</c>
 /// (changed keys that need a restart). Thread-safe.
 /// </summary>
 public sealed class StatusMetrics
@@ -34,6 +34,7 @@ public sealed class StatusMetrics
     private readonly Gauge _masterReplOffset;
     private readonly Counter _gossipDropped;
     private readonly Counter _tlsRefused;
+    private readonly Counter _tlsHandshakesFailed;
     private readonly Gauge _paused;
     private readonly Gauge _pendingRestart;
 
@@ -54,6 +55,8 @@ public sealed class StatusMetrics
         _gossipDropped = f.CreateCounter("redis_ha_cluster_gossip_dropped_total",
             "Gossiped peer entries dropped (not a configured voter's, another node's name, a value out of range, malformed), by reason.", "reason");
         _tlsRefused = f.CreateCounter("redis_ha_cluster_tls_refused_total", "Cluster connections refused for a certificate not issued by the set's CA.");
+        _tlsHandshakesFailed = f.CreateCounter("redis_ha_cluster_tls_handshakes_failed_total",
+            "Cluster TLS handshakes failed for another reason: no certificate, plain TCP, ours refused, closed or timed out.");
         _paused = f.CreateGauge("redis_ha_paused", "1 while the set is paused (maintenance mode: no failover, no role change), as this node knows it.");
         _pendingRestart = f.CreateGauge("redis_ha_config_pending_restart", "Keys of the node file changed since start that need a restart (0 after a reload applied everything).");
         // Publish every series from the first scrape, so rate() and alerts see a 0 before the first event.
@@ -89,6 +92,7 @@ public sealed class StatusMetrics
         {
             foreach (var (reason, count) in c.GossipDrops ?? new Dictionary<Cluster.GossipDrop, long>()) _gossipDropped.WithLabels(Label(reason)).IncTo(count);
             if (c.TlsRefused is { } refused) _tlsRefused.IncTo(refused);
+            if (c.TlsHandshakesFailed is { } failed) _tlsHandshakesFailed.IncTo(failed);
         }
     }
 

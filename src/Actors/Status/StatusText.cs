@@ -92,8 +92,9 @@ public static class StatusText
         b.Append(CultureInfo.InvariantCulture, $"cluster: {(c.Quorum.HasQuorum ? "quorum" : "NO QUORUM")} ({c.Quorum.Cause})\n");
         var dropped = (c.GossipDrops ?? new Dictionary<GossipDrop, long>()).Where(d => d.Value > 0)
             .Select(d => string.Create(CultureInfo.InvariantCulture, $"{d.Value} {Lower(d.Key)}")).ToArray();
-        if (dropped.Length > 0 || c.TlsRefused > 0)
-            b.Append(CultureInfo.InvariantCulture, $"refused: tls {c.TlsRefused ?? 0}; gossip dropped: {(dropped.Length == 0 ? "none" : string.Join(", ", dropped))}\n");
+        if (dropped.Length > 0 || c.TlsRefused > 0 || c.TlsHandshakesFailed > 0)
+            b.Append(CultureInfo.InvariantCulture, $"refused: tls {c.TlsRefused ?? 0}; tls handshakes failed {c.TlsHandshakesFailed ?? 0}; " +
+                                                   $"gossip dropped: {(dropped.Length == 0 ? "none" : string.Join(", ", dropped))}\n");
         foreach (var p in c.Peers)
         {
             var st = p.State;

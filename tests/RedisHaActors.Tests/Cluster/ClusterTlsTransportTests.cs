@@ -117,6 +117,49 @@ public sealed class ClusterTlsTransportTests : IDisposable
     }
 
     /// <summary>
+    /// Issue 12: a host that speaks plain TCP to the cluster port, and one that speaks TLS without a certificate, are
+    /// not only dropped but counted, each once: the first as a failed handshake (<see cref="ClusterTrust.HandshakesFailed"/>),
+    /// the second as a refused certificate ("no certificate", <see cref="ClusterTrust.Refused"/>), in status and metrics. One
+    /// that connects and closes without a word is neither.
+    /// </summary>
+    [Fact]
+    public async Task A_plain_TCP_peer_and_a_TLS_peer_without_a_certificate_are_each_counted()
+    {
+        var node = await Listening(_set.Issue("n1"));
+        // A peer that connects and closes at once (the set's own nodes do so while the cluster forms) is not counted.
+        using (var scan = new TcpClient())
+            await scan.ConnectAsync(IPAddress.Loopback, node.Address!.Port!.Value);
+        using (var plain = new TcpClient())
+        {
+            await plain.ConnectAsync(IPAddress.Loopback, node.Address!.Port!.Value);
+            await plain.GetStream().WriteAsync("GET / HTTP/1.0\r\n\r\n"u8.ToArray());
+            Assert.True(await ClosedByPeer(plain.Client, TimeSpan.FromSeconds(6)), "the plain-TCP connection was dropped");
+        }
+        await Eventually(() => node.Trust.HandshakesFailed == 1 ? "" : null, "the plain-TCP attempt counted");
+
+        using (var anonymous = new TcpClient())
+        {
+            await anonymous.ConnectAsync(IPAddress.Loopback, node.Address!.Port!.Value);
+            await using var tls = new SslStream(anonymous.GetStream());
+            try
+            {
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = "n1", RemoteCertificateValidationCallback = (_, _, _, _) => true,
+                }).WaitAsync(TimeSpan.FromSeconds(6));
+                Assert.Equal(0, await tls.ReadAsync(new byte[1]).AsTask().WaitAsync(TimeSpan.FromSeconds(6)));
+            }
+            catch (Exception e) when (e is AuthenticationException or IOException)
+            {
+                // Refused during the handshake (TLS 1.2) rather than after it (TLS 1.3): as good.
+            }
+        }
+        await Eventually(() => node.Trust.Refused == 1 ? "" : null, "the certificate-less attempt counted");
+        Assert.Equal(1, node.Trust.HandshakesFailed);
+        Assert.Equal(1, node.Lines("counted as cluster handshakes failed")); // then quiet for this host for a minute
+    }
+
+    /// <summary>
     /// A handshake that throws what no handshake should (here this node's own check: its CA certificate was disposed, a
     /// programming error) drops the connection at once in either direction: the dialing peer is not left waiting, the
     /// association fails as any failed handshake does, and the fault is logged as an error.

@@ -50,6 +50,11 @@ public sealed class RogueNodeLabTests(ITestOutputHelper output)
             var refused = new[] { 1, 2, 3 }.Select(n => (Node: n, Refused: TlsRefused(lab, n))).ToArray();
             output.WriteLine("tls refused per voter: " + string.Join(", ", refused.Select(r => $"n{r.Node} {r.Refused}")));
             Assert.True(refused.Sum(r => r.Refused) > 0, "the other CA's certificate was refused and counted");
+            // The plain-TCP rogue's attempts: failed handshakes, counted as such.
+            var failed = new[] { 1, 2, 3 }.Select(n => Status(lab, n).GetProperty("cluster").GetProperty("tlsHandshakesFailed").GetInt64()).ToArray();
+            output.WriteLine("tls handshakes failed per voter: " + string.Join(", ", failed.Select((f, i) => $"n{i + 1} {f}")));
+            Assert.True(failed.Sum() > 0, "the plain-TCP rogue's attempts were counted as failed handshakes");
+            Assert.Contains("counted as cluster handshakes failed", lab.NodeLog(1) + lab.NodeLog(2) + lab.NodeLog(3));
             Assert.Contains("cluster TLS: refused", lab.NodeLog(1) + lab.NodeLog(2) + lab.NodeLog(3));
             foreach (var n in new[] { 1, 4, 5 })
                 foreach (var line in lab.NodeLog(n).Split('\n').Where(l => l.Contains("192.0.2.4", StringComparison.Ordinal) || l.Contains("192.0.2.5", StringComparison.Ordinal)
