@@ -36,7 +36,9 @@ public static class StatusText
             b.Append(CultureInfo.InvariantCulture,
                 $"        priority {v.Priority} (configured {s.ConfiguredPriority}), {(v.Eligible ? "eligible" : "not eligible")}; " +
                 $"vip {string.Join(",", s.VirtualAddresses)} {(v.State == VrrpState.Master ? "held" : "not held")}\n");
-            if (v.IneligibleCause is { Length: > 0 } why) b.Append(CultureInfo.InvariantCulture, $"        {why}\n");
+            // A data rule has its own line below ("data:"): said once.
+            if (v.IneligibleCause is { Length: > 0 } why && why != $"not eligible: {s.DataRefusal}")
+                b.Append(CultureInfo.InvariantCulture, $"        {why}\n");
             var drops = v.Drops.Where(d => d.Value > 0).OrderBy(d => d.Key).Select(d => $"{StatusMetrics.Label(d.Key)} {d.Value}").ToArray();
             b.Append(CultureInfo.InvariantCulture, $"        adverts sent {v.AdvertsSent}; drops: {(drops.Length == 0 ? "none" : string.Join(", ", drops))}" +
                 $"{(v.VipFailures > 0 ? $"; VIP operations FAILED {v.VipFailures}" : "")}\n");
