@@ -58,5 +58,24 @@ passed=${passed:-0}; failed=${failed:-0}
 notrun=$(( ${total:-0} - ${executed:-0} ))
 [ "$notrun" -gt 0 ] && failed=$(( failed + notrun ))
 [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+# The failed tests again, each with the start of its message, so that the end of the log (all a CI
+# summary may keep) says which test failed and why.
+if [ "$failed" -gt 0 ]; then
+    echo "failed tests:"
+    awk '
+        /<UnitTestResult / && /outcome="Failed"/ {
+            name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+            print "  " name; inmsg = 0; left = 4; want = 1; next
+        }
+        want && /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
+        want && inmsg {
+            done = sub(/<\/Message>.*/, "")
+            if (left-- > 0 && length($0) > 0) print "    " substr($0, 1, 300)
+            if (done) { inmsg = 0; want = 0 }
+        }
+        /<\/UnitTestResult>/ { want = 0; inmsg = 0 }
+    ' "$trx" | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+    [ "$notrun" -gt 0 ] && echo "  ($notrun tests did not run: the test host stopped early)"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
