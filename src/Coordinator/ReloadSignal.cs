@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RedisHaActors.Control;
 using RedisHaActors.Coordinator.Systemd;
 using RedisHaActors.Hosting;
+using RedisHaActors.Primitives;
 
 namespace RedisHaActors.Coordinator;
 
@@ -18,14 +19,21 @@ internal static class ReloadSignal
     /// <summary>Longest wait for the node's answer.</summary>
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Handles SIGHUP until the returned registration is disposed.</summary>
-    public static PosixSignalRegistration Register(ActorRegistry registry, SdNotify notify, ILogger log) =>
-        PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+    /// <summary>Handles SIGHUP until the returned registration is disposed; a SIGHUP ignored by the parent (nohup) is
+    /// taken back first, and said, since a reload signal would otherwise be dropped without a trace.</summary>
+    public static PosixSignalRegistration Register(ActorRegistry registry, SdNotify notify, ILogger log)
+    {
+        var wasIgnored = HangupDisposition.RestoreIfIgnored();
+        var registration = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             // Not the runtime's default (terminate): a reload.
             context.Cancel = true;
             _ = ReloadAsync(registry, notify, log);
         });
+        if (wasIgnored)
+            log.LogInformation("SIGHUP was ignored by the process that started this node (nohup?); it reloads the configuration here, as under systemd");
+        return registration;
+    }
 
     private static async Task ReloadAsync(ActorRegistry registry, SdNotify notify, ILogger log)
     {

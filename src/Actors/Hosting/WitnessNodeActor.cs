@@ -33,7 +33,13 @@ public sealed class WitnessNodeActor : ReceiveActor
         Receive<QuorumChanged>(_ => { });
         Receive<PeersChanged>(_ => { });
         Receive<MaintenanceChanged>(m => (_maintenance, _maintenanceKnown) = (m.State, true));
-        Receive<Control.Reload>(_ => Sender.Tell(new Control.ControlResult(false, "reload refused: a witness applies no key at runtime; restart it to apply a changed file")));
+        Receive<Control.Reload>(_ =>
+        {
+            // Said in the log too: a SIGHUP's sender sees no reply.
+            const string refused = "reload refused: a witness applies no key at runtime; restart it to apply a changed file";
+            _log.Warning(refused);
+            Sender.Tell(new Control.ControlResult(false, refused));
+        });
         Receive<GetNodeStatus>(Handle);
         // The guard is the witness's only part: without it the process has no reason to run.
         Receive<Terminated>(m => NodeFailedReason.GiveUp(Context.System, _log, $"{m.ActorRef.Path.Name} stopped"));
