@@ -14,9 +14,18 @@ public static class Eligibility
     /// <summary>How long a backup still stands off once every reachable member has published (<see cref="Cluster.GossipCurrency.Pending"/>
     /// emptied): nodes released by the same gossip would otherwise race, and the first to arm its Master_Down_Timer would
     /// win whatever its priority (VRRP's skew differs by milliseconds, the gossip's arrival by a hundred or more).
-    /// 20 ms per priority step below 255: 1.1 s at priority 200, 1.3 s at 190.</summary>
+    /// 20 ms per priority step below 255: 1.1 s at priority 200, 1.3 s at 190; and <see cref="YieldToHigherPeer"/> more while a
+    /// reachable data peer with a higher priority is a backup too, since the moment each node sees the last state arrive
+    /// differs by up to half a second in the lab (a lower node released first won the boot, and the higher one preempted it
+    /// seconds later: two VIP moves before any traffic).</summary>
     /// <param name="priority">The node's effective priority, 0..255.</param>
-    public static TimeSpan StandOffAfterWait(byte priority) => TimeSpan.FromMilliseconds(20 * (255 - priority));
+    /// <param name="higherPeerStanding">A reachable data peer with a higher effective priority is a BACKUP as well.</param>
+    public static TimeSpan StandOffAfterWait(byte priority, bool higherPeerStanding = false) =>
+        TimeSpan.FromMilliseconds(20 * (255 - priority)) + (higherPeerStanding ? YieldToHigherPeer : TimeSpan.Zero);
+
+    /// <summary>The extra stand-off of a node below a reachable, higher-priority backup: 2 s, beyond any gossip skew seen.
+    /// Bounded, so a higher peer that cannot become master (held back by its data) delays the election by this much only.</summary>
+    public static readonly TimeSpan YieldToHigherPeer = TimeSpan.FromSeconds(2);
 
     /// <summary>The VRRP health input for <paramref name="health"/>.</summary>
     /// <param name="health">The monitor's last verdict.</param>

@@ -44,45 +44,29 @@ public sealed class SecretsCliTests : IDisposable
             """);
         File.SetUnixFileMode(config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        var output = new StringBuilder();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { RedisHaProcess.Dll, "run", "--config", config }) psi.ArgumentList.Add(a);
-        using var p = new Process { StartInfo = psi };
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
+        using var node = new RunningNode(config);
+        var p = node.Process;
         var status = "";
-        try
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30) && !p.HasExited)
         {
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(30) && !p.HasExited)
+            try
             {
-                try
-                {
-                    status = await Http.GetStringAsync($"http://{listen}/status");
-                    var root = System.Text.Json.JsonDocument.Parse(status).RootElement;
-                    if (root.GetProperty("cluster").ValueKind == System.Text.Json.JsonValueKind.Object
-                        && (role == "witness" || root.GetProperty("redis").GetProperty("failures").GetInt32() > 2))
-                        break;
-                }
-                catch (HttpRequestException) { }
-                catch (TaskCanceledException) { }
-                await Task.Delay(200);
+                status = await Http.GetStringAsync($"http://{listen}/status");
+                var root = System.Text.Json.JsonDocument.Parse(status).RootElement;
+                if (root.GetProperty("cluster").ValueKind == System.Text.Json.JsonValueKind.Object
+                    && (role == "witness" || root.GetProperty("redis").GetProperty("failures").GetInt32() > 2))
+                    break;
             }
-            await Task.Delay(1000); // a few more failed checks logged
-            using var kill = Process.Start("kill", ["-TERM", p.Id.ToString()]);
-            await kill.WaitForExitAsync();
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the node stopped after SIGTERM");
-            p.WaitForExit(); // drains the output readers
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(200);
         }
-        finally
-        {
-            if (!p.HasExited) p.Kill(entireProcessTree: true);
-        }
-        string log;
-        lock (output) log = output.ToString();
+        await Task.Delay(1000); // a few more failed checks logged
+        node.Signal("TERM");
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the node stopped after SIGTERM");
+        p.WaitForExit(); // drains the output readers
+        var log = node.Log;
         Assert.Equal("s1", System.Text.Json.JsonDocument.Parse(status).RootElement.GetProperty("node").GetString());
         // Akka printed its configuration: its own keys, with the node file's akka section...
         Assert.Contains("log-config-on-start", log);

@@ -40,6 +40,9 @@ public sealed class NodeDecisionsTests
         // Released together by the same gossip, the higher priority stands first, by more than the gossip's jitter.
         Assert.Equal(TimeSpan.FromMilliseconds(1100), Eligibility.StandOffAfterWait(200));
         Assert.True(Eligibility.StandOffAfterWait(190) - Eligibility.StandOffAfterWait(200) >= TimeSpan.FromMilliseconds(200));
+        // Below a reachable higher-priority backup, by more than the skew seen between nodes' releases (0.5 s in the lab).
+        Assert.Equal(TimeSpan.FromMilliseconds(3300), Eligibility.StandOffAfterWait(190, higherPeerStanding: true));
+        Assert.True(Eligibility.StandOffAfterWait(190, higherPeerStanding: true) - Eligibility.StandOffAfterWait(200) >= TimeSpan.FromSeconds(2));
         // The data preference says more than "waiting".
         Assert.Equal("not eligible: empty", Eligibility.Gate(Healthy, "empty", null, false, pending: pending).Cause);
     }
