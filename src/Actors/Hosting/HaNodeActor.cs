@@ -309,8 +309,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
 
     private void Handle(LossBoundChanged m)
     {
+        var was = _s.LossRefusal;
         _s = _s with { LossRefusal = m.Refusal };
-        UpdateDataPreference();
+        UpdateDataPreference(quietFrom: was);
     }
 
     private void Handle(StandOffEnded m)
@@ -442,7 +443,9 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         RedisHaActors.Vrrp.AdvertSources.From(_settings.Vrrp, _guarded ? _settings.Cluster : null, _s.VoterVrrpAddresses?.Values ?? []);
 
     /// <summary>Re-evaluates <see cref="DataPreference"/>; true when it changed (and VRRP was told).</summary>
-    private bool UpdateDataPreference()
+    /// <param name="quietFrom">The previous max-loss refusal: moving from it to the current one (the same rule with new
+    /// offsets, every check while the master takes writes) is a debug line, not another warning.</param>
+    private bool UpdateDataPreference(string? quietFrom = null)
     {
         // An unanswered check tells nothing about the local Redis' data: a rule that held the node back holds until one
         // answers (lifted, a backup whose master-down timer ran out long ago is elected within the check's fall window).
@@ -454,7 +457,8 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         if (defer == _s.Defer) return false;
         var was = _s.Defer;
         _s = _s with { Defer = defer };
-        if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
+        if (defer is not null && was is not null && was == quietFrom && defer == _s.LossRefusal) _log.Debug("not eligible for MASTER: {0}", defer);
+        else if (defer is not null) _log.Warning("not eligible for MASTER: {0}", defer);
         else if (was is not null && forced) _log.Info("eligible for MASTER: the operator's forced promotion overrides the data rules until it ends");
         else if (was is not null) _log.Info("eligible again: no longer {0}", was);
         Regate();

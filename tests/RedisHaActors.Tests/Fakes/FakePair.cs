@@ -10,10 +10,10 @@ internal static class FakePair
 {
     /// <summary>
     /// Starts node n<paramref name="index"/> (1 or 2) at 192.0.2.index with 30 ms adverts and checks: it sees its own Redis
-    /// on loopback and the peer's on the peer's address.
+    /// on loopback and the peer's on the peer's address. <paramref name="maxLoss"/>: its <c>redis-ha.redis.max-loss</c>, bytes.
     /// </summary>
     public static (IActorRef Node, FakeVirtualAddresses Vips) StartNode(ActorSystem system, FakeLink link, FakeRedisNode redis1, FakeRedisNode redis2,
-        int index, byte priority, bool preempt)
+        int index, byte priority, bool preempt, long? maxLoss = null)
     {
         var address = $"192.0.2.{index}";
         var factory = new FakeRedisFactory();
@@ -25,7 +25,7 @@ internal static class FakePair
         var settings = new HaSettings(
             new NodeSettings($"n{index}", NodeRole.Data),
             ActorTestSettings.Vrrp(priority, advertMs: 30, preempt: preempt),
-            ActorTestSettings.Redis(checkMs: 30),
+            ActorTestSettings.Redis(checkMs: 30) with { MaxLoss = maxLoss },
             HoconLoader.Reference);
         var io = new NodeIo(() => transport, () => vips, factory, new StopwatchClock());
         return (system.ActorOf(HaNodeActor.Props(settings, io, address), $"n{index}"), vips);

@@ -41,5 +41,35 @@ public sealed class HeldBackNodeTests : TestKit
         Assert.DoesNotContain("REPLICAOF NO ONE", local.Commands);
     }
 
+    [Fact]
+    public void A_max_loss_refusal_is_warned_once_while_the_master_takes_writes_and_status_shows_the_latest_estimate()
+    {
+        // n1 is the master, 9,600 bytes ahead of n2 whose max-loss is 1,000: n2 is held back. Every check while n1 takes
+        // writes changes the estimate; the rule is the same, so the log says it once (it was once a second in the lab).
+        var (link, redis1, redis2) = (new FakeLink(), new FakeRedisNode("192.0.2.1:6379"), new FakeRedisNode("192.0.2.2:6379"));
+        redis1.Facts = FakeRedisNode.Master(10_000);
+        redis2.Facts = FakeRedisNode.ReplicaOf("192.0.2.1", 6379, 400);
+        var (_, vips1) = FakePair.StartNode(Sys, link, redis1, redis2, 1, 200, preempt: false);
+        AwaitCondition(() => vips1.Held, TimeSpan.FromSeconds(10));
+        var warnings = CreateTestProbe();
+        Sys.EventStream.Subscribe(warnings, typeof(Akka.Event.Warning));
+        var (n2, _) = FakePair.StartNode(Sys, link, redis1, redis2, 2, 190, preempt: false, maxLoss: 1000);
+        AwaitAssert(() => Assert.Contains("estimated loss 9600 bytes", Status(n2).IneligibleCause ?? ""),
+            TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
+
+        for (var offset = 11_000; offset <= 15_000; offset += 1000)
+        {
+            redis1.Facts = FakeRedisNode.Master(offset);
+            var expected = $"estimated loss {offset - 400} bytes";
+            AwaitAssert(() => Assert.Contains(expected, Status(n2).IneligibleCause), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20));
+        }
+
+        var refusals = warnings.ReceiveWhile(TimeSpan.FromMilliseconds(300), m => m as Akka.Event.Warning)
+            .Select(w => w?.Message?.ToString() ?? "").Where(t => t.Contains("above max-loss", StringComparison.Ordinal)).ToList();
+        Assert.Single(refusals);
+        Assert.Contains("estimated loss 9600 bytes", refusals[0]);
+        Assert.Equal(VrrpState.Backup, Status(n2).State);
+    }
+
     private static VrrpStatus Status(IActorRef node) => node.Ask<VrrpStatus>(GetVrrpStatus.Instance, TimeSpan.FromSeconds(2)).Result;
 }
