@@ -29,7 +29,10 @@ public static class StatusText
         if (s.Vrrp is { } v)
         {
             b.Append(CultureInfo.InvariantCulture, $"vrrp:   {Upper(v.State)}");
-            if (v.State == VrrpState.Backup) b.Append(v.Master is { } m ? $", master {m}" : ", no master heard");
+            // The master followed stays named after it falls silent (a held-back backup keeps waiting): say so.
+            if (v.State == VrrpState.Backup)
+                b.Append(v.Master is not { } m ? ", no master heard"
+                    : v.MasterHeardAgo is null ? $", master {m} SILENT (no advert within Master_Down_Interval)" : $", master {m}");
             if (v.LastTransition is { } t)
                 b.Append(CultureInfo.InvariantCulture, $" since {Duration(now - t.At)} ago ({Upper(t.From)} -> {Upper(t.To)}: {t.Cause})");
             b.Append('\n');

@@ -1,5 +1,7 @@
+using System.Net;
 using RedisHaActors.Cluster;
 using RedisHaActors.Status;
+using RedisHaActors.Vrrp;
 using Xunit;
 
 namespace RedisHaActors.Tests.Cli;
@@ -48,6 +50,17 @@ public sealed class StatusTextTests
         Assert.DoesNotContain("vrrp:", text);
         var off = StatusText.Format(new NodeStatus("n1", Now, 5, "eth0", 51, 200, [], null, null, null), Now);
         Assert.Contains("cluster: guard off or no answer\n", off);
+    }
+
+    [Fact]
+    public void A_backup_says_when_the_master_it_followed_fell_silent()
+    {
+        var vrrp = new VrrpStatus(VrrpState.Backup, 190, false, IPAddress.Parse("192.0.2.1"), 10, new Dictionary<DropReason, long>(), null,
+            new Dictionary<VrrpState, long>(), 0, TimeSpan.FromMilliseconds(120));
+        var s = new NodeStatus("n2", Now, 5, "eth0", 51, 190, [], vrrp, null, null);
+        Assert.Contains("vrrp:   BACKUP, master 192.0.2.1\n", StatusText.Format(s, Now));
+        var silent = StatusText.Format(s with { Vrrp = vrrp with { MasterHeardAgo = null } }, Now);
+        Assert.Contains("vrrp:   BACKUP, master 192.0.2.1 SILENT (no advert within Master_Down_Interval)\n", silent);
     }
 
     [Fact]
