@@ -73,6 +73,31 @@ public sealed class StackExchangeRedisNodeTests
     }
 
     [Fact]
+    public async Task A_Redis_6_2_replica_refusing_the_ECHO_connect_check_is_probed_through_PING_and_one_INFO_per_section()
+    {
+        // Redis 6.2 refuses ECHO on a replica without its link under replica-serve-stale-data no (a fenced Redis is one);
+        // the library then drops the connection, and a node that kept asking ECHO could never check its own fenced Redis.
+        using var redis = new Redis62StaleReplica();
+        await using var node = new StackExchangeRedisNode("127.0.0.1", redis.Port, "", "", Timeout);
+        var probe = await node.ProbeAsync(Timeout);
+        Assert.True(probe.Passed, probe.Error);
+        Assert.Equal(RedisRole.Replica, probe.Facts!.Role);
+        Assert.Equal(1234, probe.Facts.Offset);
+        Assert.Equal(3, probe.Facts.Keys);
+        var commands = redis.Commands.ToArray();
+        Assert.Contains(commands, c => c.StartsWith("ECHO", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.StartsWith("INFO replication keyspace", StringComparison.Ordinal));
+        Assert.Contains("INFO replication", commands);
+        Assert.Contains("INFO keyspace", commands);
+        // Checked again: no ECHO any more, no multi-section INFO any more.
+        var before = redis.Commands.Count;
+        Assert.True((await node.ProbeAsync(Timeout)).Passed);
+        var again = redis.Commands.Skip(before).ToArray();
+        Assert.DoesNotContain(again, c => c.StartsWith("ECHO", StringComparison.Ordinal) || c.StartsWith("INFO replication keyspace", StringComparison.Ordinal));
+        Assert.Contains("PING", again);
+    }
+
+    [Fact]
     public async Task Probe_of_a_closed_port_fails_fast_with_a_clear_reason()
     {
         await using var node = new StackExchangeRedisNode("127.0.0.1", LoopbackRedis.FreePort(), "", "", Timeout);
