@@ -44,12 +44,12 @@ public sealed class StatusMetrics
         var f = Metrics.WithCustomRegistry(_registry);
         _vrrpState = f.CreateGauge("redis_ha_vrrp_state", "VRRP state: 0 initialize, 1 backup, 2 master, 3 fault.");
         _effectivePriority = f.CreateGauge("redis_ha_vrrp_effective_priority", "VRRP priority advertised now (configured priority with the check weight applied).");
-        _eligible = f.CreateGauge("redis_ha_vrrp_eligible", "1 while the node may become VRRP master (its Redis check passes).");
+        _eligible = f.CreateGauge("redis_ha_vrrp_eligible", "Whether the node may become VRRP master: 1 while its Redis check passes, else 0.");
         _advertsSent = f.CreateCounter("redis_ha_vrrp_adverts_sent_total", "VRRP adverts sent.");
         _vipFailures = f.CreateCounter("redis_ha_vip_failures_total", "VIP add, renew or release operations that failed (a master that fails one yields).");
         _drops = f.CreateCounter("redis_ha_vrrp_drops_total", "Received VRRP packets dropped, by reason.", "reason");
         _transitions = f.CreateCounter("redis_ha_vrrp_transitions_total", "VRRP state changes, by the state entered.", "to");
-        _redisHealthy = f.CreateGauge("redis_ha_redis_healthy", "1 while the local Redis check passes (rise/fall verdict).");
+        _redisHealthy = f.CreateGauge("redis_ha_redis_healthy", "Whether the local Redis check passes (rise/fall verdict): 1 or 0.");
         _redisRole = f.CreateGauge("redis_ha_redis_role", "Local Redis role from the latest check: 0 unknown, 1 master, 2 replica.");
         _masterReplOffset = f.CreateGauge("redis_ha_redis_master_repl_offset", "master_repl_offset of the local Redis, bytes.");
         _gossipDropped = f.CreateCounter("redis_ha_cluster_gossip_dropped_total",
@@ -57,7 +57,7 @@ public sealed class StatusMetrics
         _tlsRefused = f.CreateCounter("redis_ha_cluster_tls_refused_total", "Cluster connections refused for a certificate not issued by the set's CA.");
         _tlsHandshakesFailed = f.CreateCounter("redis_ha_cluster_tls_handshakes_failed_total",
             "Cluster TLS handshakes failed for another reason: no certificate, plain TCP, ours refused, closed or timed out.");
-        _paused = f.CreateGauge("redis_ha_paused", "1 while the set is paused (maintenance mode: no failover, no role change), as this node knows it.");
+        _paused = f.CreateGauge("redis_ha_paused", "Whether the set is paused (maintenance mode: no failover, no role change), as this node knows it: 1 or 0.");
         _pendingRestart = f.CreateGauge("redis_ha_config_pending_restart", "Keys of the node file changed since start that need a restart (0 after a reload applied everything).");
         // Publish every series from the first scrape, so rate() and alerts see a 0 before the first event.
         foreach (var reason in Enum.GetValues<DropReason>()) _drops.WithLabels(Label(reason));

@@ -110,7 +110,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
             var status = lab.RedisHaCli(1, "status", "--config", lab.NodeConfig(1)).Stdout;
             output.WriteLine(status);
             Assert.Contains("config: pending restart: redis-ha.vrrp.advert-interval", status);
-            Assert.Contains("redis_ha_config_pending_restart 1", lab.Curl(1, "-s", "http://127.0.0.1:9680/metrics"));
+            Assert.Contains("\nredis_ha_config_pending_restart 1\n", lab.Curl(1, "-s", "http://127.0.0.1:9680/metrics"));
 
             // A bad file is refused with the one-line error; the running configuration stays.
             File.AppendAllText(lab.NodeConfig(1), "\nredis-ha.vrrp.priority = 999\n");
@@ -149,7 +149,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
         output.WriteLine($"pause: exit {exit}: {stdout}{stderr}");
         Assert.Equal(0, exit);
         foreach (var node in new[] { 1, 2, 3 })
-            lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 1", StringComparison.Ordinal), Limit, $"n{node} says paused");
+            lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("\nredis_ha_paused 1\n", StringComparison.Ordinal), Limit, $"n{node} says paused");
         // The text comes from the same status as /metrics; a read without the line is printed, so a transient one shows.
         lab.WaitUntil(() =>
         {
@@ -189,7 +189,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
             (exit, stdout, stderr) = lab.RedisHaCli(2, "resume", "--config", lab.NodeConfig(2));
             output.WriteLine($"resume: exit {exit}: {stdout}{stderr}");
             Assert.Equal(0, exit);
-            lab.WaitUntil(() => lab.Curl(1, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 0", StringComparison.Ordinal), Limit, "n1 says resumed");
+            lab.WaitUntil(() => lab.Curl(1, "-s", "http://127.0.0.1:9680/metrics").Contains("\nredis_ha_paused 0\n", StringComparison.Ordinal), Limit, "n1 says resumed");
             // Past a lease, so a VIP renewed with the normal lifetime again would show a lapse.
             Thread.Sleep(3000);
             restartedLog = lab.NodeLog(1);
@@ -243,7 +243,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
                 // Mixed versions gossip and elect together: back to n1 over the master Redis, n2 its replica.
                 ClusterLabTests.WaitSettled(lab, 1, $"n{node} upgraded");
                 WaitAllVoters(lab, node == 1 ? 2 : 1);
-                lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 0", StringComparison.Ordinal),
+                lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("\nredis_ha_paused 0\n", StringComparison.Ordinal),
                     Limit, $"n{node} runs the new build and knows the set is not paused");
             }
         }
@@ -253,7 +253,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
         var (exit, stdout, stderr) = lab.RedisHaCli(1, "pause", "--config", lab.NodeConfig(1));
         Assert.True(exit == 0, stdout + stderr);
         foreach (var node in new[] { 1, 2, 3 })
-            lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 1", StringComparison.Ordinal), Limit, $"n{node} says paused");
+            lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("\nredis_ha_paused 1\n", StringComparison.Ordinal), Limit, $"n{node} says paused");
         HolderWatch paused;
         using (paused = new HolderWatch(lab, 1))
         {
@@ -261,7 +261,7 @@ public sealed partial class MaintenanceLabTests(ITestOutputHelper output)
             {
                 lab.TerminateNode(node, TimeSpan.FromSeconds(15));
                 Start(node, priority, null);
-                lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("redis_ha_paused 1", StringComparison.Ordinal),
+                lab.WaitUntil(() => lab.Curl(node, "-s", "http://127.0.0.1:9680/metrics").Contains("\nredis_ha_paused 1\n", StringComparison.Ordinal),
                     Limit, $"restarted n{node} knows the set is paused");
                 // A roll goes one node at a time: the next stops once the cluster has this one back.
                 WaitAllVoters(lab, node == 1 ? 2 : 1);
