@@ -33,7 +33,11 @@ public sealed class StaleGossipLabTests(ITestOutputHelper output)
             lab.StartNode(3, priority: 100, preempt: false, extra: lab.ClusterHocon(3, voters: 3, witness: true));
             lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(1) == "master", Limit, "boot: n1 holds the VIP over the master Redis");
             StartData(lab, 2, 190);
-            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.Role(2) == "slave", Limit, "n2 joined as n1's replica");
+            // Synced, not merely read-only: a fenced Redis (replicaof 127.0.0.1 1) is a "slave" too, and a replica that never
+            // completed a sync is rightly never promoted (a run killed n1 in that window and n2 waited).
+            lab.WaitUntil(() => lab.VipHolders().SequenceEqual([1]) && lab.RedisCli(2, "info", "replication") is var r
+                                && r.Contains("master_host:192.0.2.1", StringComparison.Ordinal) && r.Contains("master_link_status:up", StringComparison.Ordinal),
+                Limit, "n2 synced as n1's replica");
             // n1 gossips MASTER, priority 200: what its next incarnation must not be taken for.
             lab.WaitUntil(() => lab.RedisHaCli(2, "status").Stdout.Contains("n1 MASTER", StringComparison.Ordinal), Limit,
                 "n2 sees n1's MASTER claim");
