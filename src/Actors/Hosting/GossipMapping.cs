@@ -87,6 +87,15 @@ public static class GossipMapping
         return next ?? known;
     }
 
+    /// <summary>A reachable data peer other than <paramref name="self"/> that is a VRRP backup with a higher priority than
+    /// <paramref name="priority"/> (<see cref="Eligibility.StandOffAfterWait"/> stands off longer below one); null when none.</summary>
+    /// <param name="peers">The gossiped peers.</param>
+    /// <param name="self">This node's name.</param>
+    /// <param name="priority">This node's effective priority.</param>
+    public static PeerState? HigherBackup(IReadOnlyList<PeerView> peers, string self, byte priority) =>
+        peers.FirstOrDefault(p => p.Reachable && p.State.Role == PeerRole.Data && p.State.Name != self
+                                  && p.State.VrrpState == PeerVrrpState.Backup && p.State.Priority > priority)?.State;
+
     /// <summary>The data peers (witnesses left out), for the Redis side.</summary>
     public static IReadOnlyList<DataPeer> DataPeers(IReadOnlyList<PeerView> peers) =>
         peers.Where(p => p.State.Role == PeerRole.Data)

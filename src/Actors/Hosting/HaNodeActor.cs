@@ -406,13 +406,12 @@ public sealed class HaNodeActor : ReceiveActor, IWithTimers
         else if (was.Count > 0 && !Timers.IsTimerActive("stand-off"))
         {
             var own = _s.Health?.EffectivePriority ?? _settings.Vrrp.Priority;
-            var higher = m.Peers.FirstOrDefault(p => p.Reachable && p.State.Role == PeerRole.Data && p.State.Name != _settings.Node.Name
-                                                     && p.State.VrrpState == PeerVrrpState.Backup && p.State.Priority > own);
+            var higher = GossipMapping.HigherBackup(m.Peers, _settings.Node.Name, own);
             var standOff = Eligibility.StandOffAfterWait(own, higher is not null);
             gate = [$"the stand-off by priority ({standOff.TotalMilliseconds:0} ms)"];
             pendingChanged = !was.SequenceEqual(gate);
             _log.Info("every reachable member has published its current state; standing for election in {0} ms (by priority{1})", standOff.TotalMilliseconds,
-                higher is null ? "" : $", after {higher.State.Name} with priority {higher.State.Priority}");
+                higher is null ? "" : $", after {higher.Name} with priority {higher.Priority}");
             Timers.StartSingleTimer("stand-off", new StandOffEnded(), standOff);
         }
         else

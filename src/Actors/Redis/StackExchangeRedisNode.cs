@@ -104,7 +104,7 @@ public sealed class StackExchangeRedisNode : IRedisNode
 
     // The commands the library may not send; ECHO too when its connect check is to be PING (it takes ECHO when it may).
     private static CommandMap ConnectCheckMap(bool ping) =>
-        CommandMap.Create(new HashSet<string>(ping ? ["SUBSCRIBE", "PSUBSCRIBE", "CLUSTER", "SENTINEL", "ECHO"] : ["SUBSCRIBE", "PSUBSCRIBE", "CLUSTER", "SENTINEL"]),
+        CommandMap.Create(new HashSet<string>(["SUBSCRIBE", "PSUBSCRIBE", "CLUSTER", "SENTINEL", .. (ping ? ["ECHO"] : Array.Empty<string>())]),
             available: false);
 
     /// <summary>
